@@ -1,0 +1,1 @@
+"""libcst extractors: one parse per file, one ``Gather...Visitor`` per concern."""

@@ -1,0 +1,127 @@
+"""The generate flow: contract -> detect -> retrieve -> adapt -> render -> validate -> write -> record."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nodeforge.compose import NodePlan, UsedPattern, plan_node
+from nodeforge.config import Settings
+from nodeforge.contract import Contract
+from nodeforge.detect import Detection, detect, explain
+from nodeforge.errors import NodeforgeError
+from nodeforge.model import PatternQuery, ScoredPattern
+from nodeforge.nodes import load_directory_node
+from nodeforge.provenance import GeneratedNode, record_generated
+from nodeforge.quality import analyze
+from nodeforge.render import environment, render_files
+from nodeforge.store.protocol import PatternStore
+from nodeforge.writer import safe_target, write_node
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    out: Path
+    dry_run: bool = False
+    force: bool = False
+    learning: bool = True
+
+
+@dataclass
+class GenerateReport:
+    contract: str
+    node_dir: str
+    files: list[str] = field(default_factory=list)
+    used: list[UsedPattern] = field(default_factory=list)
+    detections: list[Detection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: bool = False
+    seconds: float = 0.0
+    retrieval: str = ""  # "hybrid", "sparse" or "off"
+
+    def explain_lines(self) -> list[str]:
+        return explain(self.detections)
+
+
+def validate_files(files: dict[str, str]) -> None:
+    """Every generated Python file must compile; a failure is ours, reported as a failed check."""
+    for rel, text in files.items():
+        if not rel.endswith(".py"):
+            continue
+        try:
+            compile(text, rel, "exec")
+        except SyntaxError as error:
+            raise NodeforgeError(f"generated {rel} does not compile: {error.msg} (line {error.lineno})") from error
+
+
+def generate(
+    repo: Path,
+    contract: Contract,
+    source: str,
+    settings: Settings,
+    options: GenerateOptions,
+    store: PatternStore | None,
+) -> GenerateReport:
+    started = time.perf_counter()
+    detections = detect(contract, threshold=settings.detection_threshold)
+    hint = " ".join(sorted({d.kind for d in detections} | {d.subkind for d in detections if d.subkind}))
+    retriever = _retriever(store) if options.learning and store is not None else None
+    plan = plan_node(
+        contract,
+        retrieve=retriever,
+        quality=lambda code: analyze(code).score,
+        quality_threshold=settings.quality_threshold,
+        min_score=settings.min_score,
+        base_module=settings.base_module,
+        query_hint=hint,
+    )
+    templates = (repo / settings.templates_dir) if settings.templates_dir else None
+    files = render_files(plan, environment(templates), source)
+    files["contract.yaml"] = Path(source).read_text(encoding="utf-8") if Path(source).is_file() else ""
+    validate_files(files)
+    target = safe_target(options.out, plan.names.node_dir)
+    report = GenerateReport(
+        contract=source,
+        node_dir=str(target),
+        files=sorted(files),
+        used=plan.used,
+        detections=detections,
+        notes=plan.notes,
+        retrieval=_retrieval_mode(store, options),
+    )
+    if not options.dry_run:
+        write_node(target, files, force=options.force)
+        report.written = True
+        _record(repo, target, plan, store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _retriever(store: PatternStore) -> "_Retrieve":
+    return _Retrieve(store)
+
+
+@dataclass(frozen=True)
+class _Retrieve:
+    store: PatternStore
+
+    def __call__(self, query: PatternQuery) -> Sequence[ScoredPattern]:
+        return self.store.query(query)
+
+
+def _retrieval_mode(store: PatternStore | None, options: GenerateOptions) -> str:
+    if not options.learning or store is None:
+        return "off"
+    return "hybrid" if store.info().dense_available else "sparse"
+
+
+def _record(repo: Path, target: Path, plan: NodePlan, store: PatternStore | None) -> None:
+    """Remember what the node used, so its own verdicts feed back into those patterns."""
+    node = load_directory_node(target, repo) if target.is_relative_to(repo.resolve()) else None
+    key = node.key if node else str(target)
+    content = node.content_hash if node else ""
+    record_generated(repo, GeneratedNode(key, content, tuple((u.id, u.version) for u in plan.used)))
+    if store is not None and plan.used:
+        store.record_usage([u.id for u in plan.used])

@@ -1,0 +1,207 @@
+"""The learn flow: nodes -> test gate -> extract -> quality gate -> secret check -> store.
+
+Learning never blocks a commit: every node ends as learned, pending (no verdict yet for its exact
+content), or skipped with a reason, and every file as extracted, skipped or failed. All are counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nodeforge.extract.miner import mine_node
+from nodeforge.extract.outcome import FAILED, FileOutcome
+from nodeforge.model import Pattern, PatternStatus
+from nodeforge.nodes import NodeSource, discover, node_for_path
+from nodeforge.paths import git, state_dir
+from nodeforge.provenance import apply_feedback
+from nodeforge.quality import analyze
+from nodeforge.secrets import check_pattern_code
+from nodeforge.store.protocol import PatternStore
+from nodeforge.verdicts import VerdictBook
+from nodeforge.writer import atomic_write_text
+
+PENDING_FILE = "pending.json"
+LEARNED_FILE = "learned.json"
+
+
+@dataclass(frozen=True)
+class LearnOptions:
+    test_gate: bool = True
+    quality_threshold: float = 0.8
+    force: bool = False  # re-learn nodes whose content was already learned
+    embed: bool = True  # compute dense vectors now (the hook defers them)
+    commit: str = ""
+
+
+@dataclass
+class LearnReport:
+    learned: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (node or pattern, reason)
+    files: list[FileOutcome] = field(default_factory=list)
+    patterns_new: int = 0
+    patterns_merged: int = 0
+    patterns_superseded: int = 0
+    below_quality: int = 0
+    secrets_blocked: int = 0
+    dense_pending: int = 0
+    feedback: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed_files(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == FAILED]
+
+    def summary(self) -> str:
+        skipped = len(self.skipped)
+        parts = [
+            f"learned {len(self.learned)} node(s)",
+            f"{self.patterns_new} new / {self.patterns_merged} merged pattern(s)",
+            f"{len(self.pending)} pending",
+            f"{skipped} skipped",
+        ]
+        if self.failed_files:
+            parts.append(f"{len(self.failed_files)} file(s) failed")
+        if self.secrets_blocked:
+            parts.append(f"{self.secrets_blocked} blocked for secrets")
+        if self.feedback:
+            parts.append(f"feedback for {self.feedback} generated node(s)")
+        return "nodeforge: " + ", ".join(parts)
+
+
+def _load_map(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_map(path: Path, data: dict[str, str]) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def nodes_of_commit(repo: Path, commit: str) -> list[NodeSource]:
+    """The nodes touched by ``commit`` (files from ``git diff-tree``), as they are on disk now."""
+    output = git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", commit)
+    return _nodes_of_files(repo, output.splitlines())
+
+
+def nodes_since(repo: Path, revision: str) -> list[NodeSource]:
+    output = git(repo, "diff", "--name-only", f"{revision}...HEAD")
+    return _nodes_of_files(repo, output.splitlines())
+
+
+def _nodes_of_files(repo: Path, files: Iterable[str]) -> list[NodeSource]:
+    found: dict[str, NodeSource] = {}
+    for name in files:
+        path = repo / name
+        if not path.exists():
+            continue
+        node = node_for_path(path, repo)
+        if node is not None:
+            found[node.key] = node
+    return [found[key] for key in sorted(found)]
+
+
+def select_nodes(repo: Path, *, paths: Sequence[Path], all_nodes: bool, since: str, commit: str,
+                 node_paths: Sequence[str]) -> list[NodeSource]:
+    if commit:
+        return nodes_of_commit(repo, commit)
+    if since:
+        return nodes_since(repo, since)
+    if paths:
+        return discover(repo, paths)
+    return discover(repo, [repo / p for p in node_paths]) if all_nodes else []
+
+
+def learn(
+    repo: Path,
+    nodes: Sequence[NodeSource],
+    store: PatternStore,
+    options: LearnOptions,
+    progress: Callable[[str], None] | None = None,
+) -> LearnReport:
+    """Learn ``nodes`` plus every pending node whose verdict has arrived since."""
+    report = LearnReport()
+    folder = state_dir(repo)
+    book = VerdictBook(folder)
+    pending = _load_map(folder / PENDING_FILE)
+    learned = _load_map(folder / LEARNED_FILE)
+    candidates = {node.key: node for node in nodes}
+    for key in list(pending):
+        if key not in candidates:
+            node = node_for_path(repo / key, repo)
+            if node is None:
+                del pending[key]
+                continue
+            candidates[key] = node
+    started = time.perf_counter()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    to_store: list[Pattern] = []
+    for key in sorted(candidates):
+        node = candidates[key]
+        if progress is not None:
+            progress(key)
+        if not options.force and learned.get(key) == node.content_hash:
+            report.skipped.append((key, "unchanged since last learned"))
+            pending.pop(key, None)
+            continue
+        status = PatternStatus.ACTIVE
+        if options.test_gate:
+            verdict = book.get(key, node.content_hash)
+            if verdict is None:
+                report.pending.append(key)
+                pending[key] = node.content_hash
+                continue
+            if not verdict.passed:
+                report.skipped.append((key, "its tests failed for this content"))
+                pending.pop(key, None)
+                continue
+        else:
+            status = PatternStatus.UNVERIFIED
+        mined = mine_node(node, commit=options.commit, status=status, learned_at=now)
+        report.files.extend(mined.outcomes)
+        to_store.extend(_gate(mined.patterns, options, report))
+        report.learned.append(key)
+        learned[key] = node.content_hash
+        pending.pop(key, None)
+    report.seconds["extract"] = time.perf_counter() - started
+    started = time.perf_counter()
+    if to_store:
+        upserted = store.upsert(to_store, embed=options.embed)
+        report.patterns_new = upserted.inserted
+        report.patterns_merged = upserted.merged
+        report.patterns_superseded = upserted.superseded
+        report.dense_pending = upserted.dense_pending
+    report.seconds["store"] = time.perf_counter() - started
+    report.feedback = len(apply_feedback(repo, book.all(), record=store.record_outcome))
+    _save_map(folder / PENDING_FILE, pending)
+    _save_map(folder / LEARNED_FILE, learned)
+    return report
+
+
+def _gate(patterns: Iterable[Pattern], options: LearnOptions, report: LearnReport) -> list[Pattern]:
+    """Quality gate on the code itself, then the secret check on the code and all it carries."""
+    kept = []
+    for pattern in patterns:
+        quality = analyze(pattern.code)
+        label = f"{pattern.provenance.path}:{pattern.provenance.start_line} {pattern.kind.value}"
+        if quality.score < options.quality_threshold:
+            report.below_quality += 1
+            report.skipped.append((label, f"quality {quality.score:.2f} < {options.quality_threshold:.2f}"))
+            continue
+        texts = [pattern.code, *(d.code for d in pattern.dependencies)]
+        findings = [f for text in texts for f in check_pattern_code(text).findings]
+        if findings:
+            report.secrets_blocked += 1
+            kinds = ", ".join(sorted({f.kind for f in findings}))
+            report.skipped.append((label, f"secret ({kinds}); not stored"))
+            continue
+        kept.append(dataclasses.replace(pattern, quality=round(quality.score, 3)))
+    return kept

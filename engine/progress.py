@@ -1,0 +1,42 @@
+"""Progress on long work: a rich bar on a terminal, silent when not a TTY or with ``--json``."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+
+class Progress:
+    def __init__(self, label: str, total: int, *, enabled: bool = True) -> None:
+        self._bar: RichProgress | None = None
+        if enabled and total > 1 and sys.stderr.isatty():
+            self._bar = RichProgress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                transient=True,
+                console=Console(stderr=True),
+            )
+        self._label = label
+        self._total = total
+        self._task = 0
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+            self._task = self._bar.add_task(self._label, total=self._total)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, what: str = "") -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=f"{self._label} {what}".strip())
+
+    def update(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)

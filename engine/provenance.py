@@ -1,0 +1,123 @@
+"""Which patterns each generated node used, and the feedback its test verdicts give them.
+
+``.nodeforge/generated.json`` maps a generated node's key to the content hash it was written with and
+the patterns (id, version) it used. When a verdict arrives for exactly that content, the patterns'
+success or failure counts change once: the credited hash is remembered.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nodeforge.errors import NodeforgeError
+from nodeforge.paths import state_dir
+from nodeforge.writer import atomic_write_text
+
+FILE = "generated.json"
+
+
+@dataclass(frozen=True)
+class GeneratedNode:
+    key: str
+    content_hash: str
+    patterns: tuple[tuple[str, int], ...]
+    credited: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feedback:
+    node_key: str
+    passed: bool
+    pattern_ids: tuple[str, ...]
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[Path]:
+    lock = folder / f"{FILE}.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield folder / FILE
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise NodeforgeError(f"{path}: not valid JSON ({error}); move it aside to start afresh") from error
+    if not isinstance(data, dict):
+        raise NodeforgeError(f"{path}: expected a JSON object")
+    return data
+
+
+def record_generated(repo: Path, node: GeneratedNode) -> None:
+    with _locked(state_dir(repo)) as path:
+        data = _read(path)
+        data[node.key] = {
+            "content_hash": node.content_hash,
+            "patterns": [list(p) for p in node.patterns],
+            "credited": list(node.credited),
+        }
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def generated_nodes(repo: Path) -> list[GeneratedNode]:
+    data = _read(state_dir(repo) / FILE)
+    return [
+        GeneratedNode(key, entry["content_hash"], tuple((p[0], int(p[1])) for p in entry["patterns"]),
+                      tuple(entry.get("credited", ())))
+        for key, entry in sorted(data.items())
+    ]
+
+
+def collect_feedback(repo: Path, verdicts: Iterable[Any]) -> list[Feedback]:
+    """Feedback owed for ``verdicts`` (objects with node_key, content_hash, passed), marking it given.
+
+    A verdict counts only for the exact content the node was generated with, and only once.
+    """
+    owed: list[Feedback] = []
+    with _locked(state_dir(repo)) as path:
+        data = _read(path)
+        for verdict in verdicts:
+            entry = data.get(verdict.node_key)
+            if entry is None or entry["content_hash"] != verdict.content_hash:
+                continue
+            if verdict.content_hash in entry.get("credited", []):
+                continue
+            entry.setdefault("credited", []).append(verdict.content_hash)
+            owed.append(Feedback(verdict.node_key, bool(verdict.passed), tuple(p[0] for p in entry["patterns"])))
+        if owed:
+            atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return owed
+
+
+def apply_feedback(
+    repo: Path, verdicts: Sequence[Any], record: Callable[[Sequence[str], bool], None] | None = None
+) -> list[Feedback]:
+    """Give the patterns of generated nodes credit (or blame) for their verdicts, exactly once.
+
+    ``record`` is ``store.record_outcome``; without it the store is opened here.
+    """
+    owed = collect_feedback(repo, verdicts)
+    if not owed:
+        return owed
+    if record is not None:
+        for feedback in owed:
+            record(feedback.pattern_ids, feedback.passed)
+        return owed
+    from nodeforge.store.factory import open_store  # the store only when there is feedback to give
+
+    with open_store(repo) as store:
+        for feedback in owed:
+            store.record_outcome(feedback.pattern_ids, feedback.passed)
+    return owed

@@ -1,0 +1,72 @@
+"""Write a generated node atomically, never outside the output folder, never over a file without force."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from nodeforge.errors import InputError
+
+
+def safe_target(out: Path, node_dir: str) -> Path:
+    """``out / node_dir``, refusing any name that would land outside ``out``."""
+    root = out.resolve()
+    target = (root / node_dir).resolve()
+    if target.parent != root or node_dir in {"", ".", ".."}:
+        raise InputError(f"node folder {node_dir!r} would be written outside {out}")
+    return target
+
+
+def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path]:
+    """Write all ``files`` under ``target`` or nothing at all.
+
+    The node is assembled in a temporary sibling folder and moved into place with one rename, so a
+    crash leaves either the old state or the complete new node. An existing folder is replaced only
+    with ``force``.
+    """
+    if target.exists() and not force:
+        raise InputError(f"{target} exists; use --force to overwrite it")
+    for rel in files:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise InputError(f"generated path {rel!r} would escape {target}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for rel, text in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        _swap_into_place(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return [target / rel for rel in sorted(files)]
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    retired = target.with_name(f".{target.name}.old")
+    if retired.exists():
+        shutil.rmtree(retired)
+    os.replace(target, retired)
+    os.replace(staging, target)
+    shutil.rmtree(retired)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace one file's content atomically (temp file in the same folder + ``os.replace``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

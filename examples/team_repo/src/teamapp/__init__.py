@@ -1,0 +1,1 @@
+"""teamapp: the team's service nodes and the kit they share."""

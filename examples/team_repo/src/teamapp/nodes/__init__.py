@@ -1,0 +1,1 @@
+"""The team's service nodes, one ``node_<entity>_<type>`` package each."""

@@ -1,0 +1,1 @@
+"""Handlers of node_invoice_effect, one module per operation."""

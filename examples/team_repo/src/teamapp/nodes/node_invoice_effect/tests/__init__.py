@@ -1,0 +1,1 @@
+"""Tests of node_invoice_effect, one module per operation."""

@@ -1,0 +1,1 @@
+"""Handlers of node_metrics_reducer, one module per operation."""

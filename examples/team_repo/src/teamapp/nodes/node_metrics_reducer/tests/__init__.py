@@ -1,0 +1,1 @@
+"""Tests of node_metrics_reducer, one module per operation."""

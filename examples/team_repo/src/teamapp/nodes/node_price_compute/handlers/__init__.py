@@ -1,0 +1,1 @@
+"""Handlers of node_price_compute, one module per operation."""

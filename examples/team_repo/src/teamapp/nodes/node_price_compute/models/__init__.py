@@ -1,0 +1,1 @@
+"""Request and result models of node_price_compute."""

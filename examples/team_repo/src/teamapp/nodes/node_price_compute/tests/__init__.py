@@ -1,0 +1,1 @@
+"""Tests of node_price_compute, one module per operation."""

@@ -1,0 +1,1 @@
+"""Handlers of node_signup_orchestrator, one module per operation."""

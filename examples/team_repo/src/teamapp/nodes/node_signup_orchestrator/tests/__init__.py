@@ -1,0 +1,1 @@
+"""Tests of node_signup_orchestrator, one module per operation."""

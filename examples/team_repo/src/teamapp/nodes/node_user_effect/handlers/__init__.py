@@ -1,0 +1,1 @@
+"""Handlers of node_user_effect, one module per operation."""

@@ -1,0 +1,1 @@
+"""Tests of node_user_effect, one module per operation."""

@@ -1,0 +1,39 @@
+"""Tests of the ``get`` operation of node_user_effect."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from teamapp.kit.audit import AUDIT_LOG
+from teamapp.kit.errors import NodeOperationError
+from teamapp.kit.store import InMemoryStore
+
+from ..handlers.handler_user_get import HandlerUserGet
+from ..models.model_user_input import ModelUserInput
+
+
+def _ready_handler(store: InMemoryStore) -> HandlerUserGet:
+    handler = HandlerUserGet(store)
+    asyncio.run(handler.initialize())
+    return handler
+
+
+def _request(key: str, payload: dict[str, Any] | None = None) -> ModelUserInput:
+    return ModelUserInput(operation="get", key=key, payload=payload or {}, correlation_id="corr-1")
+
+
+def test_get_returns_the_stored_record() -> None:
+    store = InMemoryStore()
+    asyncio.run(store.put("user-1", {"name": "Ada"}))
+    output = asyncio.run(_ready_handler(store).handle(_request("user-1")))
+    assert output.success
+    assert output.data == {"name": "Ada", "key": "user-1"}
+    assert AUDIT_LOG[-1]["event"] == "user.read"
+
+
+def test_get_reports_a_missing_record() -> None:
+    with pytest.raises(NodeOperationError, match="could not be found"):
+        asyncio.run(_ready_handler(InMemoryStore()).handle(_request("user-404")))

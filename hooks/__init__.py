@@ -1,0 +1,1 @@
+"""Entry points that run inside other tools: the post-commit hook and the pytest plugin."""
