@@ -6,10 +6,11 @@ split into words (``create_order``, ``CreateOrder`` and ``create-order`` all giv
 word only counts when it is a whole word of the catalogue.
 
 Confidence combines evidence as a noisy-OR over *independent* sources: each source (one
-operation with its handler, one capability, one structural feature such as ``event_bus``, the
-node type's prior) contributes its strongest piece of evidence, ``1 - prod(1 - strength)``. A
-strong word in an operation name is enough on its own; a weak synonym, a description or a node
-type prior alone stays under the threshold and needs a second, independent source.
+operation with its handler and any io_operation of the same name, a capability's name, a
+capability's description, a dependency, a structural feature such as ``event_bus``, the node
+type's prior) contributes its strongest piece of evidence, ``1 - prod(1 - strength)``. A strong
+word in an operation or capability name is enough on its own; a weak synonym, a description or a
+node type prior alone stays under the threshold and needs a second, independent source.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ HANDLER_WEIGHT = 0.6  # the handler class or module routed to an operation
 CAPABILITY_WEIGHT = 0.8  # a capability's name
 DESCRIPTION_WEIGHT = 0.5  # a capability's description, a dependency's name: prose, weaker
 STRUCTURE_WEIGHT = 0.85  # keys of extra contract sections (fsm:, workflow_coordination:, ...)
-PRIOR_WEIGHT = 0.4  # the node type makes a kind likely, never certain
+PRIOR_WEIGHT = 0.45  # the node type makes a kind likely, never certain (alone < threshold)
 WEAK_WORD = 0.6  # a synonym that only hints (``set`` for update, ``check`` for validation)
 
 # event_bus keys that say the node publishes, and keys that say it only listens.
@@ -37,7 +38,185 @@ _PUBLISH_WORDS = frozenset(
     {"publish", "publishes", "produce", "produces", "emit", "emits", "outbound", "output"}
 )
 _SUBSCRIBE_WORDS = frozenset({"subscribe", "subscribes", "consume", "consumes", "inbound", "input", "listen"})
-_DISABLED_VALUES = (False, 0, "false", "off", "disabled", "none")
+_OFF = (None, False, 0, "false", "off", "disabled", "none")
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """One entry of the catalogue: the words that name it, strongly or as a hint."""
+
+    kind: str
+    subkind: str
+    strong: frozenset[str]
+    weak: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()  # word sequences that count as strong
+    priors: tuple[NodeType, ...] = ()  # node types where this kind is typical
+    blocked_by: tuple[tuple[str, ...], ...] = ()  # phrases that mean another entry (``get all``)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}.{self.subkind}" if self.subkind else self.kind
+
+    def match(self, words: Sequence[str]) -> tuple[str, bool] | None:
+        """The first matching word (or phrase) and whether it is strong; ``None`` when nothing matches."""
+        if any(_contains(words, phrase) for phrase in self.blocked_by):
+            return None
+        for phrase in self.phrases:
+            if _contains(words, phrase):
+                return " ".join(phrase), True
+        for strong, vocabulary in ((True, self.strong), (False, self.weak)):
+            for word in words:
+                if word in vocabulary:
+                    return word, strong
+        return None
+
+
+def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
+
+
+def _verbs(bases: str, extra: str = "") -> frozenset[str]:
+    """Each verb with its regular inflections (``create``, ``creates``, ``created``, ``creating``)
+    plus ``extra`` words taken as they are (nouns, irregular forms)."""
+    forms: set[str] = set(extra.split())
+    for base in bases.split():
+        forms.add(base)
+        consonant_y = base.endswith("y") and base[-2:-1] not in "aeiou"
+        if base.endswith(("s", "x", "z", "ch", "sh")):
+            forms.add(base + "es")
+        else:
+            forms.add(base[:-1] + "ies" if consonant_y else base + "s")
+        if base.endswith("ee"):
+            forms.update({base + "d", base + "ing"})
+        elif base.endswith("e"):
+            forms.update({base + "d", base[:-1] + "ing"})
+        else:
+            forms.update({base[:-1] + "ied" if consonant_y else base + "ed", base + "ing"})
+    return frozenset(forms)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(text.split()) for text in texts)
+
+
+# Order here is the order of ``detect``'s result. Words are whole words after splitting identifiers.
+CATALOGUE: tuple[PatternSpec, ...] = (
+    PatternSpec(
+        "crud", "create",
+        strong=_verbs("create add insert append register upsert upload", extra="creation"),
+        weak=_verbs("save persist store put post submit ingest write", extra="new"),
+    ),
+    PatternSpec(
+        "crud", "read",
+        strong=_verbs("get read fetch retrieve lookup download", extra="getting retrieval"),
+        weak=_verbs("find load show view describe resolve"),
+        phrases=_phrases("look up"),
+        blocked_by=_phrases("get all", "find all", "get many"),
+    ),
+    PatternSpec(
+        "crud", "update",
+        strong=_verbs("update modify edit patch upsert rename"),
+        weak=_verbs("set change replace adjust amend save put", extra="setting"),
+    ),
+    PatternSpec(
+        "crud", "delete",
+        strong=_verbs("delete remove destroy purge erase", extra="deletion removal"),
+        weak=_verbs("archive revoke clear drop", extra="dropped dropping"),
+    ),
+    PatternSpec(
+        "crud", "list",
+        strong=_verbs("list search query browse paginate enumerate", extra="pagination"),
+        weak=_verbs("scan filter", extra="all"),
+        phrases=_phrases("find all", "get all", "get many"),
+    ),
+    PatternSpec(
+        "transformation", "",
+        strong=_verbs(
+            "transform convert normalize normalise enrich parse format reformat serialize deserialize "
+            "translate flatten encode decode reshape canonicalize render transcode",
+            extra="map mapped mapping mapper transformation transformer conversion converter normalization "
+            "normalisation enrichment parser serialization deserialization translation",
+        ),
+        weak=_verbs("clean cleanse extract project sanitize redact mask"),
+        priors=(NodeType.COMPUTE,),
+    ),
+    PatternSpec(
+        "aggregation", "",
+        strong=_verbs(
+            "aggregate sum total average accumulate tally rollup count",
+            extra="aggregation aggregator totals avg mean median percentile percentiles histogram "
+            "summed summing",
+        ),
+        weak=_verbs("reduce combine collect merge", extra="min max stats statistics metrics"),
+        phrases=_phrases("group by", "roll up"),
+        priors=(NodeType.REDUCER,),
+    ),
+    PatternSpec(
+        "aggregation", "windowed_aggregation",
+        strong=_words("window windows windowed windowing tumbling sliding hopping"),
+        weak=_words("hourly daily minutely interval intervals bucket buckets bucketed rolling"),
+        phrases=_phrases("rolling average", "moving average", "rolling sum", "time series"),
+    ),
+    PatternSpec(
+        "orchestration", "saga",
+        strong=_verbs("compensate rollback", extra="saga sagas compensation compensations"),
+        weak=_verbs("revert undo unwind"),
+        phrases=_phrases("roll back"),
+    ),
+    PatternSpec(
+        "orchestration", "workflow",
+        strong=_verbs(
+            "orchestrate coordinate",
+            extra="workflow workflows orchestration orchestrator pipeline pipelines coordination",
+        ),
+        weak=_words("step steps stage stages sequence chain dag process"),
+        priors=(NodeType.ORCHESTRATOR,),
+    ),
+    PatternSpec(
+        "orchestration", "fan_out",
+        strong=_verbs("parallelize scatter", extra="fanout parallel"),
+        weak=_verbs("batch dispatch distribute gather split multicast", extra="concurrent concurrently"),
+        phrases=_phrases("fan out", "scatter gather"),
+    ),
+    PatternSpec(
+        "event_publishing", "",
+        strong=_verbs(
+            "publish emit notify", extra="emitted emitting emitter publisher emission notification outbox"
+        ),
+        weak=_verbs("send produce broadcast announce signal", extra="producer"),
+    ),
+    PatternSpec(
+        "caching", "",
+        strong=_verbs("cache memoize evict", extra="caching memoization eviction"),
+        weak=_words("ttl lru memo warm warmup"),
+    ),
+    PatternSpec(
+        "retry", "",
+        strong=_verbs("retry reattempt", extra="retries backoff"),
+        weak=_words("resilient resilience attempts transient"),
+        phrases=_phrases("back off"),
+    ),
+    PatternSpec(
+        "validation", "",
+        strong=_verbs("validate verify", extra="validation validator validators verification"),
+        weak=_verbs("check ensure guard assert lint", extra="valid invalid schema"),
+    ),
+    PatternSpec(
+        "state_machine", "",
+        strong=_verbs("transition", extra="fsm statechart"),
+        weak=_words("state states status lifecycle advance phase"),
+        phrases=_phrases("state machine"),
+        priors=(NodeType.REDUCER,),
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,11 +301,12 @@ def _texts(contract: Contract) -> Iterator[_Text]:
         # The same name in handler_routing and io_operations is one source, not two.
         yield _Text(f"operation:{name}", f"io_operations[{index}]", name, OPERATION_WEIGHT)
     for index, capability in enumerate(contract.capabilities):
-        group = f"capability:{index}"
-        yield _Text(group, f"capabilities[{index}].name", capability.name, CAPABILITY_WEIGHT)
+        # A capability's name and its prose description are written separately: two sources.
+        name_path = f"capabilities[{index}].name"
+        yield _Text(name_path, name_path, capability.name, CAPABILITY_WEIGHT)
         if capability.description:
             path = f"capabilities[{index}].description"
-            yield _Text(group, path, capability.description, DESCRIPTION_WEIGHT)
+            yield _Text(path, path, capability.description, DESCRIPTION_WEIGHT)
     for index, dependency in enumerate(contract.dependencies):
         for key, value in _dependency_names(dependency):
             yield _Text(f"dependency:{index}", f"dependencies[{index}]{key}", value, DESCRIPTION_WEIGHT)
@@ -193,23 +373,24 @@ def _event_bus_evidence(event_bus: Mapping[str, object]) -> Iterator[_Evidence]:
 def _retry_evidence(error_handling: Mapping[str, object]) -> Iterator[_Evidence]:
     spec = _spec("retry", "")
     for path, key in _keys(error_handling, depth=3):
-        words = split_identifier(key)
-        if spec.match(words) is None or _disabled(error_handling, path):
+        if spec.match(split_identifier(key)) is None or _switched_off(error_handling, path):
             continue
         yield _Evidence(spec, "error_handling", 0.9, f"error_handling.{path}")
         return
 
 
-def _disabled(root: Mapping[str, object], path: str) -> bool:
-    """``retry_policy: {enabled: false}``, ``max_retries: 0`` and ``retry: off`` turn retry off."""
+def _switched_off(root: Mapping[str, object], path: str) -> bool:
+    """Whether ``path`` or a section holding it is turned off: ``retry_policy: {enabled: false}``,
+    ``max_retries: 0``, ``retry: off``."""
     value: object = root
     for part in path.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
-    if isinstance(value, Mapping):
-        return (
-            value.get("enabled", True) in _DISABLED_VALUES or value.get("max_retries", 1) in _DISABLED_VALUES
-        )
-    return value in _DISABLED_VALUES
+        if isinstance(value, Mapping):
+            if value.get("enabled", True) in _OFF or value.get("max_retries", 1) in _OFF:
+                return True
+        elif value in _OFF:
+            return True
+    return False
 
 
 def _keys(mapping: Mapping[str, object], depth: int, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -230,215 +411,3 @@ def _prior_evidence(contract: Contract) -> Iterator[_Evidence]:
 
 def _spec(kind: str, subkind: str) -> PatternSpec:
     return next(s for s in CATALOGUE if s.kind == kind and s.subkind == subkind)
-
-
-# --------------------------------------------------------------------------- the catalogue
-
-
-@dataclass(frozen=True)
-class PatternSpec:
-    """One entry of the catalogue: the words that name it, strongly or as a hint."""
-
-    kind: str
-    subkind: str
-    strong: frozenset[str]
-    weak: frozenset[str] = frozenset()
-    phrases: tuple[tuple[str, ...], ...] = ()  # word sequences that count as strong
-    priors: tuple[NodeType, ...] = ()  # node types where this kind is typical
-    blocked_by: tuple[tuple[str, ...], ...] = ()  # phrases that mean another entry (``get all``)
-
-    def match(self, words: Sequence[str]) -> tuple[str, bool] | None:
-        """The first matching word (or phrase) and whether it is strong; ``None`` when nothing matches."""
-        if any(_contains(words, phrase) for phrase in self.blocked_by):
-            return None
-        for phrase in self.phrases:
-            if _contains(words, phrase):
-                return " ".join(phrase), True
-        for strong, vocabulary in ((True, self.strong), (False, self.weak)):
-            for word in words:
-                if word in vocabulary:
-                    return word, strong
-        return None
-
-
-def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
-
-
-def _verbs(*bases: str, extra: str = "") -> frozenset[str]:
-    """Each verb with its regular inflections (``create``, ``creates``, ``created``, ``creating``)."""
-    forms: set[str] = set(extra.split())
-    for base in bases:
-        forms.add(base)
-        consonant_y = base.endswith("y") and base[-2:-1] not in "aeiou"
-        if base.endswith(("s", "x", "z", "ch", "sh")):
-            forms.add(base + "es")
-        else:
-            forms.add(base[:-1] + "ies" if consonant_y else base + "s")
-        if base.endswith("e"):
-            forms.update({base + "d", base[:-1] + "ing" if not base.endswith("ee") else base + "ing"})
-        else:
-            forms.update({base[:-1] + "ied" if consonant_y else base + "ed", base + "ing"})
-    return frozenset(forms)
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-CATALOGUE: tuple[PatternSpec, ...] = (
-    PatternSpec(
-        "crud",
-        "create",
-        strong=_verbs("create", "add", "insert", "register", "upsert", "upload", extra="creation"),
-        weak=_verbs("save", "persist", "store", "put", "post", "submit", "ingest", "write", extra="new"),
-    ),
-    PatternSpec(
-        "crud",
-        "read",
-        strong=_verbs("get", "read", "fetch", "retrieve", "lookup", "download", extra="getting retrieval"),
-        weak=_verbs("find", "load", "show", "view", "describe", "resolve"),
-        phrases=(("look", "up"),),
-        blocked_by=(("get", "all"), ("find", "all"), ("get", "many")),
-    ),
-    PatternSpec(
-        "crud",
-        "update",
-        strong=_verbs("update", "modify", "edit", "patch", "upsert", "rename"),
-        weak=_verbs("set", "change", "replace", "adjust", "amend", "save", "put", extra="setting"),
-    ),
-    PatternSpec(
-        "crud",
-        "delete",
-        strong=_verbs("delete", "remove", "destroy", "purge", "erase", extra="deletion removal"),
-        weak=_verbs("drop", "archive", "revoke", "clear", extra="dropped dropping"),
-    ),
-    PatternSpec(
-        "crud",
-        "list",
-        strong=_verbs("list", "search", "query", "browse", "paginate", "enumerate", extra="pagination"),
-        weak=_verbs("scan", "filter", extra="all"),
-        phrases=(("find", "all"), ("get", "all")),
-    ),
-    PatternSpec(
-        "transformation",
-        "",
-        strong=_verbs(
-            "transform",
-            "convert",
-            "normalize",
-            "normalise",
-            "enrich",
-            "parse",
-            "format",
-            "reformat",
-            "serialize",
-            "deserialize",
-            "translate",
-            "flatten",
-            "encode",
-            "decode",
-            "reshape",
-            "canonicalize",
-            "render",
-            "transcode",
-            extra="map mapped mapping mapper transformation transformer conversion converter "
-            "normalization normalisation enrichment parser serialization deserialization translation",
-        ),
-        weak=_verbs("clean", "cleanse", "extract", "project", "sanitize", "redact", "mask"),
-        priors=(NodeType.COMPUTE,),
-    ),
-    PatternSpec(
-        "aggregation",
-        "",
-        strong=_verbs(
-            "aggregate",
-            "sum",
-            "total",
-            "average",
-            "accumulate",
-            "tally",
-            "rollup",
-            extra="aggregation aggregator aggregates totals avg mean median percentile percentiles "
-            "histogram summed summing",
-        ),
-        weak=_verbs(
-            "count", "reduce", "combine", "collect", "merge", extra="min max stats statistics metrics"
-        ),
-        phrases=(("group", "by"), ("roll", "up")),
-        priors=(NodeType.REDUCER,),
-    ),
-    PatternSpec(
-        "aggregation",
-        "windowed_aggregation",
-        strong=_words("window windows windowed windowing tumbling sliding hopping"),
-        weak=_words("hourly daily minutely interval intervals bucket buckets bucketed rolling"),
-        phrases=(("rolling", "average"), ("moving", "average"), ("rolling", "sum"), ("time", "series")),
-    ),
-    PatternSpec(
-        "orchestration",
-        "saga",
-        strong=_verbs("compensate", "rollback", extra="saga sagas compensation compensating compensations"),
-        weak=_verbs("revert", "undo", "unwind"),
-        phrases=(("roll", "back"),),
-    ),
-    PatternSpec(
-        "orchestration",
-        "workflow",
-        strong=_verbs(
-            "orchestrate",
-            "coordinate",
-            extra="workflow workflows orchestration orchestrator pipeline pipelines coordination",
-        ),
-        weak=_words("step steps stage stages sequence chain dag process"),
-        priors=(NodeType.ORCHESTRATOR,),
-    ),
-    PatternSpec(
-        "orchestration",
-        "fan_out",
-        strong=_verbs("parallelize", "scatter", extra="fanout parallel"),
-        weak=_verbs(
-            "batch", "dispatch", "distribute", "gather", "split", "multicast", extra="concurrent concurrently"
-        ),
-        phrases=(("fan", "out"), ("scatter", "gather")),
-    ),
-    PatternSpec(
-        "event_publishing",
-        "",
-        strong=_verbs(
-            "publish",
-            "emit",
-            "notify",
-            extra="emitted emitting emitter publisher emission notification outbox",
-        ),
-        weak=_verbs("send", "produce", "broadcast", "announce", "signal", extra="producer"),
-    ),
-    PatternSpec(
-        "caching",
-        "",
-        strong=_verbs("cache", "memoize", "evict", extra="caching memoization eviction memoized"),
-        weak=_words("ttl lru memo warm warmup"),
-    ),
-    PatternSpec(
-        "retry",
-        "",
-        strong=_verbs("retry", "reattempt", extra="retries backoff"),
-        weak=_words("resilient resilience attempts transient"),
-        phrases=(("back", "off"),),
-    ),
-    PatternSpec(
-        "validation",
-        "",
-        strong=_verbs("validate", "verify", extra="validation validator validators verification"),
-        weak=_verbs("check", "ensure", "guard", "assert", "lint", extra="valid invalid schema"),
-    ),
-    PatternSpec(
-        "state_machine",
-        "",
-        strong=_verbs("transition", extra="fsm statechart"),
-        weak=_words("state states status lifecycle advance phase"),
-        phrases=(("state", "machine"),),
-        priors=(NodeType.REDUCER,),
-    ),
-)

@@ -175,9 +175,9 @@ def learn(
     started = time.perf_counter()
     if to_store:
         upserted = store.upsert(to_store, embed=options.embed)
-        report.patterns_new = upserted.inserted
-        report.patterns_merged = upserted.merged
-        report.patterns_superseded = upserted.superseded
+        report.patterns_new = len(upserted.inserted)
+        report.patterns_merged = len(upserted.merged)
+        report.patterns_superseded = len(upserted.superseded)
         report.dense_pending = upserted.dense_pending
     report.seconds["store"] = time.perf_counter() - started
     report.feedback = len(apply_feedback(repo, book.all(), record=store.record_outcome))

@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
+from nodeforge.model import Pattern
 from nodeforge.naming import split_identifier
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -67,3 +68,22 @@ def sparse_vector(text: str) -> SparseVec:
         weights[index] = weights.get(index, 0.0) + 1.0 + math.log(count)
     ordered = sorted(weights)
     return SparseVec(tuple(ordered), tuple(weights[i] for i in ordered))
+
+
+def pattern_sparse_text(pattern: Pattern) -> str:
+    """What a pattern's sparse vector is made of: its code and the words that describe it."""
+    return "\n".join(
+        (
+            pattern.kind.value,
+            pattern.node_type.value,
+            pattern.slot,
+            pattern.operation,
+            pattern.summary,
+            pattern.code,
+            " ".join(pattern.identifiers),
+        )
+    )
+
+
+def pattern_sparse_vector(pattern: Pattern) -> SparseVec:
+    return sparse_vector(pattern_sparse_text(pattern))

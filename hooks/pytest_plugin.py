@@ -160,7 +160,9 @@ class _Recorder:
 
         if self._repo is None:
             return
-        if self._interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
+        # a keyboard interrupt cuts a node's tests short at random; collection errors that stop the
+        # session (also exit status 2) are still recorded: they are real failures of real content
+        if self._interrupted:
             self._summary.problems.append("session interrupted; no verdicts recorded")
             return
         try:

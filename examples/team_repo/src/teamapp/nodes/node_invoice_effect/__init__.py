@@ -1,1 +1,1 @@
-"""node_invoice_effect: Persists invoices in the team store."""
+"""Persists invoices in the team store."""

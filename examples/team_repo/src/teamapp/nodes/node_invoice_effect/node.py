@@ -1,4 +1,7 @@
-"""node_invoice_effect: Persists invoices in the team store."""
+"""Node node_invoice_effect.
+
+Persists invoices in the team store.
+"""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""node_metrics_reducer: Folds usage events into per-key metrics."""
+"""Folds usage events into per-key metrics."""

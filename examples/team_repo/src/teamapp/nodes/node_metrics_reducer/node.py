@@ -1,4 +1,7 @@
-"""node_metrics_reducer: Folds usage events into per-key metrics."""
+"""Node node_metrics_reducer.
+
+Folds usage events into per-key metrics.
+"""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""node_price_compute: Computes a price from an amount, a discount and a tax rate."""
+"""Computes a price from an amount, a discount and a tax rate."""

@@ -1,4 +1,7 @@
-"""node_price_compute: Computes a price from an amount, a discount and a tax rate."""
+"""Node node_price_compute.
+
+Computes a price from an amount, a discount and a tax rate.
+"""
 
 from __future__ import annotations
 

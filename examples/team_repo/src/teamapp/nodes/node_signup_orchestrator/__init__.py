@@ -1,1 +1,1 @@
-"""node_signup_orchestrator: Signs a user up: records them, then confirms them."""
+"""Signs a user up: records them, then confirms them."""

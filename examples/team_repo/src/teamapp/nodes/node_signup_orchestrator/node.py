@@ -1,4 +1,7 @@
-"""node_signup_orchestrator: Signs a user up: records them, then confirms them."""
+"""Node node_signup_orchestrator.
+
+Signs a user up: records them, then confirms them.
+"""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""node_user_effect: Persists user accounts in the team store."""
+"""Persists user accounts in the team store."""

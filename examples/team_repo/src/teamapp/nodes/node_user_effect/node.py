@@ -1,4 +1,7 @@
-"""node_user_effect: Persists user accounts in the team store."""
+"""Node node_user_effect.
+
+Persists user accounts in the team store.
+"""
 
 from __future__ import annotations
 

@@ -22,7 +22,12 @@ def _ready_handler(store: InMemoryStore) -> HandlerInvoiceGet:
 
 
 def _request(key: str, payload: dict[str, Any] | None = None) -> ModelInvoiceInput:
-    return ModelInvoiceInput(operation="get", key=key, payload=payload or {}, correlation_id="corr-1")
+    return ModelInvoiceInput(
+        operation="get",
+        key=key,
+        payload=payload or {},
+        correlation_id="corr-1",
+    )
 
 
 def test_get_returns_the_stored_record() -> None:
@@ -35,5 +40,6 @@ def test_get_returns_the_stored_record() -> None:
 
 
 def test_get_reports_a_missing_record() -> None:
+    handler = _ready_handler(InMemoryStore())
     with pytest.raises(NodeOperationError, match="could not be found"):
-        asyncio.run(_ready_handler(InMemoryStore()).handle(_request("invoice-404")))
+        asyncio.run(handler.handle(_request("invoice-404")))

@@ -22,14 +22,20 @@ def _ready_handler(store: InMemoryStore) -> HandlerMetricsAggregate:
 
 
 def _request(key: str, payload: dict[str, Any] | None = None) -> ModelMetricsInput:
-    return ModelMetricsInput(operation="aggregate", key=key, payload=payload or {}, correlation_id="corr-1")
+    return ModelMetricsInput(
+        operation="aggregate",
+        key=key,
+        payload=payload or {},
+        correlation_id="corr-1",
+    )
 
 
 def test_aggregate_folds_events_into_the_stored_state() -> None:
     store = InMemoryStore()
     events: list[dict[str, Any]] = [{"kind": "view", "value": 2}, {"kind": "click", "value": 3}]
     asyncio.run(_ready_handler(store).handle(_request("metrics-1", {"events": events})))
-    output = asyncio.run(_ready_handler(store).handle(_request("metrics-1", {"events": [{"kind": "view"}]})))
+    request = _request("metrics-1", {"events": [{"kind": "view"}]})
+    output = asyncio.run(_ready_handler(store).handle(request))
     assert output.success
     assert output.data["count"] == 3
     assert output.data["total"] == 5.0

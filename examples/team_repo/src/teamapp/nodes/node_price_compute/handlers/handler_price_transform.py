@@ -48,7 +48,7 @@ class HandlerPriceTransform:
             logger.warning("price transform failed for %s: %s", request.key, exc)
             raise NodeOperationError(f"price {request.key} has a non-numeric input") from exc
         if discount > amount:
-            raise NodeOperationError(f"price {request.key}: the discount exceeds the amount")
-        total = round((amount - discount) * (1 + tax_rate), 2)
+            raise NodeOperationError(f"price {request.key}: discount exceeds amount")
+        result = {"amount": amount, "total": round((amount - discount) * (1 + tax_rate), 2)}
         emit_audit("price.computed", key=request.key, correlation_id=request.correlation_id)
-        return ModelPriceOutput(success=True, key=request.key, data={"amount": amount, "total": total})
+        return ModelPriceOutput(success=True, key=request.key, data=result)

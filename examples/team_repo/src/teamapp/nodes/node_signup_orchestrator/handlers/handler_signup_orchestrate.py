@@ -80,15 +80,17 @@ class HandlerSignupOrchestrate:
             except (KeyError, NodeOperationError) as exc:
                 logger.warning("signup step %s failed for %s: %s", step.name, request.key, exc)
                 await self._compensate(completed, request)
-                raise NodeOperationError(f"signup {request.key} failed at step {step.name}") from exc
+                raise NodeOperationError(f"signup {request.key} failed at {step.name}") from exc
             completed.append(step)
         emit_audit("signup.orchestrated", key=request.key, correlation_id=request.correlation_id)
         return ModelSignupOutput(success=True, key=request.key, data=results)
 
-    async def _compensate(self, completed: Sequence[OrchestrationStep], request: ModelSignupInput) -> None:
+    async def _compensate(
+        self, completed: Sequence[OrchestrationStep], request: ModelSignupInput
+    ) -> None:
         """Undo ``completed`` steps, last first; a step with nothing left to undo is skipped."""
         for step in reversed(completed):
             try:
                 await with_retry(step.compensate, request, attempts=3)
             except KeyError:
-                logger.warning("signup step %s had nothing to undo for %s", step.name, request.key)
+                logger.warning("signup %s had nothing to undo for %s", step.name, request.key)

@@ -11,7 +11,11 @@ from teamapp.kit.audit import AUDIT_LOG
 from teamapp.kit.errors import NodeOperationError
 from teamapp.kit.store import InMemoryStore
 
-from ..handlers.handler_signup_orchestrate import HandlerSignupOrchestrate, OrchestrationStep, default_steps
+from ..handlers.handler_signup_orchestrate import (
+    HandlerSignupOrchestrate,
+    OrchestrationStep,
+    default_steps,
+)
 from ..models.model_signup_input import ModelSignupInput
 
 
@@ -22,7 +26,12 @@ def _ready_handler(store: InMemoryStore) -> HandlerSignupOrchestrate:
 
 
 def _request(key: str, payload: dict[str, Any] | None = None) -> ModelSignupInput:
-    return ModelSignupInput(operation="orchestrate", key=key, payload=payload or {}, correlation_id="corr-1")
+    return ModelSignupInput(
+        operation="orchestrate",
+        key=key,
+        payload=payload or {},
+        correlation_id="corr-1",
+    )
 
 
 async def _refuse(request: ModelSignupInput) -> dict[str, Any]:
@@ -38,7 +47,8 @@ def test_orchestrate_runs_every_step() -> None:
     output = asyncio.run(_ready_handler(store).handle(_request("signup-1", {"name": "Ada"})))
     assert output.success
     assert list(output.data) == ["record", "confirm"]
-    assert [item["key"] for item in asyncio.run(store.list())] == ["signup-1", "signup-1:confirmed"]
+    keys = [item["key"] for item in asyncio.run(store.list())]
+    assert keys == ["signup-1", "signup-1:confirmed"]
     assert AUDIT_LOG[-1]["event"] == "signup.orchestrated"
 
 
@@ -47,6 +57,6 @@ def test_orchestrate_undoes_completed_steps_when_one_fails() -> None:
     steps = (*default_steps(store), OrchestrationStep("refuse", _refuse, _nothing_to_undo))
     handler = HandlerSignupOrchestrate(store, steps)
     asyncio.run(handler.initialize())
-    with pytest.raises(NodeOperationError, match="failed at step refuse"):
+    with pytest.raises(NodeOperationError, match="failed at refuse"):
         asyncio.run(handler.handle(_request("signup-1", {"name": "Ada"})))
     assert asyncio.run(store.list()) == []

@@ -22,24 +22,36 @@ def _ready_handler(store: InMemoryStore) -> HandlerUserCreate:
 
 
 def _request(key: str, payload: dict[str, Any] | None = None) -> ModelUserInput:
-    return ModelUserInput(operation="create", key=key, payload=payload or {}, correlation_id="corr-1")
+    return ModelUserInput(
+        operation="create",
+        key=key,
+        payload=payload or {},
+        correlation_id="corr-1",
+    )
 
 
 def test_create_stores_the_record_and_audits_it() -> None:
     store = InMemoryStore()
-    output = asyncio.run(_ready_handler(store).handle(_request("user-1", {"name": "Ada"})))
+    request = _request("user-1", {"name": "Ada"})
+    output = asyncio.run(_ready_handler(store).handle(request))
     assert output.success
     assert output.key == "user-1"
     assert output.data["name"] == "Ada"
     assert asyncio.run(store.get("user-1"))["name"] == "Ada"
-    assert AUDIT_LOG[-1] == {"event": "user.created", "key": "user-1", "correlation_id": "corr-1"}
+    assert AUDIT_LOG[-1] == {
+        "event": "user.created",
+        "key": "user-1",
+        "correlation_id": "corr-1",
+    }
 
 
 def test_create_rejects_a_payload_without_a_name() -> None:
+    handler = _ready_handler(InMemoryStore())
     with pytest.raises(NodeOperationError, match="name"):
-        asyncio.run(_ready_handler(InMemoryStore()).handle(_request("user-1")))
+        asyncio.run(handler.handle(_request("user-1")))
 
 
 def test_create_reports_a_store_refusal() -> None:
+    handler = _ready_handler(InMemoryStore())
     with pytest.raises(NodeOperationError, match="could not be created"):
-        asyncio.run(_ready_handler(InMemoryStore()).handle(_request("", {"name": "Ada"})))
+        asyncio.run(handler.handle(_request("", {"name": "Ada"})))

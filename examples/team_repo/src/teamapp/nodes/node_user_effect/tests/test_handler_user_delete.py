@@ -22,7 +22,12 @@ def _ready_handler(store: InMemoryStore) -> HandlerUserDelete:
 
 
 def _request(key: str, payload: dict[str, Any] | None = None) -> ModelUserInput:
-    return ModelUserInput(operation="delete", key=key, payload=payload or {}, correlation_id="corr-1")
+    return ModelUserInput(
+        operation="delete",
+        key=key,
+        payload=payload or {},
+        correlation_id="corr-1",
+    )
 
 
 def test_delete_removes_the_record() -> None:
@@ -36,5 +41,6 @@ def test_delete_removes_the_record() -> None:
 
 
 def test_delete_reports_a_missing_record() -> None:
+    handler = _ready_handler(InMemoryStore())
     with pytest.raises(NodeOperationError, match="could not be deleted"):
-        asyncio.run(_ready_handler(InMemoryStore()).handle(_request("user-404")))
+        asyncio.run(handler.handle(_request("user-404")))

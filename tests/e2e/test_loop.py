@@ -1,0 +1,91 @@
+"""The whole loop with real tools: pytest plugin -> pre-commit post-commit hook -> Qdrant -> generate -> feedback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BIN, PROJECT, run
+
+pytestmark = pytest.mark.slow
+
+CONTRACT = PROJECT / "examples" / "contracts" / "node_order_effect.yaml"
+NODES = Path("src/teamapp/nodes")
+TEAM_IDIOM = "await with_retry(self._store.put, request.key, request.payload, attempts=3)"
+
+
+def _env(pre_commit_home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+    env["NODEFORGE_EMBED_LATER"] = "0"
+    return env
+
+
+def _nodeforge(repo: Path, *args: str, env: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    result = run([str(BIN / "nodeforge"), *args, "--json"], repo, env=env)
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def _install_hook(repo: Path, snapshot: tuple[Path, str], env: dict[str, str]) -> None:
+    source, sha = snapshot
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {source}\n  rev: {sha}\n  hooks:\n  - id: nodeforge-learn\n", encoding="utf-8"
+    )
+    (repo / ".gitignore").write_text(".nodeforge/\n__pycache__/\n.pytest_cache/\n", encoding="utf-8")
+    run([str(BIN / "pre-commit"), "install", "--hook-type", "post-commit"], repo, env=env)
+
+
+def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pre_commit_home: Path) -> None:
+    env = _env(pre_commit_home)
+    _install_hook(team_repo, project_snapshot, env)
+
+    tests = run([str(BIN / "python"), "-m", "pytest", "-q", "--nodeforge", "-p", "no:cacheprovider"], team_repo, env=env)
+    assert "nodeforge: verdicts recorded" in tests.stdout
+
+    run(["git", "add", "-A"], team_repo, env=env)
+    commit = run(["git", "commit", "-m", "team nodes"], team_repo, env=env)
+    sha = run(["git", "rev-parse", "HEAD"], team_repo, env=env).stdout.strip()
+    assert "nodeforge: learned 5 node(s)" in commit.stdout + commit.stderr
+
+    patterns = _nodeforge(team_repo, "patterns", "list", env=env)
+    create = [p for p in patterns if p["slot"] == "effect:create" and p["kind"] == "operation"]
+    assert create, patterns
+    assert create[0]["provenance"]["commit"] == sha
+    assert create[0]["support"] == 2  # the same idiom in node_user_effect and node_invoice_effect
+
+    report = _nodeforge(team_repo, "generate", str(CONTRACT), "--out", str(NODES), env=env)
+    used_ids = {u["id"] for u in report["used"]}
+    assert create[0]["id"] in used_ids
+    handler = (team_repo / NODES / "node_order_effect" / "handlers" / "handler_order_create.py").read_text()
+    assert TEAM_IDIOM in handler
+    assert 'emit_audit("order.created"' in handler
+    assert create[0]["id"] in handler.splitlines()[0]
+
+    generated_tests = run(
+        [str(BIN / "python"), "-m", "pytest", "-q", "--nodeforge", "-p", "no:cacheprovider", str(NODES / "node_order_effect")],
+        team_repo,
+        env=env,
+    )
+    assert " passed" in generated_tests.stdout and "failed" not in generated_tests.stdout
+
+    after = _nodeforge(team_repo, "patterns", "show", create[0]["id"], env=env)["pattern"]
+    assert after["usage_count"] == 1
+    assert after["success_count"] == create[0]["success_count"] + 1
+
+
+def test_no_learning_gives_the_template_node(team_repo: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    out = team_repo / NODES
+    report = _nodeforge(team_repo, "generate", str(CONTRACT), "--out", str(out), "--no-learning", env=env)
+    assert report["used"] == []
+    handler = (out / "node_order_effect" / "handlers" / "handler_order_create.py").read_text()
+    assert "with_retry" not in handler and "emit_audit" not in handler
+    assert "Learned patterns: none (template only)" in handler
+    result = run([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(NODES / "node_order_effect")], team_repo, env=env)
+    assert " passed" in result.stdout
+    shutil.rmtree(out / "node_order_effect")
