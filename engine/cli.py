@@ -14,7 +14,9 @@ from nodeforge.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, NodeforgeError
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", type=Path, default=None, help="repository root (default: the git work tree of .)")
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="repository root (default: the git work tree of .)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -28,8 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--all", action="store_true", dest="all_nodes", help="every node under node_paths")
     learn.add_argument("--since", default="", metavar="REV", help="nodes changed since REV (CI)")
     learn.add_argument("--commit", default="", metavar="REV", help="nodes touched by one commit (the hook)")
-    learn.add_argument("--no-test-gate", action="store_true", help="learn without verdicts (marked unverified)")
-    learn.add_argument("--junit", type=Path, default=None, help="record verdicts from a JUnit XML report first")
+    learn.add_argument(
+        "--no-test-gate", action="store_true", help="learn without verdicts (marked unverified)"
+    )
+    learn.add_argument(
+        "--junit", type=Path, default=None, help="record verdicts from a JUnit XML report first"
+    )
     learn.add_argument("--force", action="store_true", help="re-learn nodes already learned at this content")
     learn.add_argument("--no-embed", action="store_true", help="store sparse vectors now, dense ones later")
 

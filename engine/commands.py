@@ -56,7 +56,11 @@ def cmd_learn(args: argparse.Namespace) -> int:
     if commit:
         commit = git(repo, "rev-parse", commit).strip()
     nodes = select_nodes(
-        repo, paths=args.paths, all_nodes=args.all_nodes, since=args.since, commit=commit,
+        repo,
+        paths=args.paths,
+        all_nodes=args.all_nodes,
+        since=args.since,
+        commit=commit,
         node_paths=settings.node_paths,
     )
     head = commit or _head(repo)
@@ -67,7 +71,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
         embed=not args.no_embed,
         commit=head,
     )
-    with _store(settings, embed=not args.no_embed) as store, Progress("learning", len(nodes), enabled=not args.json) as bar:
+    with (
+        _store(settings, embed=not args.no_embed) as store,
+        Progress("learning", len(nodes), enabled=not args.json) as bar,
+    ):
         report = learn(repo, nodes, store, options, progress=bar.advance)
     lines = [report.summary()]
     lines += [f"  pending: {key} (no passing verdict for its current content)" for key in report.pending]
@@ -117,9 +124,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     verb = "would write" if args.dry_run else "wrote"
     lines = [f"nodeforge: {verb} {report.node_dir} ({len(report.files)} files, {report.seconds:.2f} s)"]
     if report.used:
-        lines += [f"  used pattern {u.id} v{u.version} ({u.kind}, {u.slot}, score {u.score:.3f})" for u in report.used]
+        lines += [
+            f"  used pattern {u.id} v{u.version} ({u.kind}, {u.slot}, score {u.score:.3f})"
+            for u in report.used
+        ]
     else:
-        lines.append("  used no learned pattern (template only)" + ("" if options.learning else ": --no-learning"))
+        lines.append(
+            "  used no learned pattern (template only)" + ("" if options.learning else ": --no-learning")
+        )
     if options.learning:
         lines.append(f"  retrieval: {report.retrieval}")
     lines += [f"  note: {note}" for note in report.notes]
@@ -132,7 +144,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _pattern_line(p: Pattern) -> str:
     rate = f"{p.success_count}/{p.success_count + p.failure_count}"
     return (
-        f"{p.id}  v{p.version}  {p.kind.value:<15} {p.slot:<28} support {p.support:<3} uses {p.usage_count:<3} "
+        f"{p.id}  v{p.version}  {p.kind.value:<15} {p.slot:<28} "
+        f"support {p.support:<3} uses {p.usage_count:<3} "
         f"success {rate:<6} {p.status.value:<10} {p.provenance.path}:{p.provenance.start_line} "
         f"@{p.provenance.commit[:10] or '-'}"
     )
@@ -153,7 +166,10 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             raise InputError(f"no pattern with id {args.id!r}")
         history = store.history(args.id) if args.history else []
         lines = [_pattern_line(pattern), "", pattern.code]
-        lines += [f"# needs ({d.kind}{' in ' + d.origin if d.origin else ''}): {d.name}" for d in pattern.dependencies]
+        lines += [
+            f"# needs ({d.kind}{' in ' + d.origin if d.origin else ''}): {d.name}"
+            for d in pattern.dependencies
+        ]
         lines += [f"history: {_pattern_line(old)}" for old in history]
         emit(args, {"pattern": pattern, "history": history}, lines)
         return EXIT_OK
@@ -164,7 +180,13 @@ def cmd_store(args: argparse.Namespace) -> int:
     settings = load_settings(repo)
     with _store(settings, embed=False) as store:
         info = store.info()
-    emit(args, info, [f"{key}: {value}" for key, value in vars(info).items()] if hasattr(info, "__dict__") else [str(info)])
+    emit(
+        args,
+        info,
+        [f"{key}: {value}" for key, value in vars(info).items()]
+        if hasattr(info, "__dict__")
+        else [str(info)],
+    )
     return EXIT_OK
 
 
@@ -174,7 +196,10 @@ def cmd_embed(args: argparse.Namespace) -> int:
     with _store(settings) as store:
         info = store.info()
         if not info.dense_available:
-            print("nodeforge: embeddings are not installed (pip install 'nodeforge[embeddings]')", file=sys.stderr)
+            print(
+                "nodeforge: embeddings are not installed (pip install 'nodeforge[embeddings]')",
+                file=sys.stderr,
+            )
             return EXIT_CHECK_FAILED
         with Progress("embedding", info.dense_pending, enabled=not args.json) as bar:
             count = store.embed_pending(progress=lambda done, total: bar.update(done))

@@ -98,7 +98,9 @@ def _model_names(contract: Contract, names: NodeNames) -> tuple[str, str, str, s
         return name, module.rsplit(".", 1)[-1]
 
     input_name, input_module = pick(contract.input_model, names.input_model, f"model_{names.snake}_input")
-    output_name, output_module = pick(contract.output_model, names.output_model, f"model_{names.snake}_output")
+    output_name, output_module = pick(
+        contract.output_model, names.output_model, f"model_{names.snake}_output"
+    )
     return input_name, input_module, output_name, output_module
 
 
@@ -128,7 +130,9 @@ def plan_node(
             renames[names.handler_module(op)] = module
         learned = None
         if retrieve is not None:
-            learned = _best_operation(plan, op, retrieve, renames, quality, quality_threshold, min_score, query_hint)
+            learned = _best_operation(
+                plan, op, retrieve, renames, quality, quality_threshold, min_score, query_hint
+            )
         if learned is not None:
             plan.handlers.append(learned.with_identity(op, class_name, module))
             continue
@@ -220,7 +224,9 @@ def _try_adapt(
         learned_class = adapt_code(pattern.code, plan.names, renames).strip()
         adapted = [_adapt_dependency(dep, plan, renames) for dep in pattern.dependencies]
     except cst.ParserSyntaxError as error:
-        plan.notes.append(f"{op}: pattern {pattern.id[:12]} does not parse once adapted ({error.message}); next")
+        plan.notes.append(
+            f"{op}: pattern {pattern.id[:12]} does not parse once adapted ({error.message}); next"
+        )
         return None
     score = quality(learned_class)
     if score < quality_threshold:
@@ -235,7 +241,9 @@ def _try_adapt(
         note = target.add(dep.kind, dep.name, dep.code)
         if note:
             plan.notes.append(f"{op}: {note}")
-    used = UsedPattern(pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4))
+    used = UsedPattern(
+        pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4)
+    )
     return _Learned(pattern.summary and instantiate_text(pattern.summary, plan.names), learned_class, (used,))
 
 
@@ -283,7 +291,9 @@ def _best_error_handling(
             continue
         if not isinstance(statement, cst.Try):
             continue
-        used = UsedPattern(pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4))
+        used = UsedPattern(
+            pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4)
+        )
         imports = tuple(d.code for d in deps if d.kind == IMPORT and not d.origin)
         definitions = tuple((d.name, d.code) for d in deps if d.kind == DEFINITION and not d.origin)
         return _ErrorHandling(statement, imports, definitions, used)
@@ -293,7 +303,9 @@ def _best_error_handling(
 _TEMPLATE_BODY = "return {output}(success=True, key=request.key, data=dict(request.payload))"
 
 
-def _template_body(plan: NodePlan, error_handling: _ErrorHandling | None) -> tuple[str, tuple[UsedPattern, ...]]:
+def _template_body(
+    plan: NodePlan, error_handling: _ErrorHandling | None
+) -> tuple[str, tuple[UsedPattern, ...]]:
     """The template's ``handle`` body, wrapped in the team's learned error handling when there is one."""
     plain = _TEMPLATE_BODY.format(output=plan.output_model)
     if error_handling is None:

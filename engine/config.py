@@ -41,7 +41,7 @@ class Settings:
     api_key: str | None = None
     quality_threshold: float = 0.8
     detection_threshold: float = 0.7
-    min_score: float = 0.0
+    min_score: float = 0.1  # nodeforge.rank.MIN_SCORE
     base_module: str = DEFAULT_BASE_MODULE
     templates_dir: Path | None = None  # absolute
     test_timeout: float = 300.0
@@ -101,7 +101,7 @@ class _SettingsIn(BaseModel):
     server_url: Annotated[StrictStr, AfterValidator(_http_url)] | None = None
     quality_threshold: Fraction = 0.8
     detection_threshold: Fraction = 0.7
-    min_score: Fraction = 0.0
+    min_score: Fraction = 0.1
     base_module: Annotated[StrictStr, AfterValidator(_module_path)] = DEFAULT_BASE_MODULE
     templates_dir: RelativePath | None = None
     test_timeout: Annotated[float, Field(gt=0, le=86_400)] = 300.0

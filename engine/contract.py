@@ -337,6 +337,11 @@ def _parse_yaml(text: str, label: str) -> object:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = " ".join(str(exc.problem or exc.context or "malformed YAML").split())
         raise InputError(f"{label}: {where}malformed YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(
+            f"{label}: line {line}: malformed YAML: character #x{exc.character:04x} is not allowed"
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{label}: malformed YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:

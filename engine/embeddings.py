@@ -105,7 +105,9 @@ def model_path() -> Path:
 def load_embedder() -> MiniLMEmbedder:
     """The MiniLM embedder, or ``EmbedderUnavailable`` with the reason. Cheap: no model load."""
     if importlib.util.find_spec("sentence_transformers") is None:
-        raise EmbedderUnavailable("sentence-transformers is not installed (pip install 'nodeforge[embeddings]')")
+        raise EmbedderUnavailable(
+            "sentence-transformers is not installed (pip install 'nodeforge[embeddings]')"
+        )
     path = model_path()
     if not (path / "config.json").is_file():
         raise EmbedderUnavailable(f"no model files in {path}")
@@ -139,9 +141,7 @@ def pattern_text(pattern: Pattern) -> str:
         if part
     )
     signature = [
-        line.strip()
-        for line in pattern.code.splitlines()
-        if line.strip().startswith(_SIGNATURE_PREFIXES)
+        line.strip() for line in pattern.code.splitlines() if line.strip().startswith(_SIGNATURE_PREFIXES)
     ][:_MAX_SIGNATURE_LINES]
     identifiers = " ".join(dict.fromkeys(pattern.identifiers))
     identifiers = " ".join(identifiers.split()[:_MAX_IDENTIFIERS])

@@ -24,9 +24,13 @@ class _RewriteNames(cst.CSTTransformer):
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         value = self._renames.get(updated_node.value)
-        return updated_node.with_changes(value=value if value is not None else self._rewrite(updated_node.value))
+        return updated_node.with_changes(
+            value=value if value is not None else self._rewrite(updated_node.value)
+        )
 
-    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.SimpleString:
+    def leave_SimpleString(
+        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+    ) -> cst.SimpleString:
         return updated_node.with_changes(value=self._rewrite(updated_node.value))
 
     def leave_FormattedStringText(
@@ -41,6 +45,13 @@ class _RewriteNames(cst.CSTTransformer):
 def _transform(code: str, rewrite: Callable[[str], str], renames: Mapping[str, str]) -> str:
     module = cst.parse_module(code)
     return module.visit(_RewriteNames(rewrite, renames)).code
+
+
+def generalize_node(node: cst.CSTNode, names: NodeNames, renames: Mapping[str, str] | None = None) -> cst.CSTNode:
+    """``generalize_code`` on an already parsed node: no second parse during mining."""
+    result = node.visit(_RewriteNames(lambda text: generalize_text(text, names), renames or {}))
+    assert isinstance(result, cst.CSTNode)
+    return result
 
 
 def generalize_code(code: str, names: NodeNames, renames: Mapping[str, str] | None = None) -> str:

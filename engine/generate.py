@@ -53,7 +53,9 @@ def validate_files(files: dict[str, str]) -> None:
         try:
             compile(text, rel, "exec")
         except SyntaxError as error:
-            raise NodeforgeError(f"generated {rel} does not compile: {error.msg} (line {error.lineno})") from error
+            raise NodeforgeError(
+                f"generated {rel} does not compile: {error.msg} (line {error.lineno})"
+            ) from error
 
 
 def generate(
@@ -99,7 +101,7 @@ def generate(
     return report
 
 
-def _retriever(store: PatternStore) -> "_Retrieve":
+def _retriever(store: PatternStore) -> _Retrieve:
     return _Retrieve(store)
 
 

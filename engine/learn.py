@@ -109,8 +109,9 @@ def _nodes_of_files(repo: Path, files: Iterable[str]) -> list[NodeSource]:
     return [found[key] for key in sorted(found)]
 
 
-def select_nodes(repo: Path, *, paths: Sequence[Path], all_nodes: bool, since: str, commit: str,
-                 node_paths: Sequence[str]) -> list[NodeSource]:
+def select_nodes(
+    repo: Path, *, paths: Sequence[Path], all_nodes: bool, since: str, commit: str, node_paths: Sequence[str]
+) -> list[NodeSource]:
     if commit:
         return nodes_of_commit(repo, commit)
     if since:
@@ -118,6 +119,59 @@ def select_nodes(repo: Path, *, paths: Sequence[Path], all_nodes: bool, since: s
     if paths:
         return discover(repo, paths)
     return discover(repo, [repo / p for p in node_paths]) if all_nodes else []
+
+
+@dataclass
+class _Ledger:
+    """Bookkeeping under ``.nodeforge/``: pending nodes, and the content hash each node was learned at."""
+
+    folder: Path
+    pending: dict[str, str]
+    learned: dict[str, str]
+
+    @classmethod
+    def load(cls, folder: Path) -> _Ledger:
+        return cls(folder, _load_map(folder / PENDING_FILE), _load_map(folder / LEARNED_FILE))
+
+    def save(self) -> None:
+        _save_map(self.folder / PENDING_FILE, self.pending)
+        _save_map(self.folder / LEARNED_FILE, self.learned)
+
+
+def _candidates(repo: Path, nodes: Sequence[NodeSource], ledger: _Ledger) -> dict[str, NodeSource]:
+    """The nodes asked for, plus every pending node still present (its verdict may have arrived)."""
+    candidates = {node.key: node for node in nodes}
+    for key in list(ledger.pending):
+        if key in candidates:
+            continue
+        node = node_for_path(repo / key, repo)
+        if node is None:
+            del ledger.pending[key]
+        else:
+            candidates[key] = node
+    return candidates
+
+
+def _status_for(
+    node: NodeSource, book: VerdictBook, options: LearnOptions, report: LearnReport, ledger: _Ledger
+) -> PatternStatus | None:
+    """The status its patterns get, or None when the node waits (pending) or is skipped."""
+    if not options.force and ledger.learned.get(node.key) == node.content_hash:
+        report.skipped.append((node.key, "unchanged since last learned"))
+        ledger.pending.pop(node.key, None)
+        return None
+    if not options.test_gate:
+        return PatternStatus.UNVERIFIED
+    verdict = book.get(node.key, node.content_hash)
+    if verdict is None:
+        report.pending.append(node.key)
+        ledger.pending[node.key] = node.content_hash
+        return None
+    if not verdict.passed:
+        report.skipped.append((node.key, "its tests failed for this content"))
+        ledger.pending.pop(node.key, None)
+        return None
+    return PatternStatus.ACTIVE
 
 
 def learn(
@@ -131,16 +185,8 @@ def learn(
     report = LearnReport()
     folder = state_dir(repo)
     book = VerdictBook(folder)
-    pending = _load_map(folder / PENDING_FILE)
-    learned = _load_map(folder / LEARNED_FILE)
-    candidates = {node.key: node for node in nodes}
-    for key in list(pending):
-        if key not in candidates:
-            node = node_for_path(repo / key, repo)
-            if node is None:
-                del pending[key]
-                continue
-            candidates[key] = node
+    ledger = _Ledger.load(folder)
+    candidates = _candidates(repo, nodes, ledger)
     started = time.perf_counter()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     to_store: list[Pattern] = []
@@ -148,29 +194,15 @@ def learn(
         node = candidates[key]
         if progress is not None:
             progress(key)
-        if not options.force and learned.get(key) == node.content_hash:
-            report.skipped.append((key, "unchanged since last learned"))
-            pending.pop(key, None)
+        status = _status_for(node, book, options, report, ledger)
+        if status is None:
             continue
-        status = PatternStatus.ACTIVE
-        if options.test_gate:
-            verdict = book.get(key, node.content_hash)
-            if verdict is None:
-                report.pending.append(key)
-                pending[key] = node.content_hash
-                continue
-            if not verdict.passed:
-                report.skipped.append((key, "its tests failed for this content"))
-                pending.pop(key, None)
-                continue
-        else:
-            status = PatternStatus.UNVERIFIED
         mined = mine_node(node, commit=options.commit, status=status, learned_at=now)
         report.files.extend(mined.outcomes)
         to_store.extend(_gate(mined.patterns, options, report))
         report.learned.append(key)
-        learned[key] = node.content_hash
-        pending.pop(key, None)
+        ledger.learned[key] = node.content_hash
+        ledger.pending.pop(key, None)
     report.seconds["extract"] = time.perf_counter() - started
     started = time.perf_counter()
     if to_store:
@@ -181,8 +213,7 @@ def learn(
         report.dense_pending = upserted.dense_pending
     report.seconds["store"] = time.perf_counter() - started
     report.feedback = len(apply_feedback(repo, book.all(), record=store.record_outcome))
-    _save_map(folder / PENDING_FILE, pending)
-    _save_map(folder / LEARNED_FILE, learned)
+    ledger.save()
     return report
 
 

@@ -120,7 +120,9 @@ def load_module_node(path: Path, repo: Path) -> NodeSource | None:
 
 
 def is_node_dir(path: Path) -> bool:
-    return bool(_NODE_DIR.match(path.name)) and ((path / "node.py").is_file() or (path / "contract.yaml").is_file())
+    return bool(_NODE_DIR.match(path.name)) and (
+        (path / "node.py").is_file() or (path / "contract.yaml").is_file()
+    )
 
 
 def _walk(top: Path) -> Iterator[Path]:

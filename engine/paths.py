@@ -31,6 +31,4 @@ def state_dir(repo: Path) -> Path:
 
 def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` and return its stdout; raises CalledProcessError on failure."""
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout

@@ -74,8 +74,12 @@ def record_generated(repo: Path, node: GeneratedNode) -> None:
 def generated_nodes(repo: Path) -> list[GeneratedNode]:
     data = _read(state_dir(repo) / FILE)
     return [
-        GeneratedNode(key, entry["content_hash"], tuple((p[0], int(p[1])) for p in entry["patterns"]),
-                      tuple(entry.get("credited", ())))
+        GeneratedNode(
+            key,
+            entry["content_hash"],
+            tuple((p[0], int(p[1])) for p in entry["patterns"]),
+            tuple(entry.get("credited", ())),
+        )
         for key, entry in sorted(data.items())
     ]
 
@@ -95,7 +99,9 @@ def collect_feedback(repo: Path, verdicts: Iterable[Any]) -> list[Feedback]:
             if verdict.content_hash in entry.get("credited", []):
                 continue
             entry.setdefault("credited", []).append(verdict.content_hash)
-            owed.append(Feedback(verdict.node_key, bool(verdict.passed), tuple(p[0] for p in entry["patterns"])))
+            owed.append(
+                Feedback(verdict.node_key, bool(verdict.passed), tuple(p[0] for p in entry["patterns"]))
+            )
         if owed:
             atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     return owed

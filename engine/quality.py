@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
+
 from nodeforge.naming import PLACEHOLDERS
 
 GATE_THRESHOLD = 0.8
@@ -280,19 +281,19 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
-        enclosing = self._scopes[-1] if self._scopes else None
-        in_class = isinstance(enclosing, _ClassFrame)
         nested_in_function = self._function() is not None
         self._scopes.append(_FunctionFrame(name))
         self.facts.functions += 1
         where = self._where()
         docstring = node.get_docstring(clean=False)
         self._note_docstring_todo(docstring)
-        if _is_public(name) and not nested_in_function:
+        # Tests are named for what they check; an @overload's docstring lives on the implementation.
+        exempt = name.startswith("test") or any(_decorator_name(d) == "overload" for d in node.decorators)
+        if _is_public(name) and not nested_in_function and not exempt:
             self.facts.public_definitions += 1
-            if docstring is None and not name.startswith("test"):
+            if docstring is None:
                 self.facts.undocumented.append(where)
-        self._note_parameters(node, where, in_class=in_class)
+        self._note_parameters(node, where)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._scopes.pop()
@@ -310,17 +311,17 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
         if frame.statements > MAX_STATEMENTS:
             self.facts.too_complex.append(f"{where} has {frame.statements} statements")
 
-    def _note_parameters(self, node: cst.FunctionDef, where: str, *, in_class: bool) -> None:
+    def _note_parameters(self, node: cst.FunctionDef, where: str) -> None:
         params = node.params
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 every.append(star)
+        # self/cls need no annotation, also outside a class: a mined method is analyzed on its own.
         missing = [
             param.name.value
             for index, param in enumerate(every)
-            if param.annotation is None
-            and not (in_class and index == 0 and param.name.value in ("self", "cls"))
+            if param.annotation is None and not (index == 0 and param.name.value in ("self", "cls"))
         ]
         annotated_any = any(param.annotation is not None for param in every)
         # mypy --strict accepts an unannotated return on an __init__ whose parameters are typed.

@@ -62,7 +62,9 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
     }
     files: dict[str, str] = {}
 
-    def render(template: str, path: str, used: Sequence[UsedPattern] | None = None, **context: object) -> None:
+    def render(
+        template: str, path: str, used: Sequence[UsedPattern] | None = None, **context: object
+    ) -> None:
         top = head if used is None else header(used, source)
         try:
             files[path] = env.get_template(template).render(header=top, node=node, **context)
@@ -103,7 +105,11 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
     for handler in plan.handlers:
         learned_tests = [rel for rel, code in plan.tests.items() if f"import {handler.class_name}" in code]
         if not learned_tests:
-            render("test_handler.py.j2", f"tests/test_{handler.module}.py", handler=_handler_context(handler, plan))
+            render(
+                "test_handler.py.j2",
+                f"tests/test_{handler.module}.py",
+                handler=_handler_context(handler, plan),
+            )
     for rel, code in sorted(plan.tests.items()):
         files[rel] = f"{head}\n{code}"
     render(

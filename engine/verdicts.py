@@ -268,7 +268,7 @@ def verdicts_from_junit(
     current content hashes: read the report in the checkout that produced it.
     """
     # libcst only when a report is read: the plugin imports this module in every enabled session
-    from nodeforge.testmap import NodeMapper, TestFileLocator  # noqa: PLC0415
+    from nodeforge.testmap import NodeMapper, TestFileLocator
 
     try:
         tree = ElementTree.parse(xml_path)

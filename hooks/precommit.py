@@ -21,7 +21,9 @@ from nodeforge.errors import NodeforgeError
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="nodeforge-learn")
     parser.add_argument("--strict", action="store_true", help="exit 1 when learning failed")
-    parser.add_argument("--no-embed-later", action="store_true", help="do not start `nodeforge embed --pending`")
+    parser.add_argument(
+        "--no-embed-later", action="store_true", help="do not start `nodeforge embed --pending`"
+    )
     parser.add_argument("filenames", nargs="*", help="ignored: the files come from the commit itself")
     return parser.parse_args(argv)
 
@@ -52,14 +54,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         nodes = nodes_of_commit(repo, commit)
         options = LearnOptions(quality_threshold=settings.quality_threshold, embed=False, commit=commit)
         with open_store(
-            repo, url=settings.server_url, api_key=settings.api_key, collection=settings.collection, embedder=None
+            repo,
+            url=settings.server_url,
+            api_key=settings.api_key,
+            collection=settings.collection,
+            embedder=None,
         ) as store:
             report = learn(repo, nodes, store, options)
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:
         print(f"nodeforge: learning skipped: {error}")
         return 1 if args.strict else 0
     print(report.summary())
-    if report.dense_pending and not args.no_embed_later and os.environ.get("NODEFORGE_EMBED_LATER", "1") != "0":
+    if (
+        report.dense_pending
+        and not args.no_embed_later
+        and os.environ.get("NODEFORGE_EMBED_LATER", "1") != "0"
+    ):
         _start_embedding(repo)
     return 1 if args.strict and report.failed_files else 0
 

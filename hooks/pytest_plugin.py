@@ -19,7 +19,6 @@ When enabled:
 
 # Imports of nodeforge modules live inside the hooks: this module is imported by every pytest session
 # of the environment and must cost nothing when the plugin is off.
-# ruff: noqa: PLC0415
 
 from __future__ import annotations
 
@@ -149,8 +148,11 @@ class _Recorder:
             path = self._config.rootpath / report.nodeid.split("::")[0]
             self._tests[f"{report.nodeid}::<collect>"] = _TestRecord(path, Outcome.ERROR)
 
-    def pytest_keyboard_interrupt(self) -> None:
-        self._interrupted = True
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Ctrl-C and pytest.exit() cut tests short; Session.Interrupted (collection errors, stepwise)
+        # is how pytest stops a session early on purpose, like -x: what ran is still a verdict
+        if not excinfo.errisinstance(pytest.Session.Interrupted):
+            self._interrupted = True
 
     # -- recording ---------------------------------------------------------------------------------
 
@@ -181,10 +183,11 @@ class _Recorder:
         assert self._repo is not None
         mapper = NodeMapper(self._repo, list(self._start_nodes.values()))
         outcomes: dict[str, list[Outcome]] = {}
+        by_file: dict[Path, list[NodeSource]] = {}  # many tests share a file: map each file once
         for record in self._tests.values():
             if record.outcome is None:
                 continue
-            for node in self._nodes_of(record, mapper):
+            for node in self._nodes_of(record, mapper, by_file):
                 outcomes.setdefault(node.key, []).append(record.outcome)
         stamp = now_iso()
         verdicts: list[Verdict] = []
@@ -198,9 +201,13 @@ class _Recorder:
                 verdicts.append(verdict)
         return verdicts
 
-    def _nodes_of(self, record: _TestRecord, mapper: NodeMapper) -> list[NodeSource]:
+    def _nodes_of(
+        self, record: _TestRecord, mapper: NodeMapper, by_file: dict[Path, list[NodeSource]]
+    ) -> list[NodeSource]:
         if not record.marker_nodes:
-            return mapper.nodes_for_test_file(record.path)
+            if record.path not in by_file:
+                by_file[record.path] = mapper.nodes_for_test_file(record.path)
+            return by_file[record.path]
         named: dict[str, NodeSource] = {}
         for name in sorted(record.marker_nodes):
             found = mapper.nodes_named(name)
@@ -228,7 +235,8 @@ class _Recorder:
             return
         try:
             apply_feedback(self._repo, verdicts)
-        except (NodeforgeError, OSError) as error:
+        except (NodeforgeError, OSError, ImportError, ValueError, KeyError) as error:
+            # best effort: the verdicts are safely recorded, and a test run must never crash here
             self._summary.problems.append(f"feedback not applied: {error}")
 
     # -- reporting ---------------------------------------------------------------------------------

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check engine hooks tests benchmarks
-.venv/bin/mypy
+bash scripts/typecheck.sh
 .venv/bin/python -m pytest -q -n 2 --durations=10 "$@"

@@ -6,6 +6,7 @@ import string
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,7 +114,9 @@ def test_effect_contract_keeps_every_real_onex_field(tmp_path: Path) -> None:
     assert contract.node_type is NodeType.EFFECT
     assert contract.description == "Stores user profiles."
     assert (contract.version, contract.node_version) == ("1.2.3", "2.0.0")
-    assert contract.input_model == ModelRef("ModelUserProfileInput", "app.nodes.node_user_profile_effect.models")
+    assert contract.input_model == ModelRef(
+        "ModelUserProfileInput", "app.nodes.node_user_profile_effect.models"
+    )
     assert contract.output_model is not None and contract.output_model.name == "ModelUserProfileOutput"
     assert contract.operations[0] == Operation(
         "create_profile",
@@ -154,7 +157,9 @@ def test_reducer_contract_names_operation_after_its_handler(tmp_path: Path) -> N
     assert contract.version == "3.1.0"  # only node_version given
     assert contract.node_version == ""
     assert contract.operations[0].name == "order_state_apply"
-    assert contract.operations[0].extra == {"event_model": {"name": "ModelOrderPaid", "module": "shop.models"}}
+    assert contract.operations[0].extra == {
+        "event_model": {"name": "ModelOrderPaid", "module": "shop.models"}
+    }
     assert "fsm" in contract.extra
     assert contract.entity == "order_state"
 
@@ -305,6 +310,13 @@ def test_non_utf8_bytes_name_the_line(tmp_path: Path) -> None:
         load_contract(path)
 
 
+def test_control_characters_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"name: x\nnode_type: effect\ndescription: a\x00b\n")
+    with pytest.raises(InputError, match=r"nul\.yaml: line 3: malformed YAML: character #x0000"):
+        load_contract(path)
+
+
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text(BASE + "description: '" + "x" * MAX_CONTRACT_BYTES + "'\n", encoding="utf-8")
@@ -359,7 +371,9 @@ _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 _version = st.one_of(
     st.none(),
     st.tuples(*[st.integers(0, 99)] * 3).map(lambda v: ".".join(map(str, v))),
-    st.fixed_dictionaries({"major": st.integers(0, 9), "minor": st.integers(0, 9), "patch": st.integers(0, 9)}),
+    st.fixed_dictionaries(
+        {"major": st.integers(0, 9), "minor": st.integers(0, 9), "patch": st.integers(0, 9)}
+    ),
 )
 _handler = st.fixed_dictionaries(
     {"operation": _identifier},
@@ -389,7 +403,10 @@ def contract_documents(draw: st.DrawFn) -> dict[str, object]:
         doc["description"] = draw(_text)
     handlers = draw(st.lists(_handler, max_size=4, unique_by=lambda h: h["operation"]))
     if handlers:
-        doc["handler_routing"] = {"routing_strategy": draw(st.sampled_from(["", "operation_match"])), "handlers": handlers}
+        doc["handler_routing"] = {
+            "routing_strategy": draw(st.sampled_from(["", "operation_match"])),
+            "handlers": handlers,
+        }
     elif draw(st.booleans()):
         doc["operations"] = draw(st.lists(_identifier, max_size=3, unique=True))
     doc["capabilities"] = draw(st.lists(_capability, max_size=3))
@@ -403,8 +420,6 @@ def contract_documents(draw: st.DrawFn) -> dict[str, object]:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(contract_documents())
 def test_load_dump_load_is_stable(document: dict[str, object]) -> None:
-    import yaml
-
     contract = parse_contract(yaml.safe_dump(document))
     dumped = dump_contract(contract)
     assert parse_contract(dumped) == contract

@@ -61,8 +61,10 @@ def _write_node(root: Path, entity: str, handler: str = HANDLER) -> Path:
         "models/__init__.py": "",
         f"models/model_{entity}_input.py": MODEL.format(e=entity, E=entity.capitalize()),
         "tests/__init__.py": "",
-        f"tests/test_{entity}.py": f"from ..handlers.handler_{entity}_create import Handler{entity.capitalize()}Create\n\n\n"
-        f"def test_it() -> None:\n    assert Handler{entity.capitalize()}Create\n",
+        f"tests/test_{entity}.py": (
+            f"from ..handlers.handler_{entity}_create import Handler{entity.capitalize()}Create\n\n\n"
+            f"def test_it() -> None:\n    assert Handler{entity.capitalize()}Create\n"
+        ),
     }.items():
         path = node / rel
         path.parent.mkdir(parents=True, exist_ok=True)

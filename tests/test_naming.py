@@ -36,7 +36,10 @@ def test_generalize_replaces_whole_words_only() -> None:
 def test_generalize_then_instantiate_moves_every_spelling() -> None:
     source = NodeNames.of("user_profile", NodeType.EFFECT)
     target = NodeNames.of("line_item", NodeType.EFFECT)
-    text = "class HandlerUserProfileCreate: key = 'user-profile'; USER_PROFILE; userProfileId; 'User profile saved'"
+    text = (
+        "class HandlerUserProfileCreate: key = 'user-profile'; USER_PROFILE; userProfileId; "
+        "'User profile saved'"
+    )
     moved = instantiate_text(generalize_text(text, source), target)
     assert moved == "class HandlerLineItemCreate: key = 'line-item'; LINE_ITEM; lineItemId; 'Line item saved'"
 

@@ -4,8 +4,9 @@ Where verdicts go: ``tests/conftest.py`` unsets ``NODEFORGE_HOME``, so every run
 ``<repo>/.nodeforge/verdicts.json``, where ``<repo>`` is the git repo ``<pytester.path>/repo`` (not
 pytester.path itself: pytester points ``HOME`` there, and conftest guards ``$HOME/.nodeforge``), and
 the tests read that file. The runs happen with ``<repo>`` as working directory; its ``conftest.py``
-puts it on ``sys.path`` as pytest's rootdir conftest does in real repos. In-process runs (``runpytest``) are used where they suffice; subprocess runs
-where isolation matters (xdist, the import-cost check).
+puts it on ``sys.path`` as pytest's rootdir conftest does in real repos. In-process runs
+(``runpytest``) are used where they suffice; subprocess runs where isolation matters (xdist, the
+import-cost check).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from nodeforge.nodes import discover
+from nodeforge.provenance import GeneratedNode, generated_nodes, record_generated
 from nodeforge.verdicts import Verdict, VerdictBook, verdicts_from_junit
 
 NODE = "node_user_effect"
@@ -58,7 +60,13 @@ def recorded(root: Path) -> dict[str, Verdict]:
 
 
 def counts(verdict: Verdict) -> tuple[bool, int, int, int, int]:
-    return (verdict.passed, verdict.passed_count, verdict.failed_count, verdict.error_count, verdict.skipped_count)
+    return (
+        verdict.passed,
+        verdict.passed_count,
+        verdict.failed_count,
+        verdict.error_count,
+        verdict.skipped_count,
+    )
 
 
 def node_hash(root: Path) -> str:
@@ -106,7 +114,9 @@ def test_setup_error_and_teardown_error_count_as_errors(pytester: pytest.Pyteste
     assert counts(recorded(node_repo)[NODE]) == (False, 2, 0, 2, 0)
 
 
-def test_skips_count_for_nothing_and_xfail_counts_as_passed(pytester: pytest.Pytester, node_repo: Path) -> None:
+def test_skips_count_for_nothing_and_xfail_counts_as_passed(
+    pytester: pytest.Pytester, node_repo: Path
+) -> None:
     add_test(
         node_repo,
         "test_expectations.py",
@@ -132,18 +142,28 @@ def test_strict_xpass_fails_the_node(pytester: pytest.Pytester, node_repo: Path)
     assert counts(recorded(node_repo)[NODE]) == (False, 2, 1, 0, 0)
 
 
-def test_node_whose_tests_were_all_skipped_gets_no_verdict(pytester: pytest.Pytester, node_repo: Path) -> None:
+def test_node_whose_tests_were_all_skipped_gets_no_verdict(
+    pytester: pytest.Pytester, node_repo: Path
+) -> None:
     (node_repo / NODE / "tests" / "test_inside.py").unlink()
-    add_test(node_repo, "test_outside.py", "import pytest\nimport node_user_effect\n\npytestmark = pytest.mark.skip\n"
-             "def test_a():\n    pass\n")
+    add_test(
+        node_repo,
+        "test_outside.py",
+        "import pytest\nimport node_user_effect\n\npytestmark = pytest.mark.skip\ndef test_a():\n    pass\n",
+    )
     result = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["nodeforge: verdicts recorded for 0 nodes (0 passed, 0 failed)"])
     assert not (node_repo / ".nodeforge" / "verdicts.json").exists()
 
 
-def test_collection_error_of_a_test_module_is_a_node_error(pytester: pytest.Pytester, node_repo: Path) -> None:
+def test_collection_error_of_a_test_module_is_a_node_error(
+    pytester: pytest.Pytester, node_repo: Path
+) -> None:
     add_test(node_repo, "test_broken.py", "from node_user_effect.handlers.handler_user_create import gone\n")
+    stopped = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
+    assert stopped.ret == pytest.ExitCode.INTERRUPTED  # collection errors stop the session: still recorded
+    assert counts(recorded(node_repo)[NODE]) == (False, 0, 0, 1, 0)
     result = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider", "--continue-on-collection-errors")
     result.assert_outcomes(passed=2, errors=1)
     assert counts(recorded(node_repo)[NODE]) == (False, 2, 0, 1, 0)
@@ -185,7 +205,7 @@ def test_disabled_plugin_writes_nothing_prints_nothing_imports_nothing(
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=3)
-    assert "nodeforge" not in result.stdout.str()
+    assert "nodeforge:" not in result.stdout.str()
     assert not (node_repo / ".nodeforge").exists()
 
 
@@ -247,14 +267,16 @@ def test_xdist_gives_the_same_verdicts_as_a_serial_run(pytester: pytest.Pytester
     parallel_verdicts = recorded(node_repo)
 
     assert sorted(parallel_verdicts) == ["node_order_compute", NODE]
-    assert counts(parallel_verdicts[NODE]) == (False, 7, 1, 1, 1)
+    assert counts(parallel_verdicts[NODE]) == (False, 8, 1, 1, 1)  # 1 + 1 + 5 + xfail
     assert counts(parallel_verdicts["node_order_compute"]) == (True, 1, 0, 0, 0)
     for key, verdict in serial_verdicts.items():
         assert counts(parallel_verdicts[key]) == counts(verdict)
         assert parallel_verdicts[key].content_hash == verdict.content_hash
 
 
-def test_junit_report_of_the_same_run_gives_the_same_verdicts(pytester: pytest.Pytester, node_repo: Path) -> None:
+def test_junit_report_of_the_same_run_gives_the_same_verdicts(
+    pytester: pytest.Pytester, node_repo: Path
+) -> None:
     add_test(
         node_repo,
         "test_mix.py",
@@ -269,3 +291,24 @@ def test_junit_report_of_the_same_run_gives_the_same_verdicts(pytester: pytest.P
     [from_junit] = verdicts_from_junit(report, node_repo, discover(node_repo))
     assert counts(from_junit) == counts(from_plugin) == (False, 3, 1, 0, 1)
     assert from_junit.content_hash == from_plugin.content_hash
+
+
+def test_interrupted_session_records_nothing(pytester: pytest.Pytester, node_repo: Path) -> None:
+    add_test(
+        node_repo,
+        "test_zz_exit.py",
+        "import pytest\nimport node_user_effect\n\ndef test_stop():\n    pytest.exit('stop here')\n",
+    )
+    result = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["nodeforge: session interrupted; no verdicts recorded"])
+    assert recorded(node_repo) == {}
+
+
+def test_verdicts_reach_provenance_feedback(pytester: pytest.Pytester, node_repo: Path) -> None:
+    record_generated(node_repo, GeneratedNode(NODE, node_hash(node_repo), ()))
+    result = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert "Traceback" not in result.stdout.str()
+    [generated] = generated_nodes(node_repo)
+    assert generated.credited == (node_hash(node_repo),)  # the feedback hook saw this verdict

@@ -96,7 +96,9 @@ def test_relative_import_from_the_test_package(repo: Path) -> None:
     write(pkg / "__init__.py")
     make_directory_node(pkg, package=True)
     write(pkg / "tests" / "__init__.py")
-    test = write(pkg / "tests" / "test_rel.py", "from ..node_user_effect.handlers import handler_user_create\n")
+    test = write(
+        pkg / "tests" / "test_rel.py", "from ..node_user_effect.handlers import handler_user_create\n"
+    )
     unrelated = write(pkg / "tests" / "test_helper.py", "from . import helpers\n")
     write(pkg / "tests" / "helpers.py")
     mapper = NodeMapper(repo, discover(repo))

@@ -140,7 +140,9 @@ def node_repo(repo: Path) -> Path:
     (node / "handlers").mkdir(parents=True)
     (node / "node.py").write_text("class NodeUserEffect:\n    pass\n", encoding="utf-8")
     (node / "contract.yaml").write_text("name: user\nnode_type: effect\n", encoding="utf-8")
-    (node / "handlers" / "handler_user_create.py").write_text("def create():\n    return 1\n", encoding="utf-8")
+    (node / "handlers" / "handler_user_create.py").write_text(
+        "def create():\n    return 1\n", encoding="utf-8"
+    )
     (node / "tests").mkdir()
     (node / "tests" / "test_node.py").write_text("def test_a():\n    pass\n", encoding="utf-8")
     (repo / "tests").mkdir()

@@ -8,6 +8,8 @@ definition it reaches, followed transitively through the node's sibling modules.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import libcst as cst
 
 from nodeforge.extract.context import NodeContext
@@ -18,28 +20,30 @@ IMPORT = "import"
 DEFINITION = "definition"
 
 
-def reduce_import(statement: cst.SimpleStatementLine, name: str, module: cst.Module) -> str:
+Render = Callable[[cst.CSTNode, ParsedFile], str]
+
+
+def reduce_import(statement: cst.SimpleStatementLine, name: str, module: cst.Module) -> cst.CSTNode:
     """The import statement cut down to the one alias that binds ``name``."""
     for small in statement.body:
         if isinstance(small, cst.Import):
             for alias in small.names:
                 bound = alias.asname.name if alias.asname else alias.name
                 if module.code_for_node(bound).split(".")[0] == name:
-                    return module.code_for_node(small.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))
+                    return small.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
         elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
             for alias in small.names:
                 bound = alias.asname.name if alias.asname else alias.name
                 if module.code_for_node(bound) == name:
-                    reduced = small.with_changes(
-                        names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)],
-                        lpar=None,
-                        rpar=None,
+                    return small.with_changes(
+                        names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)], lpar=None, rpar=None
                     )
-                    return module.code_for_node(reduced)
-    return module.code_for_node(statement).strip()
+    return statement
 
 
-def collect(ctx: NodeContext, parsed: ParsedFile, *nodes: cst.CSTNode) -> tuple[Dependency, ...]:
+def collect(
+    ctx: NodeContext, parsed: ParsedFile, render: Render, *nodes: cst.CSTNode
+) -> tuple[Dependency, ...]:
     """Every dependency of ``nodes`` (classes, functions or statements of ``parsed``), transitively.
 
     Dependencies in ``parsed`` itself get ``origin=""``; those in sibling modules get that module's
@@ -50,7 +54,7 @@ def collect(ctx: NodeContext, parsed: ParsedFile, *nodes: cst.CSTNode) -> tuple[
     order: dict[tuple[str, str, str], tuple[str, int, int]] = {}
     seen: set[tuple[str, str]] = set()
     for node in nodes:
-        _collect_into(ctx, parsed, node, origin="", found=found, order=order, seen=seen)
+        _collect_into(ctx, parsed, node, render, origin="", found=found, order=order, seen=seen)
     return tuple(found[key] for key in sorted(found, key=lambda k: order[k]))
 
 
@@ -58,6 +62,7 @@ def _collect_into(
     ctx: NodeContext,
     parsed: ParsedFile,
     node: cst.CSTNode,
+    render: Render,
     *,
     origin: str,
     found: dict[tuple[str, str, str], Dependency],
@@ -75,18 +80,20 @@ def _collect_into(
         position = _index(statements, top)
         if top.is_import:
             assert isinstance(top.statement, cst.SimpleStatementLine)
-            code = reduce_import(top.statement, name, parsed.module)
+            code = render(reduce_import(top.statement, name, parsed.module), parsed).strip()
             key = (origin, IMPORT, name)
             found[key] = Dependency(kind=IMPORT, name=name, code=code, origin=origin)
             order[key] = (origin, 0, position)
-            _follow_sibling(ctx, parsed, top, name, found=found, order=order, seen=seen)
+            _follow_sibling(ctx, parsed, top, name, render, found=found, order=order, seen=seen)
             continue
         if top.statement is node:
             continue
         key = (origin, DEFINITION, name)
-        found[key] = Dependency(kind=DEFINITION, name=name, code=parsed.code(top.statement).strip(), origin=origin)
+        found[key] = Dependency(
+            kind=DEFINITION, name=name, code=render(top.statement, parsed).strip(), origin=origin
+        )
         order[key] = (origin, 1, position)
-        _collect_into(ctx, parsed, top.statement, origin=origin, found=found, order=order, seen=seen)
+        _collect_into(ctx, parsed, top.statement, render, origin=origin, found=found, order=order, seen=seen)
 
 
 def _follow_sibling(
@@ -94,6 +101,7 @@ def _follow_sibling(
     parsed: ParsedFile,
     top: TopLevel,
     name: str,
+    render: Render,
     *,
     found: dict[tuple[str, str, str], Dependency],
     order: dict[tuple[str, str, str], tuple[str, int, int]],
@@ -121,16 +129,23 @@ def _follow_sibling(
             found[key] = Dependency(
                 kind=DEFINITION,
                 name=source_name,
-                code=sibling.code(definition.statement).strip(),
+                code=render(definition.statement, sibling).strip(),
                 origin=sibling_rel,
             )
             order[key] = (sibling_rel, 1, _index(list(sibling.module.body), definition))
             _collect_into(
-                ctx, sibling, definition.statement, origin=sibling_rel, found=found, order=order, seen=seen
+                ctx,
+                sibling,
+                definition.statement,
+                render,
+                origin=sibling_rel,
+                found=found,
+                order=order,
+                seen=seen,
             )
 
 
-def _index(statements: list[cst.BaseStatement], top: TopLevel) -> int:
+def _index(statements: Sequence[cst.CSTNode], top: TopLevel) -> int:
     for position, statement in enumerate(statements):
         if statement is top.statement:
             return position

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from nodeforge.extract.handlers import (
 )
 from nodeforge.extract.outcome import EXTRACTED, FAILED, SKIPPED, FileOutcome
 from nodeforge.extract.source import ParsedFile
-from nodeforge.generalize import generalize_code
+from nodeforge.generalize import generalize_node
 from nodeforge.model import Dependency, Pattern, PatternKind, PatternStatus, Provenance
 from nodeforge.naming import generalize_text, has_placeholders, snake_case, split_identifier
 from nodeforge.nodes import NodeSource
@@ -42,6 +43,19 @@ class _Mining:
     learned_at: str
     patterns: list[Pattern] = field(default_factory=list)
     outcomes: list[FileOutcome] = field(default_factory=list)
+    _generalized: dict[int, str] = field(default_factory=dict)
+
+    def render(self, node: cst.CSTNode, parsed: ParsedFile) -> str:
+        """A node's code with the source node's names generalized; each node is rewritten once.
+
+        Many patterns of one node share dependencies (models, imports, helpers), so the cache
+        matters; rewriting the parsed node directly avoids parsing its code a second time.
+        """
+        key = id(node)
+        if key not in self._generalized:
+            general = generalize_node(node, self.ctx.node.names)
+            self._generalized[key] = parsed.module.code_for_node(general)
+        return self._generalized[key]
 
 
 def operations_from_contract(node: NodeSource) -> dict[str, str]:
@@ -61,7 +75,11 @@ def operations_from_contract(node: NodeSource) -> dict[str, str]:
     found: dict[str, str] = {}
     for entry in handlers if isinstance(handlers, list) else []:
         handler = entry.get("handler") if isinstance(entry, dict) else None
-        if isinstance(handler, dict) and isinstance(handler.get("name"), str) and isinstance(entry.get("operation"), str):
+        if (
+            isinstance(handler, dict)
+            and isinstance(handler.get("name"), str)
+            and isinstance(entry.get("operation"), str)
+        ):
             found[handler["name"]] = entry["operation"]
     return found
 
@@ -141,14 +159,14 @@ def _mine_handlers(mining: _Mining, parsed: ParsedFile, tests: list[ParsedFile])
         if method is None:
             continue
         operation = generalize_text(_operation_of(ctx, cls, parsed.rel), ctx.node.names)
-        class_deps = deps.collect(ctx, parsed, cls)
-        test_deps = _tests_using(ctx, tests, cls.name.value)
+        class_deps = deps.collect(ctx, parsed, mining.render, cls)
+        test_deps = _tests_using(mining, tests, cls.name.value)
         _add(
             mining,
             kind=PatternKind.OPERATION,
             slot=f"{ctx.node.node_type.value}:{operation}",
             operation=operation,
-            code=parsed.code(cls),
+            code=mining.render(cls, parsed),
             dependencies=class_deps + test_deps,
             parsed=parsed,
             node=cls,
@@ -158,40 +176,40 @@ def _mine_handlers(mining: _Mining, parsed: ParsedFile, tests: list[ParsedFile])
         )
         errors = GatherErrorHandlingVisitor()
         cls.visit(errors)
-        for statement in errors.statements:
+        for index, statement in enumerate(errors.statements, start=1):
             _add(
                 mining,
                 kind=PatternKind.ERROR_HANDLING,
                 slot=f"{ctx.node.node_type.value}:error_handling",
                 operation="",
-                code=parsed.module.code_for_node(without_try_body(statement)),
-                dependencies=deps.collect(ctx, parsed, *statement.handlers),
+                code=mining.render(without_try_body(statement), parsed),
+                dependencies=deps.collect(ctx, parsed, mining.render, *statement.handlers),
                 parsed=parsed,
                 node=statement,
-                symbol=f"{cls.name.value}.{method.name.value}",
+                symbol=f"{cls.name.value}.{method.name.value}#try{index}",
                 summary=f"error handling of {ctx.node.node_type.value} handler",
                 class_name="",
             )
 
 
-def _tests_using(ctx: NodeContext, tests: list[ParsedFile], class_name: str) -> tuple[Dependency, ...]:
+def _tests_using(mining: _Mining, tests: list[ParsedFile], class_name: str) -> tuple[Dependency, ...]:
     """Node-local test modules that import the handler class: they travel with its pattern."""
     found = []
     for test in tests:
         top = test.top_level.get(class_name)
         if top is not None and top.is_import:
-            found.append(Dependency(kind=TEST, name=test.rel.rsplit("/", 1)[-1].removesuffix(".py"),
-                                    code=test.module.code, origin=test.rel))
+            name = test.rel.rsplit("/", 1)[-1].removesuffix(".py")
+            found.append(
+                Dependency(kind=TEST, name=name, code=mining.render(test.module, test), origin=test.rel)
+            )
     return tuple(found)
 
 
-def _generalize_dependency(dep: Dependency, ctx: NodeContext) -> Dependency:
+def _generalize_names(dep: Dependency, ctx: NodeContext) -> Dependency:
+    """The code is generalized already (``_Mining.render``); its name and module path are not."""
     names = ctx.node.names
-    return Dependency(
-        kind=dep.kind,
-        name=generalize_text(dep.name, names),
-        code=generalize_code(dep.code, names),
-        origin=generalize_text(dep.origin, names),
+    return dataclasses.replace(
+        dep, name=generalize_text(dep.name, names), origin=generalize_text(dep.origin, names)
     )
 
 
@@ -211,13 +229,18 @@ def _add(
 ) -> None:
     ctx = mining.ctx
     names = ctx.node.names
-    general = generalize_code(code.strip() + "\n", names)
-    general_deps = tuple(_generalize_dependency(dep, ctx) for dep in dependencies)
-    position = parsed.wrapper.resolve(cst.metadata.PositionProvider).get(node)
-    start, end = (position.start.line, position.end.line) if position else (0, 0)
+    general = code.strip() + "\n"
+    general_deps = tuple(_generalize_names(dep, ctx) for dep in dependencies)
+    start, end = parsed.lines(node)
     identifiers = sorted({word for word in split_identifier(general) if len(word) > 1})
     generalized_cleanly = has_placeholders(general)
-    confidence = round(0.55 + 0.15 * generalized_cleanly + 0.15 * bool(general_deps) + 0.15 * any(d.kind == TEST for d in general_deps), 2)
+    confidence = round(
+        0.55
+        + 0.15 * generalized_cleanly
+        + 0.15 * bool(general_deps)
+        + 0.15 * any(d.kind == TEST for d in general_deps),
+        2,
+    )
     mining.patterns.append(
         Pattern(
             id=pattern_id(kind.value, slot, general, general_deps),

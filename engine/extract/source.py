@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
+from libcst.metadata import CodeRange, GlobalScope, MetadataWrapper, PositionProvider, ScopeProvider
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,21 @@ class ParsedFile:
         return self.wrapper.module
 
     @cached_property
-    def global_scope(self) -> GlobalScope:
-        scope = self.wrapper.resolve(ScopeProvider)[self.module]
+    def _metadata(self) -> tuple[GlobalScope, Mapping[cst.CSTNode, CodeRange]]:
+        """Scopes and positions, resolved together in one batched pass over the module."""
+        resolved = self.wrapper.resolve_many([ScopeProvider, PositionProvider])
+        scope = resolved[ScopeProvider][self.module]
         assert isinstance(scope, GlobalScope)
-        return scope
+        positions = resolved[PositionProvider]
+        return scope, positions  # type: ignore[return-value]
+
+    @property
+    def global_scope(self) -> GlobalScope:
+        return self._metadata[0]
+
+    def lines(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self._metadata[1].get(node)
+        return (position.start.line, position.end.line) if position else (0, 0)
 
     @cached_property
     def top_level(self) -> dict[str, TopLevel]:
@@ -100,9 +112,9 @@ def _bound_names(statement: cst.CSTNode) -> tuple[tuple[str, ...], bool]:
                 target = alias.asname.name if alias.asname else alias.name
                 names.append(_dotted(target))
         elif isinstance(small, cst.Assign):
-            for target in small.targets:
-                if isinstance(target.target, cst.Name):
-                    names.append(target.target.value)
+            for assign_target in small.targets:
+                if isinstance(assign_target.target, cst.Name):
+                    names.append(assign_target.target.value)
         elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
             names.append(small.target.value)
     return tuple(names), is_import

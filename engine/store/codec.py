@@ -19,7 +19,10 @@ SCHEMA_VERSION = 1
 SCHEMA_KEY = "_schema"
 SYMBOL_KEY = "_symbol"  # "<node_name>::<symbol>", what versioning matches on besides the slot
 UNSYNCED_KEY = "_unsynced"
-INDEXED_KEYWORDS = ("kind", "node_type", "slot", "status", "operation", "code_hash", "id", SYMBOL_KEY)
+# A keyword, not a bool: qdrant-edge-py 0.9 turns a Python bool in MatchValue into an integer,
+# which never matches a stored bool.
+UNSYNCED = "yes"
+INDEXED_KEYWORDS = ("kind", "node_type", "slot", "status", "operation", "code_hash", SYMBOL_KEY, UNSYNCED_KEY)
 
 
 def symbol_key(pattern: Pattern) -> str:
@@ -107,9 +110,9 @@ def to_payload(pattern: Pattern, *, unsynced: bool = False) -> JsonDict:
     payload[SCHEMA_KEY] = SCHEMA_VERSION
     payload[SYMBOL_KEY] = symbol_key(pattern)
     if unsynced:
-        payload[UNSYNCED_KEY] = True
+        payload[UNSYNCED_KEY] = UNSYNCED
     return payload
 
 
 def is_unsynced(payload: JsonDict) -> bool:
-    return bool(payload.get(UNSYNCED_KEY, False))
+    return payload.get(UNSYNCED_KEY) == UNSYNCED

@@ -15,9 +15,12 @@ EXAMPLE = PROJECT / "examples" / "team_repo"
 BIN = Path(sys.executable).parent
 
 
-def run(args: list[str], cwd: Path, *, check: bool = True, env: dict[str, str] | None = None,
-        timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout)
+def run(
+    args: list[str], cwd: Path, *, check: bool = True, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
@@ -51,6 +54,8 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def team_repo(tmp_path: Path) -> Iterator[Path]:
     """A git repository holding the shipped example team repo, with nothing committed yet."""
     root = tmp_path / "team"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", ".nodeforge", ".pytest_cache"))
+    shutil.copytree(
+        EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", ".nodeforge", ".pytest_cache")
+    )
     run(["git", "init", "-q", "-b", "main"], root)
     yield root

@@ -1,4 +1,7 @@
-"""The whole loop with real tools: pytest plugin -> pre-commit post-commit hook -> Qdrant -> generate -> feedback."""
+"""The whole loop with real tools.
+
+pytest plugin -> pre-commit post-commit hook -> Qdrant -> generate -> generated tests -> feedback.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +47,11 @@ def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pr
     env = _env(pre_commit_home)
     _install_hook(team_repo, project_snapshot, env)
 
-    tests = run([str(BIN / "python"), "-m", "pytest", "-q", "--nodeforge", "-p", "no:cacheprovider"], team_repo, env=env)
+    tests = run(
+        [str(BIN / "python"), "-m", "pytest", "-q", "--nodeforge", "-p", "no:cacheprovider"],
+        team_repo,
+        env=env,
+    )
     assert "nodeforge: verdicts recorded" in tests.stdout
 
     run(["git", "add", "-A"], team_repo, env=env)
@@ -67,7 +74,16 @@ def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pr
     assert create[0]["id"] in handler.splitlines()[0]
 
     generated_tests = run(
-        [str(BIN / "python"), "-m", "pytest", "-q", "--nodeforge", "-p", "no:cacheprovider", str(NODES / "node_order_effect")],
+        [
+            str(BIN / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "--nodeforge",
+            "-p",
+            "no:cacheprovider",
+            str(NODES / "node_order_effect"),
+        ],
         team_repo,
         env=env,
     )
@@ -86,6 +102,18 @@ def test_no_learning_gives_the_template_node(team_repo: Path, tmp_path: Path) ->
     handler = (out / "node_order_effect" / "handlers" / "handler_order_create.py").read_text()
     assert "with_retry" not in handler and "emit_audit" not in handler
     assert "Learned patterns: none (template only)" in handler
-    result = run([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(NODES / "node_order_effect")], team_repo, env=env)
+    result = run(
+        [
+            str(BIN / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(NODES / "node_order_effect"),
+        ],
+        team_repo,
+        env=env,
+    )
     assert " passed" in result.stdout
     shutil.rmtree(out / "node_order_effect")

@@ -1,0 +1,507 @@
+"""The pattern store's logic, written once over a small ``Driver`` that each Qdrant backend provides.
+
+A driver stores points (id, payload, sparse and dense vectors), finds them by id or by exact
+filters, and runs one nearest or fused query. Everything that gives patterns their meaning --
+merging, versioning, counters, ranking -- lives here, so Qdrant Edge and a Qdrant server behave
+the same. Each ``upsert`` is written with a single ``put``: one batch, so a process killed in the
+middle leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import math
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, Self
+
+from nodeforge import rank as ranking
+from nodeforge.embeddings import MINILM_NAME, Embedder, pattern_text
+from nodeforge.errors import StoreError
+from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
+from nodeforge.sparse import SparseVec, pattern_sparse_vector, sparse_vector
+from nodeforge.store import codec
+from nodeforge.store.merge import is_live, merge_same_id, next_version
+from nodeforge.store.protocol import (
+    LIVE_STATUSES,
+    Progress,
+    QueryResult,
+    RetrievalMode,
+    StoreInfo,
+    UpsertReport,
+)
+
+SPARSE_NAME = "identifiers"
+# Qdrant's default reciprocal-rank-fusion constant (server, local mode); Edge is given it
+# explicitly. A point first in both prefetches scores 2 / RRF_K.
+RRF_K = 2
+_POINT_NAMESPACE = uuid.UUID("6f0d3c52-5b3e-4f19-9a4e-2c1f8e7d9a10")
+_EMBED_BATCH = 64
+
+
+def point_id(pattern_id: str) -> str:
+    """Qdrant wants integer or UUID point ids; ours are deterministic strings."""
+    return str(uuid.uuid5(_POINT_NAMESPACE, pattern_id))
+
+
+@dataclass(frozen=True)
+class FieldMatch:
+    """``field`` equals one of ``values`` (keywords)."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Where:
+    """An exact filter in our terms; each driver translates it to its Qdrant filter."""
+
+    matches: tuple[FieldMatch, ...] = ()
+    lacks_vector: str | None = None  # only points without this named dense vector
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    point_id: str
+    payload: codec.JsonDict
+    sparse: SparseVec | None = None
+    dense: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    where: Where
+    limit: int
+    prefetch_limit: int
+    sparse: SparseVec | None = None
+    dense_name: str = ""
+    dense: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    payload: codec.JsonDict
+    score: float
+
+
+class Driver(Protocol):
+    backend: str
+    location: str
+    collection: str
+
+    def has_dense(self, name: str) -> bool: ...
+
+    def add_dense(self, name: str, dim: int) -> None: ...
+
+    def fetch(self, point_ids: Sequence[str], *, with_vectors: bool) -> list[StoredPoint]: ...
+
+    def scan(self, where: Where, *, with_vectors: bool) -> Iterator[StoredPoint]: ...
+
+    def count(self, where: Where) -> int: ...
+
+    def put(self, points: Sequence[StoredPoint]) -> None: ...
+
+    def search(self, plan: SearchPlan) -> list[Hit]: ...
+
+    def close(self) -> None: ...
+
+
+def where_for(
+    *,
+    kind: PatternKind | None = None,
+    node_type: NodeType | None = None,
+    slot: str | None = None,
+    statuses: Sequence[PatternStatus] | None = None,
+) -> Where:
+    matches: list[FieldMatch] = []
+    if kind is not None:
+        matches.append(FieldMatch("kind", (kind.value,)))
+    if node_type is not None:
+        matches.append(FieldMatch("node_type", (node_type.value,)))
+    if slot is not None:
+        matches.append(FieldMatch("slot", (slot,)))
+    if statuses is not None:
+        matches.append(FieldMatch("status", tuple(s.value for s in statuses)))
+    return Where(tuple(matches))
+
+
+class DriverStore:
+    """``PatternStore`` over a ``Driver``. ``track_unsynced`` flags every write for a later sync."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        embedder: Embedder | None,
+        track_unsynced: bool = False,
+        note: str = "",
+    ) -> None:
+        self._driver = driver
+        self._embedder = embedder
+        self._track_unsynced = track_unsynced
+        self._note = note
+        self._closed = False
+        if embedder is not None and not driver.has_dense(embedder.name):
+            driver.add_dense(embedder.name, embedder.dim)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder | None:
+        return self._embedder
+
+    @property
+    def _dense_name(self) -> str:
+        """The dense vector this store reads and writes; MiniLM's when no embedder is loaded."""
+        return self._embedder.name if self._embedder is not None else MINILM_NAME
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._driver.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def upsert(self, patterns: Sequence[Pattern], *, embed: bool = True) -> UpsertReport:
+        existing = {
+            codec.from_dict(p.payload).id: p
+            for p in self._driver.fetch([point_id(p.id) for p in patterns], with_vectors=True)
+        }
+        writes: dict[str, tuple[Pattern, StoredPoint | None]] = {}
+        inserted: list[str] = []
+        merged: list[str] = []
+        superseded: list[str] = []
+        for incoming in patterns:
+            current = self._current(incoming.id, writes, existing)
+            if current is None:
+                result, was_live = incoming, False
+                inserted.append(incoming.id)
+            else:
+                result, was_live = merge_same_id(current, incoming), is_live(current)
+                if incoming.id not in merged and incoming.id not in inserted:
+                    merged.append(incoming.id)
+            if is_live(result):
+                replaced = self._live_rivals(result, incoming, writes, existing)
+                for old, old_point in replaced:
+                    writes[old.id] = (replace(old, status=PatternStatus.SUPERSEDED), old_point)
+                    superseded.append(old.id)
+                if not was_live:  # a new lineage step: new code, or old code revived
+                    result = next_version(result, [old for old, _ in replaced])
+            writes[incoming.id] = (result, existing.get(incoming.id))
+        points, pending = self._points(list(writes.values()), embed=embed)
+        self._driver.put(points)
+        return UpsertReport(
+            inserted=tuple(inserted),
+            merged=tuple(merged),
+            superseded=tuple(dict.fromkeys(superseded)),
+            dense_pending=pending,
+        )
+
+    def _current(
+        self,
+        pattern_id: str,
+        writes: dict[str, tuple[Pattern, StoredPoint | None]],
+        existing: dict[str, StoredPoint],
+    ) -> Pattern | None:
+        if pattern_id in writes:
+            return writes[pattern_id][0]
+        if pattern_id in existing:
+            return codec.from_dict(existing[pattern_id].payload)
+        return None
+
+    def _live_rivals(
+        self,
+        result: Pattern,
+        incoming: Pattern,
+        writes: dict[str, tuple[Pattern, StoredPoint | None]],
+        existing: dict[str, StoredPoint],
+    ) -> list[tuple[Pattern, StoredPoint | None]]:
+        """Live patterns for the incoming one's slot and source symbol, other than itself."""
+        key = codec.symbol_key(incoming)
+        where = Where(
+            (
+                FieldMatch("slot", (incoming.slot,)),
+                FieldMatch(codec.SYMBOL_KEY, (key,)),
+                FieldMatch("status", tuple(s.value for s in LIVE_STATUSES)),
+            )
+        )
+        rivals: dict[str, tuple[Pattern, StoredPoint | None]] = {}
+        for point in self._driver.scan(where, with_vectors=True):
+            pattern = codec.from_dict(point.payload)
+            existing.setdefault(pattern.id, point)
+            rivals[pattern.id] = (pattern, point)
+        for pattern_id, (written, written_point) in writes.items():
+            # This batch's own writes override what the store holds.
+            rivals.pop(pattern_id, None)
+            same_lineage = written.slot == incoming.slot and codec.symbol_key(written) == key
+            if same_lineage and is_live(written):
+                rivals[pattern_id] = (written, written_point)
+        rivals.pop(result.id, None)
+        return [rivals[i] for i in sorted(rivals)]
+
+    def _points(
+        self, writes: Sequence[tuple[Pattern, StoredPoint | None]], *, embed: bool
+    ) -> tuple[list[StoredPoint], int]:
+        """Points for ``writes``: vectors kept where present, dense computed where asked and possible."""
+        dense_name = self._dense_name
+        needs_dense = [
+            pattern
+            for pattern, old in writes
+            if embed and self._embedder is not None and (old is None or dense_name not in old.dense)
+        ]
+        computed = dict(zip((p.id for p in needs_dense), self._embed(needs_dense), strict=True))
+        points: list[StoredPoint] = []
+        pending = 0
+        for pattern, old in writes:
+            dense = dict(old.dense) if old is not None else {}
+            if pattern.id in computed:
+                dense[dense_name] = computed[pattern.id]
+            if dense_name not in dense:
+                pending += 1
+            unsynced = self._track_unsynced or (old is not None and codec.is_unsynced(old.payload))
+            points.append(
+                StoredPoint(
+                    point_id(pattern.id),
+                    codec.to_payload(pattern, unsynced=unsynced),
+                    pattern_sparse_vector(pattern),
+                    dense,
+                )
+            )
+        return points, pending
+
+    def _embed(self, patterns: Sequence[Pattern]) -> list[list[float]]:
+        if not patterns or self._embedder is None:
+            return []
+        return self._embedder.embed([pattern_text(p) for p in patterns])
+
+    def _rewrite(self, ids: Sequence[str], change: _Change) -> builtins.list[Pattern]:
+        """Apply ``change`` to the stored patterns ``ids`` (unknown ids are skipped), in one put."""
+        unique = list(dict.fromkeys(ids))
+        points = self._driver.fetch([point_id(i) for i in unique], with_vectors=True)
+        updated: list[Pattern] = []
+        writes: list[StoredPoint] = []
+        for point in points:
+            pattern = change(codec.from_dict(point.payload))
+            updated.append(pattern)
+            unsynced = self._track_unsynced or codec.is_unsynced(point.payload)
+            writes.append(replace(point, payload=codec.to_payload(pattern, unsynced=unsynced)))
+        if writes:
+            self._driver.put(writes)
+        return updated
+
+    def record_usage(self, ids: Sequence[str]) -> None:
+        self._rewrite(ids, lambda p: replace(p, usage_count=p.usage_count + 1))
+
+    def record_outcome(self, ids: Sequence[str], passed: bool) -> None:
+        if passed:
+            self._rewrite(ids, lambda p: replace(p, success_count=p.success_count + 1))
+        else:
+            self._rewrite(ids, lambda p: replace(p, failure_count=p.failure_count + 1))
+
+    def set_status(self, ids: Sequence[str], status: PatternStatus) -> None:
+        self._rewrite(ids, lambda p: replace(p, status=status))
+
+    def prune(self, min_success: float, min_uses: int, dry_run: bool) -> builtins.list[Pattern]:
+        """Retire live patterns with Bayesian success below ``min_success`` after ``min_uses`` outcomes."""
+        doomed = [
+            p
+            for p in self.list(statuses=LIVE_STATUSES)
+            if p.success_count + p.failure_count >= min_uses and ranking.bayes_success(p) < min_success
+        ]
+        if dry_run or not doomed:
+            return doomed
+        retired = self._rewrite([p.id for p in doomed], lambda p: replace(p, status=PatternStatus.RETIRED))
+        return sorted(retired, key=lambda p: p.id)
+
+    def embed_pending(self, progress: Progress | None = None) -> int:
+        """Give every point without a dense vector one; returns how many were embedded."""
+        if self._embedder is None:
+            raise StoreError("dense embeddings are not available; install nodeforge[embeddings]")
+        where = Where(lacks_vector=self._embedder.name)
+        total = self._driver.count(where)
+        done = 0
+        if progress is not None:
+            progress(done, total)
+        # Collect first: writing while scrolling the same filter would move the scroll's ground.
+        points = list(self._driver.scan(where, with_vectors=True))
+        for start in range(0, len(points), _EMBED_BATCH):
+            batch = points[start : start + _EMBED_BATCH]
+            patterns = [codec.from_dict(p.payload) for p in batch]
+            vectors = self._embedder.embed([pattern_text(p) for p in patterns])
+            name = self._embedder.name
+            self._driver.put(
+                [replace(p, dense={**p.dense, name: v}) for p, v in zip(batch, vectors, strict=True)]
+            )
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+        return done
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, pattern_id: str) -> Pattern | None:
+        found = self._driver.fetch([point_id(pattern_id)], with_vectors=False)
+        return codec.from_dict(found[0].payload) if found else None
+
+    def list(
+        self,
+        *,
+        kind: PatternKind | None = None,
+        node_type: NodeType | None = None,
+        slot: str | None = None,
+        statuses: Sequence[PatternStatus] | None = None,
+    ) -> builtins.list[Pattern]:
+        where = where_for(kind=kind, node_type=node_type, slot=slot, statuses=statuses)
+        patterns = [codec.from_dict(p.payload) for p in self._driver.scan(where, with_vectors=False)]
+        return sorted(patterns, key=lambda p: p.id)
+
+    def history(self, pattern_id: str) -> builtins.list[Pattern]:
+        """Every version for ``pattern_id``'s slot and source symbol, newest first."""
+        pattern = self.get(pattern_id)
+        if pattern is None:
+            return []
+        where = Where(
+            (
+                FieldMatch("slot", (pattern.slot,)),
+                FieldMatch(codec.SYMBOL_KEY, (codec.symbol_key(pattern),)),
+            )
+        )
+        versions = [codec.from_dict(p.payload) for p in self._driver.scan(where, with_vectors=False)]
+        return sorted(versions, key=lambda p: (-p.version, p.learned_at, p.id))
+
+    def unsynced(self) -> builtins.list[Pattern]:
+        """Patterns written while the server was unreachable, oldest version first."""
+        where = Where((FieldMatch(codec.UNSYNCED_KEY, (codec.UNSYNCED,)),))
+        patterns = [codec.from_dict(p.payload) for p in self._driver.scan(where, with_vectors=False)]
+        return sorted(patterns, key=lambda p: (p.version, p.id))
+
+    def mark_synced(self, ids: Sequence[str]) -> None:
+        points = self._driver.fetch([point_id(i) for i in dict.fromkeys(ids)], with_vectors=True)
+        cleared = [
+            replace(p, payload={k: v for k, v in p.payload.items() if k != codec.UNSYNCED_KEY})
+            for p in points
+        ]
+        if cleared:
+            self._driver.put(cleared)
+
+    def query(self, q: PatternQuery) -> builtins.list[ScoredPattern]:
+        return self.search(q).patterns
+
+    def search(self, q: PatternQuery, *, mode: RetrievalMode | None = None) -> QueryResult:
+        """Candidates for ``q`` from Qdrant, ranked by ``nodeforge.rank``; ``mode``: how they were found."""
+        mode = mode or (RetrievalMode.HYBRID if self._embedder is not None else RetrievalMode.SPARSE)
+        if mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE) and self._embedder is None:
+            raise StoreError(f"{mode.value} retrieval needs dense embeddings; install nodeforge[embeddings]")
+        where = where_for(kind=q.kind, node_type=q.node_type, slot=q.slot, statuses=q.statuses)
+        sparse = sparse_vector(q.text)
+        if sparse.is_empty:
+            mode = RetrievalMode.DENSE if mode == RetrievalMode.HYBRID else mode
+            mode = RetrievalMode.FILTER if mode == RetrievalMode.SPARSE else mode
+        candidates = self._candidates(q, where, sparse, mode)
+        return QueryResult(ranking.rank(candidates)[: q.limit], mode)
+
+    def _candidates(
+        self, q: PatternQuery, where: Where, sparse: SparseVec, mode: RetrievalMode
+    ) -> builtins.list[ScoredPattern]:
+        if mode == RetrievalMode.FILTER:
+            return [
+                ScoredPattern(codec.from_dict(p.payload), 1.0, 0.0)
+                for p in self._driver.scan(where, with_vectors=False)
+            ]
+        # Fetch more than asked so quality and success can re-rank beyond the retrievers' order.
+        limit = max(q.limit * 3, 10)
+        dense: list[float] | None = None
+        dense_name = ""
+        if mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE) and self._embedder is not None:
+            dense_name = self._embedder.name
+            dense = self._embedder.embed([q.text])[0]
+        plan = SearchPlan(
+            where=where,
+            limit=limit,
+            prefetch_limit=max(limit * 2, 32),
+            sparse=sparse if mode in (RetrievalMode.HYBRID, RetrievalMode.SPARSE) else None,
+            dense_name=dense_name,
+            dense=dense,
+        )
+        hits = self._driver.search(plan)
+        return [
+            ScoredPattern(codec.from_dict(hit.payload), _similarity(hit.score, position, mode), 0.0)
+            for position, hit in zip(_tied_positions([h.score for h in hits]), hits, strict=True)
+        ]
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def info(self) -> StoreInfo:
+        counts = {status.value: self._driver.count(where_for(statuses=(status,))) for status in PatternStatus}
+        pending = self._driver.count(Where(lacks_vector=self._dense_name))
+        unsynced = self._driver.count(Where((FieldMatch(codec.UNSYNCED_KEY, (codec.UNSYNCED,)),)))
+        return StoreInfo(
+            backend=self._driver.backend,
+            location=self._driver.location,
+            collection=self._driver.collection,
+            counts=counts,
+            dense_pending=pending,
+            embedder=self._embedder.name if self._embedder else None,
+            unsynced=unsynced,
+            note=self._note,
+        )
+
+    def export_jsonl(self, path: Path) -> int:
+        """Every pattern, one JSON object a line, by id; written atomically. Returns the count."""
+        patterns = self.list()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            for pattern in patterns:
+                out.write(json.dumps(codec.to_dict(pattern), sort_keys=True) + "\n")
+        tmp.replace(path)
+        return len(patterns)
+
+    def import_jsonl(self, path: Path) -> UpsertReport:
+        """Upsert the patterns of an export (oldest versions first, so lineages rebuild). No embedding."""
+        patterns = [
+            codec.from_dict(json.loads(line))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        patterns.sort(key=lambda p: (p.version, p.id))
+        return self.upsert(patterns, embed=False)
+
+
+class _Change(Protocol):
+    def __call__(self, pattern: Pattern, /) -> Pattern: ...
+
+
+def _tied_positions(scores: Sequence[float]) -> list[int]:
+    """Competition ranks (1, 2, 2, 4 -> positions 0, 1, 1, 3) of scores sorted best first.
+
+    Engines order equal scores differently; giving ties one position makes the similarity, and
+    so the final ranking (which breaks ties by support and id), the same on every backend.
+    """
+    positions: list[int] = []
+    for index, value in enumerate(scores):
+        tied = index > 0 and math.isclose(value, scores[index - 1], rel_tol=1e-6, abs_tol=1e-9)
+        positions.append(positions[-1] if tied else index)
+    return positions
+
+
+def _similarity(score: float, position: int, mode: RetrievalMode) -> float:
+    """[0, 1]: the fused RRF score over its maximum, or the reciprocal rank of a single retriever."""
+    if mode == RetrievalMode.HYBRID:
+        return min(1.0, max(0.0, score * RRF_K / 2))
+    return RRF_K / (RRF_K + position)

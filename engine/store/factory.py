@@ -1,0 +1,73 @@
+"""Opening the right store: the team's Qdrant server when configured and reachable, else Qdrant Edge.
+
+``url`` is passed in explicitly (``nodeforge.config`` resolves ``QDRANT_URL``); ``None`` means the
+embedded store. A configured but unreachable server is not fatal: learning goes to the embedded
+store, every write is flagged unsynced, and ``sync`` pushes it when the server is back.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from nodeforge.embeddings import Embedder, find_embedder
+from nodeforge.errors import StoreError
+from nodeforge.paths import state_dir
+from nodeforge.store.core import DriverStore
+from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, open_embedded
+from nodeforge.store.protocol import DEFAULT_COLLECTION, PatternStore
+
+AUTO: Literal["auto"] = "auto"
+
+
+def resolve_embedder(embedder: Embedder | Literal["auto"] | None) -> Embedder | None:
+    """``"auto"``: MiniLM when the extra is installed (cheap: the model loads on first use)."""
+    if embedder == AUTO:
+        return find_embedder().embedder
+    return embedder
+
+
+def open_store(
+    repo: Path,
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    collection: str = DEFAULT_COLLECTION,
+    embedder: Embedder | Literal["auto"] | None = AUTO,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> PatternStore:
+    chosen = resolve_embedder(embedder)
+    state = state_dir(repo)
+    if not url:
+        return open_embedded(state, collection=collection, embedder=chosen, lock_timeout=lock_timeout)
+    from nodeforge.store.server import ServerStore, ServerUnreachable  # noqa: PLC0415 - 1.6 s import
+
+    try:
+        return ServerStore.connect(url, api_key=api_key, collection=collection, embedder=chosen)
+    except ServerUnreachable as down:
+        note = f"{down}; learning into the embedded store, run `nodeforge store sync` later"
+        print(f"nodeforge: {note}", file=sys.stderr, flush=True)
+        return open_embedded(
+            state,
+            collection=collection,
+            embedder=chosen,
+            lock_timeout=lock_timeout,
+            track_unsynced=True,
+            note=note,
+        )
+
+
+def sync(embedded: PatternStore, server: PatternStore) -> int:
+    """Push the embedded store's unsynced patterns to ``server``; returns how many were pushed.
+
+    The server merges them like any learned pattern (support united, counters by maximum,
+    versions in order), so pushing twice is harmless.
+    """
+    if not isinstance(embedded, DriverStore):
+        raise StoreError("the embedded store is locked by another process; try `nodeforge store sync` again")
+    patterns = embedded.unsynced()
+    if patterns:
+        server.upsert(patterns)
+        embedded.mark_synced([p.id for p in patterns])
+    return len(patterns)
