@@ -82,6 +82,7 @@ def _sentence_transformer(model_path: str) -> SentenceTransformer:
     # Never reach the network: the model is local and a hook must not hang on a proxy.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - 6 s import, on demand
 
     return SentenceTransformer(model_path, device="cpu")

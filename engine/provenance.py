@@ -84,27 +84,32 @@ def generated_nodes(repo: Path) -> list[GeneratedNode]:
     ]
 
 
-def collect_feedback(repo: Path, verdicts: Iterable[Any]) -> list[Feedback]:
-    """Feedback owed for ``verdicts`` (objects with node_key, content_hash, passed), marking it given.
+def owed_feedback(repo: Path, verdicts: Iterable[Any]) -> list[tuple[Feedback, str]]:
+    """Feedback owed for ``verdicts`` (objects with node_key, content_hash, passed), with their hashes.
 
     A verdict counts only for the exact content the node was generated with, and only once.
     """
-    owed: list[Feedback] = []
+    data = _read(state_dir(repo) / FILE)
+    owed: list[tuple[Feedback, str]] = []
+    for verdict in verdicts:
+        entry = data.get(verdict.node_key)
+        if entry is None or entry["content_hash"] != verdict.content_hash:
+            continue
+        if verdict.content_hash in entry.get("credited", []):
+            continue
+        ids = tuple(p[0] for p in entry["patterns"])
+        owed.append((Feedback(verdict.node_key, bool(verdict.passed), ids), verdict.content_hash))
+    return owed
+
+
+def _mark_credited(repo: Path, given: Sequence[tuple[Feedback, str]]) -> None:
     with _locked(state_dir(repo)) as path:
         data = _read(path)
-        for verdict in verdicts:
-            entry = data.get(verdict.node_key)
-            if entry is None or entry["content_hash"] != verdict.content_hash:
-                continue
-            if verdict.content_hash in entry.get("credited", []):
-                continue
-            entry.setdefault("credited", []).append(verdict.content_hash)
-            owed.append(
-                Feedback(verdict.node_key, bool(verdict.passed), tuple(p[0] for p in entry["patterns"]))
-            )
-        if owed:
-            atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-    return owed
+        for feedback, content_hash in given:
+            credited = data[feedback.node_key].setdefault("credited", [])
+            if content_hash not in credited:
+                credited.append(content_hash)
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def apply_feedback(
@@ -112,18 +117,29 @@ def apply_feedback(
 ) -> list[Feedback]:
     """Give the patterns of generated nodes credit (or blame) for their verdicts, exactly once.
 
-    ``record`` is ``store.record_outcome``; without it the store is opened here.
+    ``record`` is ``store.record_outcome``; without it the configured store is opened here. The
+    store is updated before the verdict is marked as credited: if the store cannot be reached the
+    feedback stays owed and the next learn or test session gives it.
     """
-    owed = collect_feedback(repo, verdicts)
+    owed = owed_feedback(repo, verdicts)
     if not owed:
-        return owed
+        return []
     if record is not None:
-        for feedback in owed:
+        for feedback, _ in owed:
             record(feedback.pattern_ids, feedback.passed)
-        return owed
-    from nodeforge.store.factory import open_store  # the store only when there is feedback to give
+    else:
+        from nodeforge.config import load_settings
+        from nodeforge.store.factory import open_store  # the store only when there is feedback to give
 
-    with open_store(repo) as store:
-        for feedback in owed:
-            store.record_outcome(feedback.pattern_ids, feedback.passed)
-    return owed
+        settings = load_settings(repo)
+        with open_store(
+            repo,
+            url=settings.server_url,
+            api_key=settings.api_key,
+            collection=settings.collection,
+            embedder=None,
+        ) as store:
+            for feedback, _ in owed:
+                store.record_outcome(feedback.pattern_ids, feedback.passed)
+    _mark_credited(repo, owed)
+    return [feedback for feedback, _ in owed]

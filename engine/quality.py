@@ -138,9 +138,14 @@ def analyze(code: str) -> QualityReport:
     return _report(module, walk_expressions=bool(_NEEDS_EXPRESSIONS.search(source)))
 
 
-def analyze_tree(tree: cst.CSTNode) -> QualityReport:
-    """Score an already parsed node (saves the parse, the larger half of ``analyze``'s cost)."""
-    return _report(tree, walk_expressions=True)
+def analyze_tree(tree: cst.CSTNode, *, source: str | None = None) -> QualityReport:
+    """Score an already parsed node (saves the parse, the larger half of ``analyze``'s cost).
+
+    ``source`` is any text that contains the node's code (the whole file will do); with it, the
+    walk skips expressions when the text shows no ``print`` and no TODO marker.
+    """
+    walk_expressions = source is None or bool(_NEEDS_EXPRESSIONS.search(source))
+    return _report(tree, walk_expressions=walk_expressions)
 
 
 def _report(tree: cst.CSTNode, *, walk_expressions: bool) -> QualityReport:
@@ -446,11 +451,15 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
         if caught is None:
             self.facts.bare_excepts.append(where)
             return
+        # A specific exception handled by doing nothing (``except OSError: continue``) is a decision;
+        # catching everything and not re-raising hides the failures nobody anticipated.
+        if not m.matches(caught, _BROAD_TYPE) or m.findall(body, m.Raise()):
+            return
         statements = _small_statements(body, skip_docstring=False)
-        if statements is not None and all(m.matches(s, _SWALLOW_SMALL) for s in statements):
-            self.facts.swallowed.append(f"{where} (empty handler)")
-        elif m.matches(caught, _BROAD_TYPE) and not m.findall(body, m.Raise()):
-            self.facts.swallowed.append(f"{where} (broad except without re-raise)")
+        empty = statements is not None and all(m.matches(s, _SWALLOW_SMALL) for s in statements)
+        self.facts.swallowed.append(
+            f"{where} ({'empty broad handler' if empty else 'broad except, no re-raise'})"
+        )
 
     # -- expressions and comments (walked only when the text hints at them) -------------------
     def visit_Call(self, node: cst.Call) -> None:

@@ -4,19 +4,22 @@ Two layers:
 
 * **formats** — regexes for credentials with a recognisable shape (``AKIA...``, ``ghp_...``, PEM
   private keys, ``scheme://user:password@host``...). They run over the whole text, so comments,
-  docstrings and f-strings are covered, and again over the evaluated value of string literals that
-  are implicitly concatenated or hold escapes (``"AKIA" "..."`` is one literal to Python).
+  docstrings and f-strings are covered, and again over the value of implicitly concatenated
+  literals (``"AKIA" "..."`` is one literal to Python). Stripe test-mode keys count: they are
+  still an account's credentials.
 * **context** (libcst) — a literal assigned to, passed as, keyed by or compared with a secret-like
   name (``password = "hunter2"``, ``connect(api_key="...")``, ``{"X-Api-Key": "..."}``,
   ``os.getenv("DB_PASSWORD", "...")``), and high-entropy literals anywhere but docstrings.
 
-What is deliberately *not* a finding (see ``_is_placeholder``): empty and very short values,
-references (``os.environ["DB_PASSWORD"]``, ``settings.password``, ``"DB_PASSWORD"``, ``"${X}"``,
-``"{password}"``, file paths), annotations (``password: str``), masked values (``"****"``,
-``"<redacted>"``) and well-known placeholder words (``"changeme"``, ``"example"``, ``"dummy"``...).
-``"changeme"`` is public knowledge: storing it leaks nothing, and flagging it would discard every
-pattern that shows a default. Hex-only literals are not entropy findings (in code they are digests,
-commit ids and UUIDs); a hex secret is still found by its name (``secret_key = "9f86..."``).
+What is deliberately *not* a finding (see ``_is_placeholder``): values under 4 characters,
+references (``os.environ["DB_PASSWORD"]``, ``settings.password``, an UPPER_SNAKE name such as
+``"DB_PASSWORD"``, ``"${X}"``, ``"{password}"``, file paths), annotations (``password: str``),
+masked values (``"****"``, ``"<redacted>"``), well-known defaults and placeholder words
+(``"changeme"``, ``"admin"``, ``"guest"``, ``"example"``, ``"dummy"``...), and plain lowercase
+words compared with a secret-like name (lexers test ``token == "async"``). ``"changeme"`` is public
+knowledge: storing it leaks nothing, and flagging it would discard every pattern showing a default.
+Hex-only literals are not entropy findings (in code they are digests, commit ids and UUIDs); a hex
+secret is still found by its name (``secret_key = "9f86..."``).
 
 A finding's ``detail`` never holds the secret: at most a public prefix such as ``AKIA`` or ``ghp_``.
 """

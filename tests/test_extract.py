@@ -124,3 +124,27 @@ def test_generalizing_is_idempotent(tmp_path: Path) -> None:
     second = mine_node(node).patterns
     assert [p.id for p in first] == [p.id for p in second]
     assert textwrap.dedent(first[0].code) == first[0].code
+
+
+def test_pattern_ids_do_not_depend_on_the_process(tmp_path: Path) -> None:
+    """Ids must be stable across processes (hash seeds), or support never accumulates."""
+    import subprocess
+    import sys
+
+    _write_node(tmp_path, "user")
+    script = (
+        "import sys; from pathlib import Path; from nodeforge.nodes import discover; "
+        "from nodeforge.extract.miner import mine_node; "
+        "print(sorted(p.id for n in discover(Path(sys.argv[1])) for p in mine_node(n).patterns))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1

@@ -23,22 +23,27 @@ DEFINITION = "definition"
 Render = Callable[[cst.CSTNode, ParsedFile], str]
 
 
-def reduce_import(statement: cst.SimpleStatementLine, name: str, module: cst.Module) -> cst.CSTNode:
-    """The import statement cut down to the one alias that binds ``name``."""
+def reduce_import(
+    statement: cst.SimpleStatementLine, name: str, module: cst.Module
+) -> tuple[cst.CSTNode, int]:
+    """The import statement cut down to the one alias that binds ``name``, and that alias's index."""
     for small in statement.body:
         if isinstance(small, cst.Import):
-            for alias in small.names:
+            for index, alias in enumerate(small.names):
                 bound = alias.asname.name if alias.asname else alias.name
                 if module.code_for_node(bound).split(".")[0] == name:
-                    return small.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+                    return small.with_changes(
+                        names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+                    ), index
         elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-            for alias in small.names:
+            for index, alias in enumerate(small.names):
                 bound = alias.asname.name if alias.asname else alias.name
                 if module.code_for_node(bound) == name:
-                    return small.with_changes(
+                    reduced = small.with_changes(
                         names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)], lpar=None, rpar=None
                     )
-    return statement
+                    return reduced, index
+    return statement, 0
 
 
 def collect(
@@ -51,7 +56,7 @@ def collect(
     in source order.
     """
     found: dict[tuple[str, str, str], Dependency] = {}
-    order: dict[tuple[str, str, str], tuple[str, int, int]] = {}
+    order: dict[tuple[str, str, str], tuple[str, int, int, int]] = {}
     seen: set[tuple[str, str]] = set()
     for node in nodes:
         _collect_into(ctx, parsed, node, render, origin="", found=found, order=order, seen=seen)
@@ -66,7 +71,7 @@ def _collect_into(
     *,
     origin: str,
     found: dict[tuple[str, str, str], Dependency],
-    order: dict[tuple[str, str, str], tuple[str, int, int]],
+    order: dict[tuple[str, str, str], tuple[str, int, int, int]],
     seen: set[tuple[str, str]],
 ) -> None:
     statements = list(parsed.module.body)
@@ -80,10 +85,11 @@ def _collect_into(
         position = _index(statements, top)
         if top.is_import:
             assert isinstance(top.statement, cst.SimpleStatementLine)
-            code = render(reduce_import(top.statement, name, parsed.module), parsed).strip()
+            reduced, alias_index = reduce_import(top.statement, name, parsed.module)
+            code = render(reduced, parsed).strip()
             key = (origin, IMPORT, name)
             found[key] = Dependency(kind=IMPORT, name=name, code=code, origin=origin)
-            order[key] = (origin, 0, position)
+            order[key] = (origin, 0, position, alias_index)
             _follow_sibling(ctx, parsed, top, name, render, found=found, order=order, seen=seen)
             continue
         if top.statement is node:
@@ -92,7 +98,7 @@ def _collect_into(
         found[key] = Dependency(
             kind=DEFINITION, name=name, code=render(top.statement, parsed).strip(), origin=origin
         )
-        order[key] = (origin, 1, position)
+        order[key] = (origin, 1, position, 0)
         _collect_into(ctx, parsed, top.statement, render, origin=origin, found=found, order=order, seen=seen)
 
 
@@ -104,7 +110,7 @@ def _follow_sibling(
     render: Render,
     *,
     found: dict[tuple[str, str, str], Dependency],
-    order: dict[tuple[str, str, str], tuple[str, int, int]],
+    order: dict[tuple[str, str, str], tuple[str, int, int, int]],
     seen: set[tuple[str, str]],
 ) -> None:
     """A relative import of a sibling module: bring the imported definition along, with its needs."""
@@ -132,7 +138,7 @@ def _follow_sibling(
                 code=render(definition.statement, sibling).strip(),
                 origin=sibling_rel,
             )
-            order[key] = (sibling_rel, 1, _index(list(sibling.module.body), definition))
+            order[key] = (sibling_rel, 1, _index(list(sibling.module.body), definition), 0)
             _collect_into(
                 ctx,
                 sibling,

@@ -43,19 +43,20 @@ class _Mining:
     learned_at: str
     patterns: list[Pattern] = field(default_factory=list)
     outcomes: list[FileOutcome] = field(default_factory=list)
-    _generalized: dict[int, str] = field(default_factory=dict)
+    _generalized: dict[int, tuple[cst.CSTNode, str]] = field(default_factory=dict)
 
     def render(self, node: cst.CSTNode, parsed: ParsedFile) -> str:
         """A node's code with the source node's names generalized; each node is rewritten once.
 
         Many patterns of one node share dependencies (models, imports, helpers), so the cache
-        matters; rewriting the parsed node directly avoids parsing its code a second time.
+        matters; rewriting the parsed node directly avoids parsing its code a second time. The
+        cache holds the node itself so that its ``id`` cannot be reused by a later node.
         """
         key = id(node)
         if key not in self._generalized:
             general = generalize_node(node, self.ctx.node.names)
-            self._generalized[key] = parsed.module.code_for_node(general)
-        return self._generalized[key]
+            self._generalized[key] = (node, parsed.module.code_for_node(general))
+        return self._generalized[key][1]
 
 
 def operations_from_contract(node: NodeSource) -> dict[str, str]:
@@ -230,7 +231,12 @@ def _add(
     ctx = mining.ctx
     names = ctx.node.names
     general = code.strip() + "\n"
-    general_deps = tuple(_generalize_names(dep, ctx) for dep in dependencies)
+    # Stable sort on the generalized module path: the order must not depend on the entity's name.
+    general_deps = tuple(
+        sorted(
+            (_generalize_names(dep, ctx) for dep in dependencies), key=lambda d: (d.kind == TEST, d.origin)
+        )
+    )
     start, end = parsed.lines(node)
     identifiers = sorted({word for word in split_identifier(general) if len(word) > 1})
     generalized_cleanly = has_placeholders(general)
