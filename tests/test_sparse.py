@@ -42,7 +42,9 @@ def test_text_without_identifiers_gives_an_empty_vector() -> None:
 
 def test_indices_are_the_same_in_another_process() -> None:
     """Python's hash() is salted per process; our indices must not be."""
-    code = "from nodeforge.sparse import sparse_vector; print(list(sparse_vector('HandlerUserCreate').indices))"
+    code = (
+        "from nodeforge.sparse import sparse_vector; print(list(sparse_vector('HandlerUserCreate').indices))"
+    )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert other.strip() == str(list(sparse_vector("HandlerUserCreate").indices))
 
@@ -56,7 +58,9 @@ def test_any_text_gives_a_valid_31_bit_vector(text: str) -> None:
 
 
 def test_a_pattern_vector_covers_code_summary_and_slot() -> None:
-    pattern = make_pattern("x", code="raise NotFoundError(entity_id)", summary="Missing rows", slot="effect:fetch")
+    pattern = make_pattern(
+        "x", code="raise NotFoundError(entity_id)", summary="Missing rows", slot="effect:fetch"
+    )
     indices = set(pattern_sparse_vector(pattern).indices)
     for word in ("not", "found", "error", "missing", "rows", "fetch", "entity_id"):
         assert token_index(word) in indices, word

@@ -32,7 +32,9 @@ patterns = st.builds(
         node_name=text,
     ),
     dependencies=st.lists(
-        st.builds(Dependency, kind=st.sampled_from(["import", "definition"]), name=text, code=text, origin=text),
+        st.builds(
+            Dependency, kind=st.sampled_from(["import", "definition"]), name=text, code=text, origin=text
+        ),
         max_size=3,
     ).map(tuple),
     parameters=st.lists(st.tuples(text, text), max_size=3).map(tuple),

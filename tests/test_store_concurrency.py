@@ -78,5 +78,7 @@ def test_kill_9_mid_learning_leaves_a_consistent_store(tmp_path: Path) -> None:
     assert total == len(ids) == len(set(ids))  # one point per pattern id, no duplicates
     completed = {p.id for batch in range(done + 1) for p in batch_patterns("loop", batch)}
     assert completed <= set(ids)  # every batch reported done survived the kill
-    live = Counter((p.slot, p.provenance.node_name, p.provenance.symbol) for p in patterns if p.status.value == "active")
+    live = Counter(
+        (p.slot, p.provenance.node_name, p.provenance.symbol) for p in patterns if p.status.value == "active"
+    )
     assert max(live.values()) == 1  # versioning never left two live versions of one symbol

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from qdrant_client import QdrantClient
-from tests.storekit import make_pattern, relearned
 
 from nodeforge.model import NodeType, PatternKind, PatternQuery, PatternStatus
 from nodeforge.store.core import DriverStore
 from nodeforge.store.edge import open_embedded
 from nodeforge.store.server import ServerStore
+from tests.storekit import make_pattern, relearned
 
 CODES = {
     "create": "def handle(self, request):\n    user = Model__Entity__(name=request.name)\n"
@@ -69,7 +69,9 @@ def scenario(store: DriverStore) -> dict[str, Any]:
         quality=0.6,
     )
     seen["first"] = store.upsert([create, delete, errors, fetch, compute])
-    seen["merge"] = store.upsert([relearned(create, "node_order_effect"), relearned(create, "node_order_effect")])
+    seen["merge"] = store.upsert(
+        [relearned(create, "node_order_effect"), relearned(create, "node_order_effect")]
+    )
     create_v2 = make_pattern("c2", code=CODES["create_v2"])
     seen["supersede"] = store.upsert([create_v2])
     store.record_usage([create_v2.id, delete.id, "no-such-id"])
@@ -99,7 +101,10 @@ def scenario(store: DriverStore) -> dict[str, Any]:
         "q_no_text": PatternQuery("", slot="effect:delete"),
     }.items():
         result = store.search(query)
-        seen[name] = (result.mode, [(c.pattern.id, round(c.similarity, 6), round(c.score, 6)) for c in result.patterns])
+        seen[name] = (
+            result.mode,
+            [(c.pattern.id, round(c.similarity, 6), round(c.score, 6)) for c in result.patterns],
+        )
     info = store.info()
     seen["info"] = (info.counts, info.dense_pending, info.embedder, info.unsynced)
     return seen

@@ -20,7 +20,9 @@ from tests.storekit import make_pattern
 def full_pattern():  # type: ignore[no-untyped-def]
     return replace(
         make_pattern("rich", summary="Create a user and store it."),
-        dependencies=(Dependency("import", "Model__Entity__", "from .models import Model__Entity__", "models"),),
+        dependencies=(
+            Dependency("import", "Model__Entity__", "from .models import Model__Entity__", "models"),
+        ),
         parameters=(("__limit__", "100"),),
         identifiers=("create", "user", "repository"),
         extra={"origin": "test"},
@@ -49,7 +51,9 @@ def test_open_store_without_url_is_edge_in_the_repo_state_dir(repo: Path) -> Non
     assert (repo / ".nodeforge" / "store" / "code_generation_patterns").is_dir()
 
 
-def test_a_second_opener_spools_and_the_next_opener_ingests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_second_opener_spools_and_the_next_opener_ingests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     first, second = make_pattern("first"), make_pattern("second", slot="effect:update", symbol="U.handle")
     holder = open_embedded(tmp_path)
     holder.upsert([first])

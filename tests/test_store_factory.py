@@ -37,7 +37,9 @@ def test_unreachable_server_falls_back_to_edge_and_flags_writes_unsynced(
     synced = server.get(first.id)
     assert synced is not None
     assert synced.support == 2 and synced.success_count == 1  # merged, offline outcome carried over
-    assert [c.pattern.id for c in server.query(PatternQuery("handle request", slot="effect:update"))] == [second.id]
+    assert [c.pattern.id for c in server.query(PatternQuery("handle request", slot="effect:update"))] == [
+        second.id
+    ]
     server.close()
 
 

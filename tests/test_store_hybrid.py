@@ -95,7 +95,11 @@ def ranked_names(store: DriverStore, mode: RetrievalMode | None = None) -> list[
 
 def test_minilm_gives_unit_vectors_that_know_meaning(minilm: MiniLMEmbedder) -> None:
     welcome, greet, cache = minilm.embed(
-        ["send a welcome email to a new customer", "greet fresh clients by mail", "invalidate the product cache"]
+        [
+            "send a welcome email to a new customer",
+            "greet fresh clients by mail",
+            "invalidate the product cache",
+        ]
     )
     assert len(welcome) == minilm.dim == 384
     assert math.isclose(sum(x * x for x in welcome), 1.0, rel_tol=1e-4)

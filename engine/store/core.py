@@ -183,6 +183,7 @@ class DriverStore:
             codec.from_dict(p.payload).id: p
             for p in self._driver.fetch([point_id(p.id) for p in patterns], with_vectors=True)
         }
+        lineages = self._stored_lineages(patterns, existing)
         writes: dict[str, tuple[Pattern, StoredPoint | None]] = {}
         inserted: list[str] = []
         merged: list[str] = []
@@ -197,7 +198,7 @@ class DriverStore:
                 if incoming.id not in merged and incoming.id not in inserted:
                     merged.append(incoming.id)
             if is_live(result):
-                replaced = self._live_rivals(result, incoming, writes, existing)
+                replaced = self._live_rivals(result, incoming, writes, lineages)
                 for old, old_point in replaced:
                     writes[old.id] = (replace(old, status=PatternStatus.SUPERSEDED), old_point)
                     superseded.append(old.id)
@@ -225,27 +226,36 @@ class DriverStore:
             return codec.from_dict(existing[pattern_id].payload)
         return None
 
-    def _live_rivals(
-        self,
-        result: Pattern,
-        incoming: Pattern,
-        writes: dict[str, tuple[Pattern, StoredPoint | None]],
-        existing: dict[str, StoredPoint],
-    ) -> list[tuple[Pattern, StoredPoint | None]]:
-        """Live patterns for the incoming one's slot and source symbol, other than itself."""
-        key = codec.symbol_key(incoming)
+    def _stored_lineages(
+        self, patterns: Sequence[Pattern], existing: dict[str, StoredPoint]
+    ) -> dict[tuple[str, str], dict[str, tuple[Pattern, StoredPoint | None]]]:
+        """The live stored patterns sharing a slot and source symbol with ``patterns``: one scan."""
+        if not patterns:
+            return {}
         where = Where(
             (
-                FieldMatch("slot", (incoming.slot,)),
-                FieldMatch(codec.SYMBOL_KEY, (key,)),
+                FieldMatch("slot", tuple(sorted({p.slot for p in patterns}))),
+                FieldMatch(codec.SYMBOL_KEY, tuple(sorted({codec.symbol_key(p) for p in patterns}))),
                 FieldMatch("status", tuple(s.value for s in LIVE_STATUSES)),
             )
         )
-        rivals: dict[str, tuple[Pattern, StoredPoint | None]] = {}
+        lineages: dict[tuple[str, str], dict[str, tuple[Pattern, StoredPoint | None]]] = {}
         for point in self._driver.scan(where, with_vectors=True):
             pattern = codec.from_dict(point.payload)
             existing.setdefault(pattern.id, point)
-            rivals[pattern.id] = (pattern, point)
+            lineages.setdefault((pattern.slot, codec.symbol_key(pattern)), {})[pattern.id] = (pattern, point)
+        return lineages
+
+    @staticmethod
+    def _live_rivals(
+        result: Pattern,
+        incoming: Pattern,
+        writes: dict[str, tuple[Pattern, StoredPoint | None]],
+        lineages: dict[tuple[str, str], dict[str, tuple[Pattern, StoredPoint | None]]],
+    ) -> list[tuple[Pattern, StoredPoint | None]]:
+        """Live patterns for the incoming one's slot and source symbol, other than itself."""
+        key = codec.symbol_key(incoming)
+        rivals = dict(lineages.get((incoming.slot, key), {}))
         for pattern_id, (written, written_point) in writes.items():
             # This batch's own writes override what the store holds.
             rivals.pop(pattern_id, None)

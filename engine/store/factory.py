@@ -41,7 +41,7 @@ def open_store(
     state = state_dir(repo)
     if not url:
         return open_embedded(state, collection=collection, embedder=chosen, lock_timeout=lock_timeout)
-    from nodeforge.store.server import ServerStore, ServerUnreachable  # noqa: PLC0415 - 1.6 s import
+    from nodeforge.store.server import ServerStore, ServerUnreachable
 
     try:
         return ServerStore.connect(url, api_key=api_key, collection=collection, embedder=chosen)

@@ -87,7 +87,7 @@ def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pr
         team_repo,
         env=env,
     )
-    assert " passed" in generated_tests.stdout and "failed" not in generated_tests.stdout
+    assert "verdicts recorded for 1 nodes (1 passed, 0 failed)" in generated_tests.stdout
 
     after = _nodeforge(team_repo, "patterns", "show", create[0]["id"], env=env)["pattern"]
     assert after["usage_count"] == 1
