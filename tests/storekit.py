@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from pathlib import Path
 
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternStatus, Provenance
 
@@ -61,9 +60,3 @@ def relearned(pattern: Pattern, node: str) -> Pattern:
         source_nodes=(node,),
         provenance=replace(pattern.provenance, node_name=node),
     )
-
-
-def edge_store(state: Path):  # type: ignore[no-untyped-def]
-    from nodeforge.store.edge import open_embedded
-
-    return open_embedded(state, embedder=None)
