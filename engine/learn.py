@@ -21,6 +21,7 @@ from nodeforge.nodes import NodeSource, discover, node_for_path
 from nodeforge.paths import git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
+from nodeforge.runtests import TestRunner, TestRun
 from nodeforge.secrets import check_pattern_code
 from nodeforge.store.protocol import PatternStore
 from nodeforge.verdicts import VerdictBook
@@ -37,12 +38,20 @@ class LearnOptions:
     force: bool = False  # re-learn nodes whose content was already learned
     embed: bool = True  # compute dense vectors now (the hook defers them)
     commit: str = ""
+    # --run-tests: run a pending node's tests (nodeforge.runtests), each run bounded by test_timeout
+    run_tests: bool = False
+    test_timeout: float = 300.0
+    node_paths: tuple[str, ...] = (".",)
+    # A reason the node's current content may not be learned yet (it waits, pending), or None. The
+    # hook passes "the working tree equals the commit", so only committed content is ever learned.
+    content_gate: Callable[[NodeSource], str | None] | None = None
 
 
 @dataclass
 class LearnReport:
     learned: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    pending_reasons: dict[str, str] = field(default_factory=dict)  # node key -> why it waits
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (node or pattern, reason)
     files: list[FileOutcome] = field(default_factory=list)
     patterns_new: int = 0
@@ -52,6 +61,7 @@ class LearnReport:
     secrets_blocked: int = 0
     dense_pending: int = 0
     feedback: int = 0
+    test_runs: list[TestRun] = field(default_factory=list)  # --run-tests
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -152,20 +162,41 @@ def _candidates(repo: Path, nodes: Sequence[NodeSource], ledger: _Ledger) -> dic
     return candidates
 
 
+def _wait(node: NodeSource, reason: str, report: LearnReport, ledger: _Ledger) -> None:
+    report.pending.append(node.key)
+    report.pending_reasons[node.key] = reason
+    ledger.pending[node.key] = node.content_hash
+
+
 def _status_for(
-    node: NodeSource, book: VerdictBook, options: LearnOptions, report: LearnReport, ledger: _Ledger
+    node: NodeSource,
+    book: VerdictBook,
+    options: LearnOptions,
+    report: LearnReport,
+    ledger: _Ledger,
+    runner: TestRunner | None = None,
 ) -> PatternStatus | None:
     """The status its patterns get, or None when the node waits (pending) or is skipped."""
     if not options.force and ledger.learned.get(node.key) == node.content_hash:
         report.skipped.append((node.key, "unchanged since last learned"))
         ledger.pending.pop(node.key, None)
         return None
+    gate = options.content_gate(node) if options.content_gate is not None else None
+    if gate is not None:
+        _wait(node, gate, report, ledger)
+        return None
     if not options.test_gate:
         return PatternStatus.UNVERIFIED
     verdict = book.get(node.key, node.content_hash)
+    if verdict is None and runner is not None:
+        run, _output = runner.run(node)
+        report.test_runs.append(run)
+        verdict = book.get(node.key, node.content_hash)
+        if verdict is None:
+            _wait(node, f"no verdict after running its tests: {run.detail}", report, ledger)
+            return None
     if verdict is None:
-        report.pending.append(node.key)
-        ledger.pending[node.key] = node.content_hash
+        _wait(node, "no verdict for this content", report, ledger)
         return None
     if not verdict.passed:
         report.skipped.append((node.key, "its tests failed for this content"))
@@ -187,6 +218,11 @@ def learn(
     book = VerdictBook(folder)
     ledger = _Ledger.load(folder)
     candidates = _candidates(repo, nodes, ledger)
+    runner = (
+        TestRunner(repo, node_paths=options.node_paths, timeout=options.test_timeout)
+        if options.run_tests and options.test_gate
+        else None
+    )
     started = time.perf_counter()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     to_store: list[Pattern] = []
@@ -194,7 +230,7 @@ def learn(
         node = candidates[key]
         if progress is not None:
             progress(key)
-        status = _status_for(node, book, options, report, ledger)
+        status = _status_for(node, book, options, report, ledger, runner)
         if status is None:
             continue
         mined = mine_node(node, commit=options.commit, status=status, learned_at=now)
