@@ -49,6 +49,11 @@ def _learn_parser(sub: Subparsers) -> None:
     )
     learn.add_argument("--force", action="store_true", help="re-learn nodes already learned at this content")
     learn.add_argument("--no-embed", action="store_true", help="store sparse vectors now, dense ones later")
+    learn.add_argument(
+        "--run-tests",
+        action="store_true",
+        help="run a pending node's tests (pytest --nodeforge, bounded by test_timeout), then learn it",
+    )
 
 
 def _generate_parser(sub: Subparsers) -> None:

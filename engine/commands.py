@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,11 @@ def _repo(args: argparse.Namespace) -> Path:
     return (args.repo or find_repo_root()).resolve()
 
 
+def embeddings_wanted(embed: bool = True) -> bool:
+    """Dense embeddings unless asked not to; ``NODEFORGE_EMBEDDINGS=0`` forces sparse retrieval."""
+    return embed and os.environ.get("NODEFORGE_EMBEDDINGS", "1").lower() not in {"0", "off", "false", "no"}
+
+
 @contextmanager
 def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
     with open_store(
@@ -40,7 +46,7 @@ def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
         url=settings.server_url,
         api_key=settings.api_key,
         collection=settings.collection,
-        embedder="auto" if embed else None,
+        embedder="auto" if embeddings_wanted(embed) else None,
     ) as store:
         yield store
 
@@ -70,6 +76,9 @@ def cmd_learn(args: argparse.Namespace) -> int:
         force=args.force,
         embed=not args.no_embed,
         commit=head,
+        run_tests=args.run_tests,
+        test_timeout=settings.test_timeout,
+        node_paths=settings.node_paths,
     )
     with (
         _store(settings, embed=not args.no_embed) as store,
@@ -77,7 +86,11 @@ def cmd_learn(args: argparse.Namespace) -> int:
     ):
         report = learn(repo, nodes, store, options, progress=bar.advance)
     lines = [report.summary()]
-    lines += [f"  pending: {key} (no passing verdict for its current content)" for key in report.pending]
+    lines += [f"  tests: {run.node_key}: {run.status}: {run.detail}" for run in report.test_runs]
+    lines += [
+        f"  pending: {key} ({report.pending_reasons.get(key, 'no passing verdict for its current content')})"
+        for key in report.pending
+    ]
     lines += [f"  skipped: {what}: {why}" for what, why in report.skipped]
     lines += [f"  failed: {f.path}: {f.detail}" for f in report.failed_files]
     emit(args, report, lines)

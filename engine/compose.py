@@ -244,7 +244,8 @@ def _try_adapt(
     used = UsedPattern(
         pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4)
     )
-    return _Learned(pattern.summary and instantiate_text(pattern.summary, plan.names), learned_class, (used,))
+    summary = instantiate_text(pattern.summary, plan.names) if pattern.summary else f"Handle `{op}`."
+    return _Learned(summary, learned_class, (used,))
 
 
 def _module_for(op: str, plan: NodePlan, renames: dict[str, str]) -> str:

@@ -21,7 +21,7 @@ from nodeforge.nodes import NodeSource, discover, node_for_path
 from nodeforge.paths import git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
-from nodeforge.runtests import TestRunner, TestRun
+from nodeforge.runtests import TestRun, TestRunner
 from nodeforge.secrets import check_pattern_code
 from nodeforge.store.protocol import PatternStore
 from nodeforge.verdicts import VerdictBook

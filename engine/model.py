@@ -60,17 +60,17 @@ class Provenance:
 class Dependency:
     """Something the pattern's code needs from outside its own text, generalized like the code.
 
-    ``kind`` is ``import`` (an import statement, ``code`` is the statement) or ``definition`` (a
-    class, function or constant of the source node that the code uses, ``code`` is its source).
-    ``name`` is the (generalized) name it binds, so composition can deduplicate.
-    ``origin`` says where a definition lives in a directory node: ``models``, ``handler`` (the
-    handler module itself) or ``support`` (any other sibling module).
+    ``kind`` is ``import`` (``code`` is the import statement), ``definition`` (a class, function
+    or constant of the source node that the code uses; ``code`` is its source) or ``test`` (a test
+    module of the source node exercising the code). ``name`` is the (generalized) name it binds,
+    so composition can deduplicate. ``origin`` is the node-relative module path it belongs in,
+    generalized (``models/model___entity___input.py``); ``""`` means the pattern's own module.
     """
 
     kind: str
     name: str
     code: str
-    origin: str = "handler"
+    origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ test modules elsewhere in the repository that import it (``nodeforge.testmap``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -151,7 +152,5 @@ class TestRunner:
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
     """Kill the process group this runner started (its id is the child's pid: start_new_session)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it ended between the timeout and the kill
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:  # it ended between the timeout and the kill
-        pass

@@ -1,31 +1,231 @@
 """The ``nodeforge-learn`` post-commit hook: learn from the commit just made, never block it.
 
 pre-commit runs it after ``git commit`` (``stages: [post-commit]``). It learns the nodes the commit
-touched that have a passing verdict for exactly their committed content, queues the rest as pending,
-and prints one summary line. Dense vectors are left to a detached ``nodeforge embed --pending`` so the
-commit is not slowed by loading a model. Exit 0 always, unless ``--strict`` and something failed.
+touched (files from ``git diff-tree``) that have a passing verdict for exactly their committed
+content, queues the rest as pending (``learn`` re-checks pending nodes on every later run, so a node
+is learned once its verdict arrives), and prints one summary line. Exit 0 always, unless ``--strict``
+and learning failed.
+
+**Committed content, not the working tree.** The working tree may differ from the commit (a partial
+``git add -p``, an untracked scratch file inside a node, an edit made while the commit ran). Patterns
+are mined from the files on disk, so a node is learned only when its working-tree content hash equals
+the hash of its *committed* blobs (read with ``git ls-tree`` + ``git cat-file --batch``, hashed
+exactly as ``nodeforge.nodes.content_hash`` hashes files). A mismatch leaves the node pending with
+the reason "working tree differs from the commit"; it is learned when a later commit makes them equal
+again (its verdict, recorded by the pytest plugin for the tested content, is then the committed
+content's verdict). The same check applies to pending nodes re-checked in this run: the hook never
+learns uncommitted code.
+
+**Start-up.** A post-commit hook runs on every commit, so the common case (the commit touched no
+node, nothing is pending) is answered with git and the standard library only. libcst, pydantic and
+the store are imported only when there is something to learn. Dense vectors are never computed here:
+when sentence-transformers is importable in the hook's environment, a detached
+``nodeforge embed --pending`` fills them in (as git runs ``gc --auto``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nodeforge.errors import NodeforgeError
 
+if TYPE_CHECKING:
+    from nodeforge.learn import LearnReport
+    from nodeforge.nodes import NodeSource
+
+PENDING_FILE = "pending.json"  # nodeforge.learn.PENDING_FILE (not imported: it pulls in libcst)
+PREFIX = "nodeforge:"
+_NODE_FILE_SUFFIXES = frozenset({".py", ".yaml", ".yml"})  # as nodeforge.nodes hashes them
+_QUALITY = "quality "
+_SECRET = "secret "
+
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="nodeforge-learn")
+    parser = argparse.ArgumentParser(prog="nodeforge-learn-hook")
     parser.add_argument("--strict", action="store_true", help="exit 1 when learning failed")
     parser.add_argument(
         "--no-embed-later", action="store_true", help="do not start `nodeforge embed --pending`"
     )
     parser.add_argument("filenames", nargs="*", help="ignored: the files come from the commit itself")
     return parser.parse_args(argv)
+
+
+# -- the commit's content ---------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    return subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=True).stdout
+
+
+def committed_content_hash(repo: Path, commit: str, node: NodeSource) -> str | None:
+    """``node``'s content hash in ``commit`` (None: not in it), as ``nodes.content_hash`` computes it."""
+    import hashlib
+
+    base = node.root if node.root.is_dir() else node.root.parent
+    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", node.key)
+    blobs: dict[Path, str] = {}
+    for entry in filter(None, listing.split(b"\0")):
+        meta, _, name = entry.partition(b"\t")
+        _mode, kind, oid = meta.split()
+        path = repo / os.fsdecode(name)
+        if kind != b"blob" or path.suffix not in _NODE_FILE_SUFFIXES or "__pycache__" in path.parts:
+            continue
+        if not node.root.is_dir() and path != node.root:  # a module node is one file
+            continue
+        blobs[path] = oid.decode()
+    if not blobs:
+        return None
+    ordered = sorted(blobs)  # Path order, exactly as nodes.content_hash sorts its files
+    contents = _cat_blobs(repo, [blobs[path] for path in ordered])
+    digest = hashlib.sha256()
+    for path, data in zip(ordered, contents, strict=True):
+        digest.update(path.relative_to(base).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(data)
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _cat_blobs(repo: Path, oids: Sequence[str]) -> list[bytes]:
+    """The bytes of ``oids``, in order, from one ``git cat-file --batch``."""
+    output = _git(repo, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
+    contents: list[bytes] = []
+    position = 0
+    for _ in oids:
+        header_end = output.index(b"\n", position)
+        size = int(output[position:header_end].split()[2])
+        start = header_end + 1
+        contents.append(output[start : start + size])
+        position = start + size + 1  # the newline after each object
+    return contents
+
+
+class CommittedContent:
+    """The content gate of the hook: a node may be learned only as it is in ``commit``."""
+
+    def __init__(self, repo: Path, commit: str) -> None:
+        self.repo = repo
+        self.commit = commit
+
+    def __call__(self, node: NodeSource) -> str | None:
+        committed = committed_content_hash(self.repo, self.commit, node)
+        if committed is None:
+            return f"not in commit {self.commit[:10]} (uncommitted node)"
+        if committed != node.content_hash:
+            return f"working tree differs from commit {self.commit[:10]}"
+        return None
+
+
+def touched_files(repo: Path, commit: str) -> list[str]:
+    output = _git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", "-z", commit)
+    return [os.fsdecode(name) for name in output.split(b"\0") if name]
+
+
+def _has_pending(state: Path) -> bool:
+    try:
+        return bool(json.loads((state / PENDING_FILE).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True  # let learn read it and say what is wrong
+
+
+def _touches_a_node(repo: Path, files: Sequence[str]) -> bool:
+    """Whether any file is inside a node folder or is a module node (yaml + regex: no libcst)."""
+    from nodeforge.nodes import is_node_dir, load_module_node
+
+    for name in files:
+        path = repo / name
+        if any(is_node_dir(folder) for folder in path.parents if folder != repo.parent):
+            return True
+        if path.suffix == ".py" and path.is_file() and load_module_node(path, repo) is not None:
+            return True
+    return False
+
+
+# -- learning ----------------------------------------------------------------------------------
+
+
+def _inside(node: NodeSource, roots: Sequence[Path]) -> bool:
+    root = node.root.resolve()
+    return any(root == top or top in root.parents for top in roots)
+
+
+def learn_commit(repo: Path, commit: str) -> LearnReport:
+    from nodeforge.config import load_settings
+    from nodeforge.learn import LearnOptions, learn, nodes_of_commit
+    from nodeforge.store.factory import open_store
+
+    settings = load_settings(repo)
+    # the plugin only records verdicts for nodes under node_paths; others would wait forever
+    nodes = [node for node in nodes_of_commit(repo, commit) if _inside(node, settings.node_roots)]
+    options = LearnOptions(
+        quality_threshold=settings.quality_threshold,
+        embed=False,
+        commit=commit,
+        node_paths=settings.node_paths,
+        content_gate=CommittedContent(repo, commit),
+    )
+    with open_store(
+        repo,
+        url=settings.server_url,
+        api_key=settings.api_key,
+        collection=settings.collection,
+        embedder=None,
+    ) as store:
+        return learn(repo, nodes, store, options)
+
+
+def _short(key: str) -> str:
+    return key.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _grouped(items: Sequence[tuple[str, str]]) -> str:
+    """``a, b (reason one); c (reason two)`` — names grouped by reason, in first-seen order."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in items:
+        by_reason.setdefault(reason, []).append(_short(name))
+    return "; ".join(f"{', '.join(names)} ({reason})" for reason, names in by_reason.items())
+
+
+def summary_line(report: LearnReport, seconds: float) -> str:
+    """The hook's one line: learned / pending / skipped, with reasons."""
+    learned = f"learned {len(report.learned)} node(s)"
+    if report.learned:
+        learned += f" {', '.join(_short(k) for k in report.learned)}"
+    learned += f" ({report.patterns_new} new / {report.patterns_merged} merged pattern(s))"
+    parts = [learned]
+    waiting = [
+        (key, report.pending_reasons.get(key, "no verdict for this content")) for key in report.pending
+    ]
+    parts.append(f"{len(waiting)} pending" + (f": {_grouped(waiting)}" if waiting else ""))
+    nodes = [(w, why) for w, why in report.skipped if not why.startswith((_QUALITY, _SECRET))]
+    parts.append(f"{len(nodes)} skipped" + (f": {_grouped(nodes)}" if nodes else ""))
+    dropped = []
+    if report.below_quality:
+        dropped.append(f"{report.below_quality} below quality")
+    if report.secrets_blocked:
+        dropped.append(f"{report.secrets_blocked} holding secrets")
+    if report.failed_files:
+        dropped.append(f"{len(report.failed_files)} file(s) failed to parse")
+    if dropped:
+        parts.append("not kept: " + ", ".join(dropped))
+    if report.feedback:
+        parts.append(f"feedback for {report.feedback} generated node(s)")
+    return f"{PREFIX} " + ", ".join(parts) + f" [{seconds:.2f} s]"
+
+
+def _embeddings_installed() -> bool:
+    return importlib.util.find_spec("sentence_transformers") is not None
 
 
 def _start_embedding(repo: Path) -> None:
@@ -42,33 +242,26 @@ def _start_embedding(repo: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
-    from nodeforge.config import load_settings
-    from nodeforge.learn import LearnOptions, learn, nodes_of_commit
-    from nodeforge.paths import find_repo_root, git
-    from nodeforge.store.factory import open_store
+    started = time.perf_counter()
+    from nodeforge.paths import find_repo_root, state_dir
 
     try:
         repo = find_repo_root()
-        settings = load_settings(repo)
-        commit = git(repo, "rev-parse", "HEAD").strip()
-        nodes = nodes_of_commit(repo, commit)
-        options = LearnOptions(quality_threshold=settings.quality_threshold, embed=False, commit=commit)
-        with open_store(
-            repo,
-            url=settings.server_url,
-            api_key=settings.api_key,
-            collection=settings.collection,
-            embedder=None,
-        ) as store:
-            report = learn(repo, nodes, store, options)
+        commit = _git(repo, "rev-parse", "HEAD").decode().strip()
+        if not _touches_a_node(repo, touched_files(repo, commit)) and not _has_pending(state_dir(repo)):
+            print(f"{PREFIX} nothing to learn (no node in this commit, none pending)")
+            return 0
+        report = learn_commit(repo, commit)
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:
-        print(f"nodeforge: learning skipped: {error}")
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"{PREFIX} learning skipped: {detail}")
         return 1 if args.strict else 0
-    print(report.summary())
+    print(summary_line(report, time.perf_counter() - started))
     if (
         report.dense_pending
         and not args.no_embed_later
         and os.environ.get("NODEFORGE_EMBED_LATER", "1") != "0"
+        and _embeddings_installed()
     ):
         _start_embedding(repo)
     return 1 if args.strict and report.failed_files else 0

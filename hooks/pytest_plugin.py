@@ -124,12 +124,20 @@ class _Recorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        from nodeforge.config import load_settings
+        from nodeforge.errors import NodeforgeError
         from nodeforge.nodes import discover
         from nodeforge.paths import find_repo_root
 
-        self._repo = find_repo_root(self._config.rootpath)
+        repo = find_repo_root(self._config.rootpath)
+        try:
+            settings = load_settings(repo)  # [tool.nodeforge] node_paths: where the nodes are
+        except NodeforgeError as error:
+            self._summary.problems.append(f"verdicts not recorded: {error}")
+            return
+        self._repo = repo
         # hashes now, before any test runs: a verdict is only ever filed under the content it tested
-        self._start_nodes = {node.key: node for node in discover(self._repo)}
+        self._start_nodes = {node.key: node for node in discover(repo, settings.node_roots)}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome = _phase_outcome(report)
