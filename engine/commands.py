@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _repo(args: argparse.Namespace) -> Path:
+    if args.repo is not None and not args.repo.is_dir():
+        # Never create state (.nodeforge/) under a mistyped path.
+        raise InputError(f"--repo {args.repo}: no such folder")
     return (args.repo or find_repo_root()).resolve()
 
 
@@ -60,7 +64,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
         _record_junit(repo, args.junit)
     commit = args.commit
     if commit:
-        commit = git(repo, "rev-parse", commit).strip()
+        try:
+            commit = git(repo, "rev-parse", "--verify", f"{commit}^{{commit}}").strip()
+        except subprocess.CalledProcessError:
+            raise InputError(f"--commit {args.commit}: not a commit of {repo}") from None
     nodes = select_nodes(
         repo,
         paths=args.paths,
@@ -147,6 +154,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         )
     if options.learning:
         lines.append(f"  retrieval: {report.retrieval}")
+    lines += [f"  needs {label}: met by {where}" for label, where in sorted(report.coverage.items())]
     lines += [f"  note: {note}" for note in report.notes]
     if args.explain:
         lines += ["  detected:"] + [f"    {line}" for line in report.explain_lines()]

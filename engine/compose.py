@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nodeforge.contract import Contract
+from nodeforge.detect import FEATURE_KINDS, Detection, feature_evidence
 from nodeforge.generalize import adapt_code
 from nodeforge.model import Dependency, NodeType, Pattern, PatternKind, PatternQuery, ScoredPattern
-from nodeforge.naming import NodeNames, generalize_text, instantiate_text, snake_case
+from nodeforge.naming import NodeNames, generalize_text, instantiate_text, snake_case, split_identifier
 
 TEST = "test"
 IMPORT = "import"
@@ -78,6 +79,8 @@ class NodePlan:
     modules: dict[str, ModulePlan] = field(default_factory=dict)  # node-relative path -> module
     tests: dict[str, str] = field(default_factory=dict)  # node-relative path -> adapted learned test
     notes: list[str] = field(default_factory=list)
+    features: tuple[Detection, ...] = ()  # cross-cutting needs (retry, event publishing, ...)
+    coverage: dict[str, str] = field(default_factory=dict)  # need label -> "pattern id (word)"
 
     @property
     def used(self) -> list[UsedPattern]:
@@ -113,11 +116,13 @@ def plan_node(
     min_score: float,
     base_module: str,
     query_hint: str = "",
+    detections: Sequence[Detection] = (),
 ) -> NodePlan:
     """Plan the node: ``retrieve`` is ``None`` for ``--no-learning`` (the template-only node)."""
     names = contract.names
     input_model, input_module, output_model, output_module = _model_names(contract, names)
     plan = NodePlan(contract, names, base_module, input_model, input_module, output_model, output_module)
+    plan.features = tuple(d for d in detections if d.kind in FEATURE_KINDS)
     renames = _renames(plan)
     error_handling = _best_error_handling(plan, retrieve, renames, min_score) if retrieve else None
     for operation in contract.operations:
@@ -135,6 +140,7 @@ def plan_node(
             )
         if learned is not None:
             plan.handlers.append(learned.with_identity(op, class_name, module))
+            _record_coverage(plan, learned)
             continue
         body, used = _template_body(plan, error_handling)
         _add_template_imports(plan, module, error_handling if used else None)
@@ -149,9 +155,41 @@ class _Learned:
     summary: str
     learned_class: str
     used: tuple[UsedPattern, ...]
+    words: tuple[str, ...] = ()  # split identifiers of the pattern and what it imports
 
     def with_identity(self, operation: str, class_name: str, module: str) -> HandlerPlan:
         return HandlerPlan(operation, class_name, module, self.summary, self.learned_class, "", self.used)
+
+
+def _code_words(pattern: Pattern) -> list[str]:
+    texts = [pattern.code, *(d.code for d in pattern.dependencies if d.kind == IMPORT)]
+    return [word for text in texts for word in split_identifier(text)]
+
+
+def _covers(plan: NodePlan, pattern: Pattern) -> int:
+    words = _code_words(pattern)
+    return sum(1 for need in plan.features if feature_evidence(need, words))
+
+
+def _by_coverage(plan: NodePlan, candidates: list[ScoredPattern], min_score: float) -> list[ScoredPattern]:
+    """Among candidates good enough to use, those meeting more of the contract's needs come first.
+
+    A contract that asks for retry and event publishing should get the team's handler that retries
+    and publishes, even when a plainer one for the same operation ranks slightly higher.
+    """
+    if not plan.features:
+        return candidates
+    usable = [c for c in candidates if c.score >= min_score]
+    rest = [c for c in candidates if c.score < min_score]
+    usable.sort(key=lambda c: -_covers(plan, c.pattern))  # stable: rank order within equal coverage
+    return usable + rest
+
+
+def _record_coverage(plan: NodePlan, learned: _Learned) -> None:
+    for need in plan.features:
+        word = feature_evidence(need, learned.words)
+        if word and need.label not in plan.coverage:
+            plan.coverage[need.label] = f"{learned.used[0].id} ({word})"
 
 
 def _renames(plan: NodePlan) -> dict[str, str]:
@@ -195,7 +233,7 @@ def _best_operation(
         kind=PatternKind.OPERATION,
         limit=5,
     )
-    candidates = list(retrieve(query))
+    candidates = _by_coverage(plan, list(retrieve(query)), min_score)
     for candidate in candidates:
         if candidate.score < min_score:
             plan.notes.append(
@@ -245,7 +283,7 @@ def _try_adapt(
         pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4)
     )
     summary = instantiate_text(pattern.summary, plan.names) if pattern.summary else f"Handle `{op}`."
-    return _Learned(summary, learned_class, (used,))
+    return _Learned(summary, learned_class, (used,), tuple(_code_words(pattern)))
 
 
 def _module_for(op: str, plan: NodePlan, renames: dict[str, str]) -> str:

@@ -134,11 +134,24 @@ def _operation_name(value: str) -> str:
     return value
 
 
+def _class_name(value: str) -> str:
+    """A model or handler class name: written into generated code as is, so never a keyword."""
+    _safe_identifier(value)
+    if keyword.iskeyword(value):
+        raise ValueError(f"expected a class name that is not a Python keyword, got {value!r}")
+    return value
+
+
 def _module_path(value: str) -> str:
     if not _MODULE.match(value) or len(value) > 4 * MAX_NAME_LENGTH:
         raise ValueError(
             f"expected a dotted module path like 'pkg.handlers.handler_x' (no '/', '\\', '..' or "
             f"leading '.'), got {value!r}"
+        )
+    keywords = [part for part in value.split(".") if keyword.iskeyword(part)]
+    if keywords:
+        raise ValueError(
+            f"expected a module path without Python keywords, {keywords[0]!r} is one in {value!r}"
         )
     return value
 
@@ -204,6 +217,7 @@ def _mapping_or_empty(value: object) -> object:
 
 
 Identifier = Annotated[StrictStr, AfterValidator(_safe_identifier)]
+ClassName = Annotated[StrictStr, AfterValidator(_class_name)]
 OperationName = Annotated[StrictStr, AfterValidator(_operation_name)]
 ModulePath = Annotated[StrictStr, AfterValidator(_module_path)]
 IoName = Annotated[StrictStr, AfterValidator(_io_name)]
@@ -216,7 +230,7 @@ YamlMapping = Annotated[dict[str, Any], BeforeValidator(_mapping_or_empty)]
 
 class _ModelRefIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    name: Identifier
+    name: ClassName
     module: ModulePath
 
 
@@ -232,7 +246,7 @@ class _VersionIn(BaseModel):
 
 class _HandlerRefIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    name: Identifier
+    name: ClassName
     module: ModulePath | None = None
 
 

@@ -411,3 +411,21 @@ def _prior_evidence(contract: Contract) -> Iterator[_Evidence]:
 
 def _spec(kind: str, subkind: str) -> PatternSpec:
     return next(s for s in CATALOGUE if s.kind == kind and s.subkind == subkind)
+
+
+# Cross-cutting needs a handler's code shows by its words (``with_retry``, ``publish_event``); the
+# CRUD, transformation, aggregation and orchestration kinds are met by the operations themselves.
+FEATURE_KINDS = frozenset({"event_publishing", "retry", "caching", "validation"})
+
+
+def _spec_of(detection: Detection) -> PatternSpec | None:
+    return next((s for s in CATALOGUE if s.kind == detection.kind and s.subkind == detection.subkind), None)
+
+
+def feature_evidence(detection: Detection, code_words: Sequence[str]) -> str | None:
+    """The word of ``code_words`` (split identifiers of some code) that shows ``detection``'s need met."""
+    spec = _spec_of(detection)
+    if spec is None:
+        return None
+    match = spec.match(code_words)
+    return match[0] if match else None

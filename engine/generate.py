@@ -37,6 +37,7 @@ class GenerateReport:
     used: list[UsedPattern] = field(default_factory=list)
     detections: list[Detection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    coverage: dict[str, str] = field(default_factory=dict)
     written: bool = False
     seconds: float = 0.0
     retrieval: str = ""  # "hybrid", "sparse" or "off"
@@ -78,6 +79,11 @@ def generate(
         min_score=settings.min_score,
         base_module=settings.base_module,
         query_hint=hint,
+        detections=detections,
+    )
+    uncovered = [need.label for need in plan.features if need.label not in plan.coverage]
+    plan.notes.extend(
+        f"{label}: no learned pattern shows it; add it by hand" for label in uncovered if options.learning
     )
     templates = (repo / settings.templates_dir) if settings.templates_dir else None
     files = render_files(plan, environment(templates), source)
@@ -91,6 +97,7 @@ def generate(
         used=plan.used,
         detections=detections,
         notes=plan.notes,
+        coverage=plan.coverage,
         retrieval=_retrieval_mode(store, options),
     )
     if not options.dry_run:

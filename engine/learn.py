@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nodeforge.errors import InputError
 from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
 from nodeforge.model import Pattern, PatternStatus
@@ -103,7 +105,11 @@ def nodes_of_commit(repo: Path, commit: str) -> list[NodeSource]:
 
 
 def nodes_since(repo: Path, revision: str) -> list[NodeSource]:
-    output = git(repo, "diff", "--name-only", f"{revision}...HEAD")
+    try:
+        output = git(repo, "diff", "--name-only", f"{revision}...HEAD")
+    except subprocess.CalledProcessError as error:
+        why = " ".join((error.stderr or "").split()) or f"git exited {error.returncode}"
+        raise InputError(f"--since {revision}: not a revision git can compare with HEAD ({why})") from None
     return _nodes_of_files(repo, output.splitlines())
 
 
@@ -127,6 +133,9 @@ def select_nodes(
     if since:
         return nodes_since(repo, since)
     if paths:
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise InputError(f"{missing[0]}: no such file or folder to learn from")
         return discover(repo, paths)
     return discover(repo, [repo / p for p in node_paths]) if all_nodes else []
 

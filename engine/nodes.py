@@ -53,9 +53,13 @@ def content_hash(root: Path, files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     base = root if root.is_dir() else root.parent
     for path in sorted(files):
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue  # deleted since it was listed (a checkout or an editor mid-run): hash what is there
         digest.update(path.relative_to(base).as_posix().encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(data)
         digest.update(b"\0")
     return digest.hexdigest()[:32]
 

@@ -31,8 +31,11 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
     for rel in files:
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
             raise InputError(f"generated path {rel!r} would escape {target}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"{target.parent}: expected a folder to write into, found a file") from None
     try:
         for rel, text in sorted(files.items()):
             path = staging / rel

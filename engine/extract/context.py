@@ -1,14 +1,84 @@
-"""A node being mined: its files parsed once each, and how its modules import one another."""
+"""A node being mined: its files parsed once each, its contract read tolerantly, its sibling imports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
+import yaml
 
 from nodeforge.extract.source import ParsedFile, dotted_name
+from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, pascal_case, snake_case
 from nodeforge.nodes import DIRECTORY, NodeSource
+
+
+@dataclass(frozen=True)
+class ContractFacts:
+    """What mining needs from a node's ``contract.yaml``; anything malformed is simply absent.
+
+    A learned repository's contract is not ours to validate: mining reads it tolerantly.
+    """
+
+    operations_by_handler: dict[str, str] = field(default_factory=dict)  # handler class -> operation
+    handler_modules: dict[str, str] = field(default_factory=dict)  # handler class -> module basename
+    input_model: tuple[str, str] = ("", "")  # (class name, module basename)
+    output_model: tuple[str, str] = ("", "")
+
+    @classmethod
+    def read(cls, node: NodeSource) -> ContractFacts:
+        path = node.root / "contract.yaml" if node.layout == DIRECTORY else None
+        if path is None or not path.is_file():
+            return cls()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        operations: dict[str, str] = {}
+        modules: dict[str, str] = {}
+        routing = data.get("handler_routing")
+        handlers = routing.get("handlers") if isinstance(routing, dict) else None
+        for entry in handlers if isinstance(handlers, list) else []:
+            handler = entry.get("handler") if isinstance(entry, dict) else None
+            name, module = _ref(handler)
+            if name and isinstance(entry.get("operation"), str):
+                operations[name] = entry["operation"]
+                if module:
+                    modules[name] = module
+        return cls(operations, modules, _ref(data.get("input_model")), _ref(data.get("output_model")))
+
+    def renames(self, names: NodeNames) -> dict[str, str]:
+        """Contract names that do not follow the convention -> the conventional name, generalized.
+
+        ``OrderWriter`` (the handler of ``create``) -> ``Handler__Entity__Create``; an input model
+        ``OrderRequest`` in ``order_request`` -> ``Model__Entity__Input`` in ``model___entity___input``.
+        Composition maps the conventional names back to the new contract's (``compose._renames``).
+        """
+        found: dict[str, str] = {}
+        for handler, operation in self.operations_by_handler.items():
+            conventional = names.handler_class(operation)
+            if handler != conventional:
+                found[handler] = f"Handler{ENTITY_PASCAL}{pascal_case(operation)}"
+            module = self.handler_modules.get(handler, "")
+            if module and module != names.handler_module(operation):
+                found[module] = f"handler_{ENTITY_SNAKE}_{snake_case(operation)}"
+        for (model, module), role in ((self.input_model, "input"), (self.output_model, "output")):
+            if model and model != f"Model{names.pascal}{role.capitalize()}":
+                found[model] = f"Model{ENTITY_PASCAL}{role.capitalize()}"
+            if module and module != f"model_{names.snake}_{role}":
+                found[module] = f"model_{ENTITY_SNAKE}_{role}"
+        return found
+
+
+def _ref(raw: Any) -> tuple[str, str]:
+    """``{name, module}`` -> (name, last module component); anything else -> ("", "")."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        return ("", "")
+    module = raw.get("module")
+    return raw["name"], module.rsplit(".", 1)[-1] if isinstance(module, str) else ""
 
 
 @dataclass
@@ -17,8 +87,12 @@ class NodeContext:
 
     node: NodeSource
     commit: str = ""
-    operations_by_handler: dict[str, str] = field(default_factory=dict)  # handler class -> operation
+    contract: ContractFacts = field(default_factory=ContractFacts)
     _parsed: dict[str, ParsedFile] = field(default_factory=dict)
+
+    @property
+    def operations_by_handler(self) -> dict[str, str]:
+        return self.contract.operations_by_handler
 
     @property
     def base(self) -> Path:

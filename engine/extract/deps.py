@@ -9,6 +9,7 @@ definition it reaches, followed transitively through the node's sibling modules.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -47,108 +48,108 @@ def reduce_import(
 
 
 def collect(
-    ctx: NodeContext, parsed: ParsedFile, render: Render, *nodes: cst.CSTNode
+    ctx: NodeContext,
+    parsed: ParsedFile,
+    render: Render,
+    *nodes: cst.CSTNode,
+    follow_siblings: bool = True,
+    within: cst.CSTNode | None = None,
 ) -> tuple[Dependency, ...]:
     """Every dependency of ``nodes`` (classes, functions or statements of ``parsed``), transitively.
 
     Dependencies in ``parsed`` itself get ``origin=""``; those in sibling modules get that module's
     node-relative path as origin. Order is deterministic: by origin, imports first, then definitions
-    in source order.
+    in source order. ``follow_siblings=False`` keeps relative imports as imports (a test's import
+    of the handler it tests must not carry the handler). ``within`` is the function that ``nodes``
+    are statements of (guard clauses): its locals are not dependencies.
     """
     found: dict[tuple[str, str, str], Dependency] = {}
     order: dict[tuple[str, str, str], tuple[str, int, int, int]] = {}
     seen: set[tuple[str, str]] = set()
-    for node in nodes:
-        _collect_into(ctx, parsed, node, render, origin="", found=found, order=order, seen=seen)
+    walk = _Walk(ctx, render, follow_siblings, found, order, seen)
+    names = parsed.references(*nodes, within=within).module_level if nodes else frozenset()
+    _collect_names(walk, parsed, sorted(names), nodes, origin="")
     return tuple(found[key] for key in sorted(found, key=lambda k: order[k]))
 
 
-def _collect_into(
-    ctx: NodeContext,
-    parsed: ParsedFile,
-    node: cst.CSTNode,
-    render: Render,
-    *,
-    origin: str,
-    found: dict[tuple[str, str, str], Dependency],
-    order: dict[tuple[str, str, str], tuple[str, int, int, int]],
-    seen: set[tuple[str, str]],
+@dataclass
+class _Walk:
+    ctx: NodeContext
+    render: Render
+    follow_siblings: bool
+    found: dict[tuple[str, str, str], Dependency]
+    order: dict[tuple[str, str, str], tuple[str, int, int, int]]
+    seen: set[tuple[str, str]]
+
+
+def _collect_names(
+    walk: _Walk, parsed: ParsedFile, names: Sequence[str], skip: Sequence[cst.CSTNode], *, origin: str
 ) -> None:
+    """Bring each module-level ``name`` of ``parsed`` along, and what it needs in turn."""
     statements = list(parsed.module.body)
-    for name in parsed.global_names_used_by(node):
-        if (parsed.rel, name) in seen:
+    for name in names:
+        if (parsed.rel, name) in walk.seen:
             continue
-        seen.add((parsed.rel, name))
+        walk.seen.add((parsed.rel, name))
         top = parsed.top_level.get(name)
-        if top is None:
+        if top is None or any(top.statement is node for node in skip):
             continue
         position = _index(statements, top)
         if top.is_import:
             assert isinstance(top.statement, cst.SimpleStatementLine)
+            if walk.follow_siblings and _follow_sibling(walk, parsed, top, name):
+                continue
             reduced, alias_index = reduce_import(top.statement, name, parsed.module)
-            code = render(reduced, parsed).strip()
             key = (origin, IMPORT, name)
-            found[key] = Dependency(kind=IMPORT, name=name, code=code, origin=origin)
-            order[key] = (origin, 0, position, alias_index)
-            _follow_sibling(ctx, parsed, top, name, render, found=found, order=order, seen=seen)
-            continue
-        if top.statement is node:
+            walk.found[key] = Dependency(kind=IMPORT, name=name, code=walk.render(reduced, parsed).strip(), origin=origin)
+            walk.order[key] = (origin, 0, position, alias_index)
             continue
         key = (origin, DEFINITION, name)
-        found[key] = Dependency(
-            kind=DEFINITION, name=name, code=render(top.statement, parsed).strip(), origin=origin
+        walk.found[key] = Dependency(
+            kind=DEFINITION, name=name, code=walk.render(top.statement, parsed).strip(), origin=origin
         )
-        order[key] = (origin, 1, position, 0)
-        _collect_into(ctx, parsed, top.statement, render, origin=origin, found=found, order=order, seen=seen)
+        walk.order[key] = (origin, 1, position, 0)
+        needs = parsed.references(top.statement).module_level
+        _collect_names(walk, parsed, sorted(needs), (top.statement,), origin=origin)
 
 
-def _follow_sibling(
-    ctx: NodeContext,
-    parsed: ParsedFile,
-    top: TopLevel,
-    name: str,
-    render: Render,
-    *,
-    found: dict[tuple[str, str, str], Dependency],
-    order: dict[tuple[str, str, str], tuple[str, int, int, int]],
-    seen: set[tuple[str, str]],
-) -> None:
-    """A relative import of a sibling module: bring the imported definition along, with its needs."""
+def _follow_sibling(walk: _Walk, parsed: ParsedFile, top: TopLevel, name: str) -> bool:
+    """A relative import of a sibling module: bring the imported definition along, with its needs.
+
+    The import itself is kept too (the generated module imports it from the same sibling); returns
+    False when the import does not name a sibling definition, so it is kept as a plain import.
+    """
     assert isinstance(top.statement, cst.SimpleStatementLine)
     for small in top.statement.body:
         if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
             continue
-        sibling_rel = ctx.sibling_module(parsed.rel, small)
+        sibling_rel = walk.ctx.sibling_module(parsed.rel, small)
         if sibling_rel is None:
             continue
-        sibling = ctx.parsed(sibling_rel)
+        sibling = walk.ctx.parsed(sibling_rel)
         for alias in small.names:
             bound = parsed.module.code_for_node(alias.asname.name if alias.asname else alias.name)
             if bound != name:
                 continue
             source_name = parsed.module.code_for_node(alias.name)
             definition = sibling.top_level.get(source_name)
-            if definition is None or definition.is_import or (sibling_rel, source_name) in seen:
-                continue
-            seen.add((sibling_rel, source_name))
+            if definition is None or definition.is_import:
+                return False
+            if (sibling_rel, source_name) in walk.seen:
+                return True
+            walk.seen.add((sibling_rel, source_name))
             key = (sibling_rel, DEFINITION, source_name)
-            found[key] = Dependency(
+            walk.found[key] = Dependency(
                 kind=DEFINITION,
                 name=source_name,
-                code=render(definition.statement, sibling).strip(),
+                code=walk.render(definition.statement, sibling).strip(),
                 origin=sibling_rel,
             )
-            order[key] = (sibling_rel, 1, _index(list(sibling.module.body), definition), 0)
-            _collect_into(
-                ctx,
-                sibling,
-                definition.statement,
-                render,
-                origin=sibling_rel,
-                found=found,
-                order=order,
-                seen=seen,
-            )
+            walk.order[key] = (sibling_rel, 1, _index(list(sibling.module.body), definition), 0)
+            needs = sibling.references(definition.statement).module_level
+            _collect_names(walk, sibling, sorted(needs), (definition.statement,), origin=sibling_rel)
+            return True
+    return False
 
 
 def _index(statements: Sequence[cst.CSTNode], top: TopLevel) -> int:

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import libcst as cst
 import yaml
@@ -27,6 +28,13 @@ from nodeforge.naming import generalize_text, has_placeholders, snake_case, spli
 from nodeforge.nodes import NodeSource
 
 TEST = "test"
+# libcst takes seconds per thousand lines (parse + metadata); a file this long is generated or
+# vendored, not a team idiom, and mining it would stall a post-commit hook.
+MAX_MINED_LINES = 10_000
+MAX_MINED_BYTES = 1024 * 1024
+# What reading and parsing one file can raise: libcst's syntax errors, and the stdlib's
+# ``SyntaxError`` from encoding detection (non-UTF-8 bytes without a coding cookie).
+_UNREADABLE = (cst.ParserSyntaxError, SyntaxError, UnicodeDecodeError, OSError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -96,19 +104,37 @@ def mine_node(
         if _is_test(rel):
             continue
         repo_rel = _repo_rel(ctx, rel)
-        try:
-            parsed = ctx.parsed(rel)
-        except (cst.ParserSyntaxError, UnicodeDecodeError, OSError) as error:
-            mining.outcomes.append(FileOutcome(repo_rel, FAILED, _one_line(error)))
+        too_big = _too_big(ctx.base / rel)
+        if too_big:
+            mining.outcomes.append(FileOutcome(repo_rel, SKIPPED, too_big))
             continue
         before = len(mining.patterns)
-        _mine_handlers(mining, parsed, tests)
+        try:
+            parsed = ctx.parsed(rel)
+            # Following imports parses sibling modules too: a broken model fails this file only.
+            _mine_handlers(mining, parsed, tests)
+        except _UNREADABLE as error:
+            del mining.patterns[before:]
+            mining.outcomes.append(FileOutcome(repo_rel, FAILED, _one_line(error)))
+            continue
         found = len(mining.patterns) - before
         if found:
             mining.outcomes.append(FileOutcome(repo_rel, EXTRACTED, patterns=found))
         else:
             mining.outcomes.append(FileOutcome(repo_rel, SKIPPED, "no handler implementation"))
     return MinedNode(node=node, patterns=tuple(mining.patterns), outcomes=tuple(mining.outcomes))
+
+
+def _too_big(path: Path) -> str:
+    """Why ``path`` is too large to mine, or ``""``. Counting lines is cheap; parsing them is not."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_MINED_BYTES:
+            return f"too large to mine ({size} bytes > {MAX_MINED_BYTES})"
+        lines = path.read_bytes().count(b"\n") + 1
+    except OSError:
+        return ""  # parsing reports it
+    return f"too large to mine ({lines} lines > {MAX_MINED_LINES})" if lines > MAX_MINED_LINES else ""
 
 
 def _one_line(error: BaseException) -> str:
@@ -131,7 +157,7 @@ def _test_modules(mining: _Mining) -> list[ParsedFile]:
         if _is_test(rel) and rel.endswith(".py") and not rel.endswith("__init__.py"):
             try:
                 parsed.append(mining.ctx.parsed(rel))
-            except (cst.ParserSyntaxError, UnicodeDecodeError, OSError) as error:
+            except _UNREADABLE as error:
                 mining.outcomes.append(FileOutcome(_repo_rel(mining.ctx, rel), FAILED, _one_line(error)))
     return parsed
 

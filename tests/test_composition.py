@@ -1,0 +1,77 @@
+"""A contract needing CRUD + event publishing + retry gets one coherent node using all three."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nodeforge.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_repo"
+
+CONTRACT = """\
+name: node_shipment_effect
+node_type: EFFECT_GENERIC
+description: Ships parcels.
+handler_routing:
+  handlers:
+    - operation: create
+    - operation: get
+    - {operation: delete, handler: {name: HandlerShipmentCancel, module: handlers.handler_shipment_cancel}}
+capabilities:
+  - publish shipment events
+  - {name: retry, description: store calls are retried}
+"""
+
+
+@pytest.fixture
+def learned_repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    repo = tmp_path / "team"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".nodeforge"))
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    assert main(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(repo)]) == 0
+    capsys.readouterr()
+    return repo
+
+
+def test_crud_events_and_retry_compose_into_one_node(
+    learned_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
+    contract = learned_repo / "shipment.yaml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    out = learned_repo / "src" / "teamapp" / "nodes"
+    code = main(["generate", str(contract), "--repo", str(learned_repo), "--out", str(out), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {d["kind"] for d in report["detections"]} >= {"crud", "event_publishing", "retry"}
+    assert set(report["coverage"]) >= {"event_publishing", "retry"}
+    slots = {u["slot"] for u in report["used"] if u["kind"] == "operation"}
+    assert slots == {"effect:create", "effect:get", "effect:delete"}
+
+    node = out / "node_shipment_effect"
+    handlers = {p.name: p.read_text() for p in (node / "handlers").glob("handler_*.py")}
+    assert set(handlers) == {"handler_shipment_create.py", "handler_shipment_get.py", "handler_shipment_cancel.py"}
+    for text in handlers.values():
+        assert "await with_retry(" in text and "emit_audit(" in text
+        imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
+        assert len(imports) == len(set(imports))  # merged and deduplicated
+    assert "class HandlerShipmentCancel:" in handlers["handler_shipment_cancel.py"]
+    model = (node / "models" / "model_shipment_input.py").read_text()
+    assert model.count("class ModelShipmentInput(") == 1  # three patterns, one model
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(node)],
+        cwd=learned_repo,
+        env=dict(os.environ, PYTHONPATH=str(learned_repo / "src")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,109 @@
+"""The post-commit hook's own logic, in-process on small real git repos (the framework: tests/e2e)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nodeforge import learn as learn_module
+from nodeforge.hooks import precommit
+from nodeforge.nodes import discover
+from nodeforge.paths import state_dir
+from nodeforge.verdicts import Outcome, VerdictBook, tally
+from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
+
+NODE = NodeSpec("payment", "effect", ("create", "get"))
+KEY = f"{NODES_DIR}/{NODE.dir_name}"
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def _commit_all(repo: Path) -> str:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "nodes")
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def _pass(repo: Path) -> None:
+    """A passing verdict for the node's current content, as the pytest plugin records it."""
+    [node] = [n for n in discover(repo) if n.key == KEY]
+    verdict = tally(node.key, node.content_hash, [Outcome.PASSED], "pytest")
+    assert verdict is not None
+    VerdictBook(state_dir(repo)).record([verdict])
+
+
+@pytest.fixture
+def team(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_base(repo)
+    write_node(repo, NODE)
+    (repo / ".gitignore").write_text(".nodeforge/\n__pycache__/\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def test_the_committed_hash_is_the_content_hash_of_a_clean_node(team: Path) -> None:
+    sha = _commit_all(team)
+    nodes = {n.key: n for n in discover(team)}
+    module = team / "src" / "teamapp" / "mod_node.py"
+    module.write_text("class NodeLedgerCompute(NodeCompute):\n    pass\n", encoding="utf-8")
+    sha = _commit_all(team)
+    nodes = {n.key: n for n in discover(team)}
+    for key in (KEY, "src/teamapp/mod_node.py"):
+        assert precommit.committed_content_hash(team, sha, nodes[key]) == nodes[key].content_hash
+
+
+def test_an_untracked_file_in_a_node_makes_it_differ(team: Path) -> None:
+    sha = _commit_all(team)
+    (team / KEY / "handlers" / "scratch.py").write_text("x = 1\n", encoding="utf-8")
+    [node] = [n for n in discover(team) if n.key == KEY]
+    assert precommit.committed_content_hash(team, sha, node) != node.content_hash
+    assert precommit.CommittedContent(team, sha)(node) == f"working tree differs from commit {sha[:10]}"
+
+
+def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _commit_all(team)
+    handler = team / KEY / "handlers" / "handler_payment_get.py"
+    handler.write_text(handler.read_text(encoding="utf-8") + "\n# edited after the commit\n", "utf-8")
+    _pass(team)  # tests passed for the edited, uncommitted content
+
+    assert precommit.main([]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("nodeforge: learned 0 node(s) (0 new / 0 merged pattern(s)), 1 pending: ")
+    assert "node_payment_effect (working tree differs from commit" in line
+
+    sha = _commit_all(team)  # now the tested content is committed: learned from the pending queue
+    assert precommit.main([]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("nodeforge: learned 1 node(s) node_payment_effect ("), line
+    assert "0 pending, 0 skipped" in line
+    assert learn_module.PENDING_FILE == precommit.PENDING_FILE
+    assert _git(team, "rev-parse", "HEAD").strip() == sha
+
+
+def test_errors_never_block_unless_strict(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _commit_all(team)
+    (team / "pyproject.toml").write_text("[tool.nodeforge]\nquality_treshold = 0.5\n", encoding="utf-8")
+    assert precommit.main([]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("nodeforge: learning skipped: pyproject.toml: [tool.nodeforge].quality_treshold")
+    assert precommit.main(["--strict"]) == 1
+
+
+def test_a_commit_without_nodes_imports_nothing_heavy(repo: Path) -> None:
+    (repo / "notes.txt").write_text("hello\n", encoding="utf-8")
+    _commit_all(repo)
+    probe = (
+        "import sys\nfrom nodeforge.hooks.precommit import main\ncode = main([])\n"
+        "heavy = sorted(m for m in ('libcst', 'pydantic', 'qdrant_edge', 'qdrant_client', 'jinja2',"
+        " 'sentence_transformers', 'torch') if m in sys.modules)\nprint('heavy:', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=True
+    )
+    assert "nodeforge: nothing to learn" in result.stdout
+    assert "heavy: []" in result.stdout
