@@ -113,22 +113,22 @@ def ratio(slow: float, fast: float) -> float:
 def bench_env(state: Path | None = None, *, embeddings: bool = True) -> dict[str, str]:
     """The environment for a measured ``nodeforge`` process: offline, no server, its own state folder.
 
-    ``embeddings=False`` points ``NODEFORGE_MODEL`` at an empty folder, which is what a machine
-    without the ``embeddings`` extra sees: retrieval falls back to sparse vectors and filters.
+    ``embeddings=False`` sets ``NODEFORGE_EMBEDDINGS=0``: retrieval with sparse vectors and filters
+    only, as on a machine without the ``embeddings`` extra.
     """
-    env = {k: v for k, v in os.environ.items() if k not in {"QDRANT_URL", "QDRANT_API_KEY", "NODEFORGE_HOME"}}
+    drop = {"QDRANT_URL", "QDRANT_API_KEY", "NODEFORGE_HOME", "NODEFORGE_MODEL", "NODEFORGE_EMBEDDINGS"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
-    env.pop("NODEFORGE_MODEL", None)
     if state is not None:
         env["NODEFORGE_HOME"] = str(state)
     if not embeddings:
-        missing = (state or Path("/nonexistent")) / "no-model"
-        missing.mkdir(parents=True, exist_ok=True)
-        env["NODEFORGE_MODEL"] = str(missing)
+        env["NODEFORGE_EMBEDDINGS"] = "0"
     return env
 
 
-def run(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: Sequence[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")

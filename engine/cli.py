@@ -29,7 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nodeforge", description="Learn proven idioms from committed, test-passing nodes; reuse them."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_learn_parser, _generate_parser, _patterns_parser, _store_parser, _embed_parser):
+    for add in (
+        _learn_parser,
+        _generate_parser,
+        _patterns_parser,
+        _store_parser,
+        _embed_parser,
+        _doctor_parser,
+        _report_parser,
+    ):
         add(sub)
     return parser
 
@@ -106,12 +114,30 @@ def _store_parser(sub: Subparsers) -> None:
     _add_common(sinfo)
     ssync = ssub.add_parser("sync", help="push patterns learned while the server was unreachable")
     _add_common(ssync)
+    srebuild = ssub.add_parser(
+        "rebuild", help="re-mine the embedded store from git history (after corruption)"
+    )
+    _add_common(srebuild)
 
 
 def _embed_parser(sub: Subparsers) -> None:
     embed = sub.add_parser("embed", help="compute dense vectors")
     _add_common(embed)
     embed.add_argument("--pending", action="store_true", required=True)
+
+
+def _doctor_parser(sub: Subparsers) -> None:
+    doctor = sub.add_parser(
+        "doctor", help="check the setup: store, server, embeddings, pending verdicts, sync, hook"
+    )
+    _add_common(doctor)
+
+
+def _report_parser(sub: Subparsers) -> None:
+    report = sub.add_parser("report", help="write the learned patterns as a static HTML catalogue")
+    _add_common(report)
+    report.add_argument("--html", type=Path, required=True, metavar="OUT", help="the page to write")
+    report.add_argument("--title", default=None, help="the page title (default: names the repository)")
 
 
 def _jsonable(value: Any) -> Any:

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
         "patterns": cmd_patterns,
         "store": cmd_store,
         "embed": cmd_embed,
+        "doctor": cmd_doctor,
+        "report": cmd_report,
     }
     return handlers[args.command](args)
 
@@ -45,14 +47,31 @@ def embeddings_wanted(embed: bool = True) -> bool:
 
 @contextmanager
 def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
-    with open_store(
-        settings.repo,
-        url=settings.server_url,
-        api_key=settings.api_key,
-        collection=settings.collection,
-        embedder="auto" if embeddings_wanted(embed) else None,
-    ) as store:
-        yield store
+    try:
+        with open_store(
+            settings.repo,
+            url=settings.server_url,
+            api_key=settings.api_key,
+            collection=settings.collection,
+            embedder="auto" if embeddings_wanted(embed) else None,
+        ) as store:
+            yield store
+    except Exception as error:  # qdrant-edge reports a damaged folder as a bare Exception
+        if type(error) is not Exception:
+            raise
+        raise _damaged_store(settings, error) from None
+
+
+def _damaged_store(settings: Settings, error: Exception) -> StoreError:
+    from nodeforge.paths import state_dir
+    from nodeforge.store.edge import store_path
+
+    folder = store_path(state_dir(settings.repo), settings.collection)
+    detail = " ".join(str(error).split())[:200]
+    return StoreError(
+        f"the embedded store at {folder} cannot be read ({detail}); "
+        "run `nodeforge store rebuild` to re-mine it from git history"
+    )
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
@@ -282,6 +301,8 @@ def cmd_store(args: argparse.Namespace) -> int:
     settings = load_settings(repo)
     if args.store_command == "sync":
         return _sync(args, settings)
+    if args.store_command == "rebuild":
+        return _rebuild(args, settings)
     with _store(settings) as store:
         info = store.info()
     emit(
@@ -291,6 +312,19 @@ def cmd_store(args: argparse.Namespace) -> int:
         if hasattr(info, "__dict__")
         else [str(info)],
     )
+    return EXIT_OK
+
+
+def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from nodeforge.rebuild import rebuild
+
+    def embedded() -> PatternStore:
+        return open_store(settings.repo, collection=settings.collection, embedder=None)
+
+    report = rebuild(settings, embedded)
+    lines = [report.summary()]
+    lines += [f"  failed: {f.path}: {f.detail}" for f in report.learn.failed_files]
+    emit(args, report, lines)
     return EXIT_OK
 
 
@@ -311,7 +345,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     ):
         if server.info().backend != "server":
             raise StoreError(f"{settings.server_url} is unreachable; nothing pushed")
-        pushed = sync(embedded, server)
+        with Progress("syncing", embedded.info().unsynced, enabled=not args.json) as bar:
+            pushed = sync(embedded, server, progress=lambda done, total: bar.update(done))
     emit(args, {"pushed": pushed}, [f"nodeforge: pushed {pushed} pattern(s) to {settings.server_url}"])
     return EXIT_OK
 
@@ -330,4 +365,27 @@ def cmd_embed(args: argparse.Namespace) -> int:
         with Progress("embedding", info.dense_pending, enabled=not args.json) as bar:
             count = store.embed_pending(progress=lambda done, total: bar.update(done))
     emit(args, {"embedded": count}, [f"nodeforge: embedded {count} pattern(s)"])
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from nodeforge.doctor import diagnose
+
+    report = diagnose(_repo(args))
+    emit(args, report.to_json(), report.lines())
+    return EXIT_CHECK_FAILED if report.failed else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from nodeforge.report import default_title, write_report
+
+    repo = _repo(args)
+    settings = load_settings(repo)
+    with _store(settings) as store:  # the embedder is only named here, never loaded
+        summary = write_report(store, args.html.resolve(), title=args.title or default_title(repo))
+    line = (
+        f"nodeforge: wrote {summary.path} ({summary.patterns} pattern(s) in {summary.slots} slot(s) "
+        f"of {summary.node_types} node type(s), {summary.bytes // 1024} KiB)"
+    )
+    emit(args, summary, [line])
     return EXIT_OK

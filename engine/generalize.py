@@ -51,9 +51,11 @@ PARAMETER_KINDS = (
 _KEYED_LITERAL = re.compile(
     r"""(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>["']?\s*[=:]\s*)(?<![A-Za-z])(?P<q>["'])(?P<value>[^"'\\\n{}]+)(?P=q)"""
 )
-_URL_LITERAL = re.compile(r"""(?<![A-Za-z0-9_])(?P<q>["'])(?P<value>[a-z][a-z0-9+.-]*://[^"'\s\\{}]+)(?P=q)""")
+_URL_LITERAL = re.compile(
+    r"""(?<![A-Za-z0-9_])(?P<q>["'])(?P<value>[a-z][a-z0-9+.-]*://[^"'\s\\{}]+)(?P=q)"""
+)
 _CREDENTIALS = re.compile(r"//[^/@\s]+:[^/@\s]*@")
-_PARAMETER_PLACEHOLDER = re.compile(r"^__(?:%s)(?:_\d+)?__$" % "|".join(PARAMETER_KINDS))
+_PARAMETER_PLACEHOLDER = re.compile(rf"^__(?:{'|'.join(PARAMETER_KINDS)})(?:_\d+)?__$")
 
 
 class _RewriteNames(cst.CSTTransformer):
@@ -127,6 +129,11 @@ def _needs_tree(names: NodeNames) -> bool:
 def _rename_pattern(renames: Mapping[str, str]) -> re.Pattern[str] | None:
     if not renames:
         return None
+    return _compiled_renames(tuple(sorted(renames)))
+
+
+@lru_cache(maxsize=64)
+def _compiled_renames(renames: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(name) for name in sorted(renames, key=len, reverse=True))
     return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
 

@@ -116,8 +116,9 @@ def nodes_since(repo: Path, revision: str) -> list[NodeSource]:
 def _nodes_of_files(repo: Path, files: Iterable[str]) -> list[NodeSource]:
     found: dict[str, NodeSource] = {}
     for name in files:
-        path = repo / name
-        if not path.exists():
+        path = (repo / name).resolve()
+        # a node's other files map to the node already found: load (parse, hash) each node once
+        if not path.exists() or any(node.root in path.parents for node in found.values()):
             continue
         node = node_for_path(path, repo)
         if node is not None:
@@ -244,7 +245,7 @@ def learn(
             continue
         mined = mine_node(node, commit=options.commit, status=status, learned_at=now)
         report.files.extend(mined.outcomes)
-        to_store.extend(_gate(mined.patterns, options, report))
+        to_store.extend(gate_patterns(mined.patterns, options, report))
         report.learned.append(key)
         ledger.learned[key] = node.content_hash
         ledger.pending.pop(key, None)
@@ -262,7 +263,7 @@ def learn(
     return report
 
 
-def _gate(patterns: Iterable[Pattern], options: LearnOptions, report: LearnReport) -> list[Pattern]:
+def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: LearnReport) -> list[Pattern]:
     """Quality gate on the code itself, then the secret check on the code and all it carries."""
     kept = []
     for pattern in patterns:

@@ -33,7 +33,8 @@ class PatternKind(enum.StrEnum):
     SKELETON = "skeleton"  # class shape per node type
     IMPORTS = "imports"  # imports typical of a node type
     TEST_SHAPE = "test_shape"  # a test of one operation
-    NAMING = "naming"
+    NAMING = "naming"  # how a node type's parts are named (handler module/class schemes...)
+    WORKFLOW = "workflow"  # orchestration steps, compensation, reducer state transitions
 
 
 class PatternStatus(enum.StrEnum):

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from nodeforge.errors import InputError
+from nodeforge.errors import InputError, NodeforgeError
 
 
 def safe_target(out: Path, node_dir: str) -> Path:
@@ -36,12 +36,19 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     except (FileExistsError, NotADirectoryError):
         raise InputError(f"{target.parent}: expected a folder to write into, found a file") from None
+    except OSError as error:
+        raise NodeforgeError(f"cannot write into {target.parent}: {error.strerror or error}") from None
     try:
         for rel, text in sorted(files.items()):
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         _swap_into_place(staging, target)
+    except OSError as error:
+        # Disk full, permissions, a read-only mount: the staging folder goes, nothing is left behind.
+        raise NodeforgeError(
+            f"cannot write {target}: {error.strerror or error}; nothing was written"
+        ) from None
     finally:
         if staging.exists():
             shutil.rmtree(staging)

@@ -16,11 +16,14 @@ again (its verdict, recorded by the pytest plugin for the tested content, is the
 content's verdict). The same check applies to pending nodes re-checked in this run: the hook never
 learns uncommitted code.
 
-**Start-up.** A post-commit hook runs on every commit, so the common case (the commit touched no
-node, nothing is pending) is answered with git and the standard library only. libcst, pydantic and
-the store are imported only when there is something to learn. Dense vectors are never computed here:
-when sentence-transformers is importable in the hook's environment, a detached
-``nodeforge embed --pending`` fills them in (as git runs ``gc --auto``).
+**Never slows a commit.** A post-commit hook runs on every commit. The hook sorts the commit's nodes
+with git, the verdict book and the standard library (which will be learned, which wait for a
+verdict, which failed their tests), prints that as its one line, and leaves the mining itself to a
+detached copy of itself (``--foreground``), as git runs ``gc --auto``: libcst, the store and the
+model never load in the commit's time. The detached run appends its own summary line to
+``.nodeforge/hook.log``. ``--foreground`` (in ``args:`` of ``.pre-commit-config.yaml``) learns before
+returning instead. Dense vectors are never computed by the hook: when sentence-transformers is
+importable in the hook's environment, a detached ``nodeforge embed --pending`` fills them in.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
 
 PENDING_FILE = "pending.json"  # nodeforge.learn.PENDING_FILE (not imported: it pulls in libcst)
 PREFIX = "nodeforge:"
+STORE_WAIT_SECONDS = 1.0
 _NODE_FILE_SUFFIXES = frozenset({".py", ".yaml", ".yml"})  # as nodeforge.nodes hashes them
 _QUALITY = "quality "
 _SECRET = "secret "
@@ -55,6 +60,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-embed-later", action="store_true", help="do not start `nodeforge embed --pending`"
     )
+    parser.add_argument(
+        "--foreground", action="store_true", help="learn before returning instead of in a detached process"
+    )
+    parser.add_argument("--commit", default="HEAD", help=argparse.SUPPRESS)  # the detached run's commit
     parser.add_argument("filenames", nargs="*", help="ignored: the files come from the commit itself")
     return parser.parse_args(argv)
 
@@ -145,11 +154,88 @@ def _touches_a_node(repo: Path, files: Sequence[str]) -> bool:
 
     for name in files:
         path = repo / name
-        if any(is_node_dir(folder) for folder in path.parents if folder != repo.parent):
+        folders = path.parents[: len(Path(name).parts) - 1]  # inside the repository only
+        if any(is_node_dir(folder) for folder in folders):
             return True
         if path.suffix == ".py" and path.is_file() and load_module_node(path, repo) is not None:
             return True
     return False
+
+
+# -- the quick look, in the commit's time ------------------------------------------------------
+
+LOG_FILE = "hook.log"
+
+
+@dataclass(frozen=True)
+class Triage:
+    """What the detached learner will find, decided with git and the verdict book only."""
+
+    ready: tuple[str, ...]
+    pending: tuple[tuple[str, str], ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage:
+    from nodeforge.config import load_settings
+    from nodeforge.nodes import node_for_path
+    from nodeforge.verdicts import VerdictBook
+
+    roots = load_settings(repo).node_roots
+    keys: dict[str, NodeSource] = {}
+    for name in [*files, *_pending_keys(state)]:
+        path = repo / name
+        node = node_for_path(path, repo) if path.exists() else None
+        if node is not None and _inside(node, roots):
+            keys.setdefault(node.key, node)
+    gate = CommittedContent(repo, commit)
+    book = VerdictBook(state)
+    ready: list[str] = []
+    pending: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
+    for key, node in sorted(keys.items()):
+        reason = gate(node)
+        verdict = book.get(key, node.content_hash) if reason is None else None
+        if reason is not None:
+            pending.append((key, reason))
+        elif verdict is None:
+            pending.append((key, "no verdict for this content"))
+        elif not verdict.passed:
+            skipped.append((key, "its tests failed for this content"))
+        else:
+            ready.append(key)
+    return Triage(tuple(ready), tuple(pending), tuple(skipped))
+
+
+def _pending_keys(state: Path) -> list[str]:
+    try:
+        data = json.loads((state / PENDING_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(key) for key in data] if isinstance(data, dict) else []
+
+
+def triage_line(found: Triage, commit: str, seconds: float) -> str:
+    parts = [
+        f"learning {len(found.ready)} node(s) of {commit[:10]} in the background"
+        + (f": {', '.join(_short(k) for k in found.ready)}" if found.ready else "")
+    ]
+    parts.append(f"{len(found.pending)} pending" + (f": {_grouped(found.pending)}" if found.pending else ""))
+    parts.append(f"{len(found.skipped)} skipped" + (f": {_grouped(found.skipped)}" if found.skipped else ""))
+    return f"{PREFIX} " + ", ".join(parts) + f" (log: .nodeforge/{LOG_FILE}) [{seconds:.2f} s]"
+
+
+def _learn_detached(repo: Path, commit: str, state: Path) -> None:
+    """The mining, in its own session: the commit returns at once; the result goes to the log."""
+    with (state / LOG_FILE).open("ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "nodeforge.hooks.precommit", "--foreground", "--commit", commit],
+            cwd=repo,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
 
 
 # -- learning ----------------------------------------------------------------------------------
@@ -181,6 +267,9 @@ def learn_commit(repo: Path, commit: str) -> LearnReport:
         api_key=settings.api_key,
         collection=settings.collection,
         embedder=None,
+        # a commit never waits long for the store (a detached `embed --pending` may hold it):
+        # past this, the patterns go to .nodeforge/spool/ and the next opener ingests them
+        lock_timeout=STORE_WAIT_SECONDS,
     ) as store:
         return learn(repo, nodes, store, options)
 
@@ -247,9 +336,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         repo = find_repo_root()
-        commit = _git(repo, "rev-parse", "HEAD").decode().strip()
-        if not _touches_a_node(repo, touched_files(repo, commit)) and not _has_pending(state_dir(repo)):
+        commit = _git(repo, "rev-parse", args.commit).decode().strip()
+        files = touched_files(repo, commit)
+        state = state_dir(repo)
+        if not _touches_a_node(repo, files) and not _has_pending(state):
             print(f"{PREFIX} nothing to learn (no node in this commit, none pending)")
+            return 0
+        if not args.foreground:
+            found = triage(repo, commit, files, state)
+            print(triage_line(found, commit, time.perf_counter() - started))
+            if found.ready or found.pending:
+                _learn_detached(repo, commit, state)
             return 0
         report = learn_commit(repo, commit)
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:

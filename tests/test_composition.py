@@ -57,7 +57,8 @@ def test_crud_events_and_retry_compose_into_one_node(
 
     node = out / "node_shipment_effect"
     handlers = {p.name: p.read_text() for p in (node / "handlers").glob("handler_*.py")}
-    assert set(handlers) == {"handler_shipment_create.py", "handler_shipment_get.py", "handler_shipment_cancel.py"}
+    expected = {"handler_shipment_create.py", "handler_shipment_get.py", "handler_shipment_cancel.py"}
+    assert set(handlers) == expected
     for text in handlers.values():
         assert "await with_retry(" in text and "emit_audit(" in text
         imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]

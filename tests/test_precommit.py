@@ -47,8 +47,6 @@ def team(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_committed_hash_is_the_content_hash_of_a_clean_node(team: Path) -> None:
-    sha = _commit_all(team)
-    nodes = {n.key: n for n in discover(team)}
     module = team / "src" / "teamapp" / "mod_node.py"
     module.write_text("class NodeLedgerCompute(NodeCompute):\n    pass\n", encoding="utf-8")
     sha = _commit_all(team)
@@ -71,13 +69,13 @@ def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.Captu
     handler.write_text(handler.read_text(encoding="utf-8") + "\n# edited after the commit\n", "utf-8")
     _pass(team)  # tests passed for the edited, uncommitted content
 
-    assert precommit.main([]) == 0
+    assert precommit.main(["--foreground"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("nodeforge: learned 0 node(s) (0 new / 0 merged pattern(s)), 1 pending: ")
     assert "node_payment_effect (working tree differs from commit" in line
 
     sha = _commit_all(team)  # now the tested content is committed: learned from the pending queue
-    assert precommit.main([]) == 0
+    assert precommit.main(["--foreground"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("nodeforge: learned 1 node(s) node_payment_effect ("), line
     assert "0 pending, 0 skipped" in line
@@ -88,7 +86,7 @@ def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.Captu
 def test_errors_never_block_unless_strict(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _commit_all(team)
     (team / "pyproject.toml").write_text("[tool.nodeforge]\nquality_treshold = 0.5\n", encoding="utf-8")
-    assert precommit.main([]) == 0
+    assert precommit.main(["--foreground"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("nodeforge: learning skipped: pyproject.toml: [tool.nodeforge].quality_treshold")
     assert precommit.main(["--strict"]) == 1
@@ -107,3 +105,38 @@ def test_a_commit_without_nodes_imports_nothing_heavy(repo: Path) -> None:
     )
     assert "nodeforge: nothing to learn" in result.stdout
     assert "heavy: []" in result.stdout
+
+
+def _wait_for_log(repo: Path, text: str, timeout: float = 120.0) -> str:
+    import time
+
+    log = state_dir(repo) / precommit.LOG_FILE
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = log.read_text(encoding="utf-8") if log.exists() else ""
+        if text in content:
+            return content
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never reached {log}:\n{content}")
+
+
+def test_by_default_the_commit_gets_a_triage_line_and_learning_runs_detached(
+    team: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _pass(team)
+    sha = _commit_all(team)
+    probe = (
+        "import sys\nfrom nodeforge.hooks.precommit import main\ncode = main([])\n"
+        "heavy = sorted(m for m in ('libcst', 'qdrant_edge', 'qdrant_client', 'jinja2') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=team, capture_output=True, text=True, check=True
+    )
+    line = result.stdout.splitlines()[0]
+    assert line.startswith(
+        f"nodeforge: learning 1 node(s) of {sha[:10]} in the background: node_payment_effect"
+    )
+    assert "heavy: []" in result.stdout  # the commit never waits for libcst or the store
+    log = _wait_for_log(team, "nodeforge: learned 1 node(s) node_payment_effect")
+    assert "Traceback" not in log

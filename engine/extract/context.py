@@ -89,6 +89,8 @@ class NodeContext:
     commit: str = ""
     contract: ContractFacts = field(default_factory=ContractFacts)
     _parsed: dict[str, ParsedFile] = field(default_factory=dict)
+    # (module, bound name) -> the import reduced to that name, rendered; shared by every pattern.
+    import_cache: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
     @property
     def operations_by_handler(self) -> dict[str, str]:

@@ -54,6 +54,7 @@ def collect(
     *nodes: cst.CSTNode,
     follow_siblings: bool = True,
     within: cst.CSTNode | None = None,
+    names: frozenset[str] | None = None,
 ) -> tuple[Dependency, ...]:
     """Every dependency of ``nodes`` (classes, functions or statements of ``parsed``), transitively.
 
@@ -61,13 +62,15 @@ def collect(
     node-relative path as origin. Order is deterministic: by origin, imports first, then definitions
     in source order. ``follow_siblings=False`` keeps relative imports as imports (a test's import
     of the handler it tests must not carry the handler). ``within`` is the function that ``nodes``
-    are statements of (guard clauses): its locals are not dependencies.
+    are statements of (guard clauses): its locals are not dependencies. ``names`` overrides the
+    module-level names ``nodes`` read (a class skeleton reads only its signatures).
     """
     found: dict[tuple[str, str, str], Dependency] = {}
     order: dict[tuple[str, str, str], tuple[str, int, int, int]] = {}
     seen: set[tuple[str, str]] = set()
     walk = _Walk(ctx, render, follow_siblings, found, order, seen)
-    names = parsed.references(*nodes, within=within).module_level if nodes else frozenset()
+    if names is None:
+        names = parsed.references(*nodes, within=within).module_level if nodes else frozenset()
     _collect_names(walk, parsed, sorted(names), nodes, origin="")
     return tuple(found[key] for key in sorted(found, key=lambda k: order[k]))
 
@@ -97,11 +100,16 @@ def _collect_names(
         position = _index(statements, top)
         if top.is_import:
             assert isinstance(top.statement, cst.SimpleStatementLine)
-            if walk.follow_siblings and _follow_sibling(walk, parsed, top, name):
-                continue
-            reduced, alias_index = reduce_import(top.statement, name, parsed.module)
+            if walk.follow_siblings:
+                _follow_sibling(walk, parsed, top, name)
+            cached = walk.ctx.import_cache.get((parsed.rel, name))
+            if cached is None:
+                reduced, alias_index = reduce_import(top.statement, name, parsed.module)
+                cached = (walk.render(reduced, parsed).strip(), alias_index)
+                walk.ctx.import_cache[(parsed.rel, name)] = cached
+            code, alias_index = cached
             key = (origin, IMPORT, name)
-            walk.found[key] = Dependency(kind=IMPORT, name=name, code=walk.render(reduced, parsed).strip(), origin=origin)
+            walk.found[key] = Dependency(kind=IMPORT, name=name, code=code, origin=origin)
             walk.order[key] = (origin, 0, position, alias_index)
             continue
         key = (origin, DEFINITION, name)
@@ -116,8 +124,7 @@ def _collect_names(
 def _follow_sibling(walk: _Walk, parsed: ParsedFile, top: TopLevel, name: str) -> bool:
     """A relative import of a sibling module: bring the imported definition along, with its needs.
 
-    The import itself is kept too (the generated module imports it from the same sibling); returns
-    False when the import does not name a sibling definition, so it is kept as a plain import.
+    The import itself is kept too: the generated module imports it from the generated sibling.
     """
     assert isinstance(top.statement, cst.SimpleStatementLine)
     for small in top.statement.body:

@@ -49,7 +49,7 @@ class AstLinkProvider(BaseMetadataProvider[AstLink]):
     ``(0, 0)`` and fall back to a libcst name walk.
     """
 
-    gen_cache = _source_cache
+    gen_cache = _source_cache  # type: ignore[assignment]  # a marker: the cache is the source text
 
     def _gen_impl(self, module: cst.Module) -> None:
         source = self.cache if isinstance(self.cache, str) else ""
@@ -95,15 +95,17 @@ class AstLinkProvider(BaseMetadataProvider[AstLink]):
     def _pair_compound(self, statement: cst.CSTNode, twin: ast.stmt) -> None:
         if isinstance(statement, cst.FunctionDef | cst.ClassDef | cst.With):
             self._pair_block(statement.body, getattr(twin, "body", []))
-        elif isinstance(statement, cst.If) and isinstance(twin, ast.If):
-            self._pair_block(statement.body, twin.body)
-            self._pair_else(statement.orelse, twin.orelse)
-        elif isinstance(statement, cst.For | cst.While) and isinstance(twin, ast.For | ast.AsyncFor | ast.While):
+        elif isinstance(statement, cst.If | cst.For | cst.While) and isinstance(
+            twin, ast.If | ast.For | ast.AsyncFor | ast.While
+        ):
+            if isinstance(statement, cst.If) != isinstance(twin, ast.If):
+                return
             self._pair_block(statement.body, twin.body)
             self._pair_else(statement.orelse, twin.orelse)
         elif isinstance(statement, cst.Try | cst.TryStar) and isinstance(twin, ast.Try | ast.TryStar):
             self._pair_block(statement.body, twin.body)
-            for handler, twin_handler in zip(statement.handlers, twin.handlers, strict=False):
+            handlers: Sequence[cst.ExceptHandler | cst.ExceptStarHandler] = statement.handlers
+            for handler, twin_handler in zip(handlers, twin.handlers, strict=False):
                 self._link(handler, twin_handler, twin_handler)
                 self._pair_block(handler.body, twin_handler.body)
             self._pair_else(statement.orelse, twin.orelse)
@@ -151,14 +153,15 @@ def references(trees: Iterable[ast.AST], module_names: frozenset[str], context: 
     def visit(node: ast.AST, bound: frozenset[str]) -> None:
         if isinstance(node, _FUNCTION):
             # Defaults, decorators and annotations are read in the enclosing scope.
-            outer = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+            outer: list[ast.AST] = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
             if not isinstance(node, ast.Lambda):
                 outer += [*node.decorator_list, *(a.annotation for a in _args(node) if a.annotation)]
                 outer += [node.returns] if node.returns is not None else []
             for child in outer:
                 visit(child, bound)
             inner = bound | function_locals(node)
-            for child in node.body if isinstance(node.body, list) else [node.body]:
+            body: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
+            for child in body:
                 visit(child, inner)
             return
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
@@ -179,3 +182,24 @@ def _args(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
     found = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     found += [a for a in (args.vararg, args.kwarg) if a is not None]
     return found
+
+
+def signature_references(cls: ast.AST, module_names: frozenset[str]) -> frozenset[str]:
+    """Module-level names a class's *skeleton* reads: bases, decorators, fields and signatures."""
+    if not isinstance(cls, ast.ClassDef):
+        return frozenset()
+    roots: list[ast.AST] = [*cls.bases, *cls.keywords, *cls.decorator_list]
+    for statement in cls.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            roots += [*statement.decorator_list, *(a.annotation for a in _args(statement) if a.annotation)]
+            roots += [*statement.args.defaults, *(d for d in statement.args.kw_defaults if d is not None)]
+            roots += [statement.returns] if statement.returns is not None else []
+        elif not isinstance(statement, ast.ClassDef):
+            roots.append(statement)
+    loads = {
+        node.id
+        for root in roots
+        for node in ast.walk(root)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return frozenset(loads & module_names)

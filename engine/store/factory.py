@@ -16,7 +16,7 @@ from nodeforge.errors import StoreError
 from nodeforge.paths import state_dir
 from nodeforge.store.core import DriverStore
 from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, open_embedded
-from nodeforge.store.protocol import DEFAULT_COLLECTION, PatternStore
+from nodeforge.store.protocol import DEFAULT_COLLECTION, PatternStore, Progress
 
 AUTO: Literal["auto"] = "auto"
 
@@ -58,16 +58,25 @@ def open_store(
         )
 
 
-def sync(embedded: PatternStore, server: PatternStore) -> int:
+SYNC_BATCH = 256
+
+
+def sync(embedded: PatternStore, server: PatternStore, progress: Progress | None = None) -> int:
     """Push the embedded store's unsynced patterns to ``server``; returns how many were pushed.
 
     The server merges them like any learned pattern (support united, counters by maximum,
-    versions in order), so pushing twice is harmless.
+    versions in order), so pushing twice is harmless. Batches go oldest version first, so a
+    lineage split over two batches still arrives in order; each batch is marked synced once the
+    server has it, so an interrupted sync resumes where it stopped. ``progress(done, total)``
+    is called after each batch.
     """
     if not isinstance(embedded, DriverStore):
         raise StoreError("the embedded store is locked by another process; try `nodeforge store sync` again")
-    patterns = embedded.unsynced()
-    if patterns:
-        server.upsert(patterns)
-        embedded.mark_synced([p.id for p in patterns])
+    patterns = sorted(embedded.unsynced(), key=lambda p: (p.version, p.id))
+    for start in range(0, len(patterns), SYNC_BATCH):
+        batch = patterns[start : start + SYNC_BATCH]
+        server.upsert(batch)
+        embedded.mark_synced([p.id for p in batch])
+        if progress is not None:
+            progress(start + len(batch), len(patterns))
     return len(patterns)

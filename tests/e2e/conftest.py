@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,19 @@ def run(
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def wait_for_hook_log(repo: Path, text: str, timeout: float = 180.0) -> str:
+    """The detached learner's log once it holds ``text`` (the post-commit hook returns at once)."""
+    log = repo / ".nodeforge" / "hook.log"
+    deadline = time.monotonic() + timeout
+    content = ""
+    while time.monotonic() < deadline:
+        content = log.read_text(encoding="utf-8") if log.exists() else ""
+        if text in content:
+            return content
+        time.sleep(0.25)
+    raise AssertionError(f"{text!r} never reached {log}:\n{content}")
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,10 @@ def _env(pre_commit_home: Path) -> dict[str, str]:
 def _install_hook(repo: Path, snapshot: tuple[Path, str], env: dict[str, str]) -> None:
     source, sha = snapshot
     (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {source}\n  rev: {sha}\n  hooks:\n  - id: nodeforge-learn\n", encoding="utf-8"
+        # --foreground: these tests read what was learned from the commit's own output line
+        f"repos:\n- repo: {source}\n  rev: {sha}\n"
+        "  hooks:\n  - id: nodeforge-learn\n    args: [--foreground]\n",
+        encoding="utf-8",
     )
     (repo / ".gitignore").write_text(".nodeforge/\n__pycache__/\n.pytest_cache/\n", encoding="utf-8")
     run([str(BIN / "pre-commit"), "install", "--hook-type", "post-commit"], repo, env=env)

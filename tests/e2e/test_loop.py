@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BIN, PROJECT, run
+from tests.e2e.conftest import BIN, PROJECT, run, wait_for_hook_log
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +46,13 @@ def _install_hook(repo: Path, snapshot: tuple[Path, str], env: dict[str, str]) -
 def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pre_commit_home: Path) -> None:
     env = _env(pre_commit_home)
     _install_hook(team_repo, project_snapshot, env)
+    # The user's repository has its own top-level `engine` and `hooks` packages, first on sys.path
+    # (python -m pytest puts the working folder there): nodeforge must never import them.
+    for package in ("engine", "hooks"):
+        (team_repo / package).mkdir()
+        (team_repo / package / "__init__.py").write_text(
+            f"raise ImportError('the user repo's own {package} package was imported')\n", encoding="utf-8"
+        )
 
     tests = run(
         [str(BIN / "python"), "-m", "pytest", "-q", "--nodeforge", "-p", "no:cacheprovider"],
@@ -57,7 +64,9 @@ def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pr
     run(["git", "add", "-A"], team_repo, env=env)
     commit = run(["git", "commit", "-m", "team nodes"], team_repo, env=env)
     sha = run(["git", "rev-parse", "HEAD"], team_repo, env=env).stdout.strip()
-    assert "nodeforge: learned 5 node(s)" in commit.stdout + commit.stderr
+    assert f"nodeforge: learning 5 node(s) of {sha[:10]} in the background" in commit.stdout + commit.stderr
+    log = wait_for_hook_log(team_repo, "nodeforge: learned 5 node(s)")
+    assert "Traceback" not in log
 
     patterns = _nodeforge(team_repo, "patterns", "list", env=env)
     create = [p for p in patterns if p["slot"] == "effect:create" and p["kind"] == "operation"]
