@@ -259,8 +259,8 @@ def _try_adapt(
 ) -> _Learned | None:
     pattern = candidate.pattern
     try:
-        learned_class = adapt_code(pattern.code, plan.names, renames).strip()
-        adapted = [_adapt_dependency(dep, plan, renames) for dep in pattern.dependencies]
+        learned_class = adapt_code(pattern.code, plan.names, renames, pattern.parameters).strip()
+        adapted = [_adapt_dependency(dep, plan, renames, pattern.parameters) for dep in pattern.dependencies]
     except cst.ParserSyntaxError as error:
         plan.notes.append(
             f"{op}: pattern {pattern.id[:12]} does not parse once adapted ({error.message}); next"
@@ -291,11 +291,14 @@ def _module_for(op: str, plan: NodePlan, renames: dict[str, str]) -> str:
     return renames.get(default, default)
 
 
-def _adapt_dependency(dep: Dependency, plan: NodePlan, renames: dict[str, str]) -> Dependency:
+def _adapt_dependency(
+    dep: Dependency, plan: NodePlan, renames: dict[str, str], parameters: Sequence[tuple[str, str]] = ()
+) -> Dependency:
+    code = adapt_code(dep.code, plan.names, renames, parameters)
     return Dependency(
         kind=dep.kind,
         name=renames.get(instantiate_text(dep.name, plan.names), instantiate_text(dep.name, plan.names)),
-        code=adapt_code(dep.code, plan.names, renames).strip() + ("\n" if dep.kind == TEST else ""),
+        code=code.strip() + ("\n" if dep.kind == TEST else ""),
         origin=_adapt_path(dep.origin, plan, renames) if dep.origin else "",
     )
 
@@ -324,8 +327,8 @@ def _best_error_handling(
             break
         pattern: Pattern = candidate.pattern
         try:
-            statement = cst.parse_statement(adapt_code(pattern.code, plan.names, renames))
-            deps = [_adapt_dependency(dep, plan, renames) for dep in pattern.dependencies]
+            statement = cst.parse_statement(adapt_code(pattern.code, plan.names, renames, pattern.parameters))
+            deps = [_adapt_dependency(dep, plan, renames, pattern.parameters) for dep in pattern.dependencies]
         except cst.ParserSyntaxError:
             continue
         if not isinstance(statement, cst.Try):

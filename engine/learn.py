@@ -24,7 +24,7 @@ from nodeforge.paths import git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
 from nodeforge.runtests import TestRun, TestRunner
-from nodeforge.secrets import check_pattern_code
+from nodeforge.secrets import SecretFinding, check_pattern_code
 from nodeforge.store.protocol import PatternStore
 from nodeforge.verdicts import VerdictBook
 from nodeforge.writer import atomic_write_text
@@ -264,21 +264,37 @@ def learn(
 
 
 def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: LearnReport) -> list[Pattern]:
-    """Quality gate on the code itself, then the secret check on the code and all it carries."""
+    """Quality gate on the code itself, then the secret check on the code and all it carries.
+
+    Extraction scores quality on the tree it already parsed (``Pattern.quality``); only a pattern
+    without a score is analyzed here. Patterns of one node share most dependencies (models,
+    imports), so each distinct text is scanned for secrets once.
+    """
     kept = []
+    scanned: dict[str, tuple[SecretFinding, ...]] = {}
+
+    def findings_in(text: str) -> tuple[SecretFinding, ...]:
+        if text not in scanned:
+            scanned[text] = check_pattern_code(text).findings
+        return scanned[text]
+
     for pattern in patterns:
-        quality = analyze(pattern.code)
+        quality = pattern.quality if pattern.quality > 0 else analyze(pattern.code).score
         label = f"{pattern.provenance.path}:{pattern.provenance.start_line} {pattern.kind.value}"
-        if quality.score < options.quality_threshold:
+        if quality < options.quality_threshold:
             report.below_quality += 1
-            report.skipped.append((label, f"quality {quality.score:.2f} < {options.quality_threshold:.2f}"))
+            report.skipped.append((label, f"quality {quality:.2f} < {options.quality_threshold:.2f}"))
             continue
-        texts = [pattern.code, *(d.code for d in pattern.dependencies)]
-        findings = [f for text in texts for f in check_pattern_code(text).findings]
+        texts = [
+            pattern.code,
+            *(d.code for d in pattern.dependencies),
+            *(value for _, value in pattern.parameters),
+        ]
+        findings = [f for text in texts for f in findings_in(text)]
         if findings:
             report.secrets_blocked += 1
             kinds = ", ".join(sorted({f.kind for f in findings}))
             report.skipped.append((label, f"secret ({kinds}); not stored"))
             continue
-        kept.append(dataclasses.replace(pattern, quality=round(quality.score, 3)))
+        kept.append(dataclasses.replace(pattern, quality=round(quality, 3)))
     return kept

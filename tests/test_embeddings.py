@@ -18,9 +18,11 @@ from nodeforge.embeddings import (
     load_embedder,
     pattern_text,
 )
+from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
 
 
+@requires_embeddings
 def test_the_bundled_model_is_found_without_loading_it() -> None:
     embedder = load_embedder()
     assert isinstance(embedder, MiniLMEmbedder) and isinstance(embedder, Embedder)
@@ -28,6 +30,7 @@ def test_the_bundled_model_is_found_without_loading_it() -> None:
     assert (embedder.model_path / "config.json").is_file()
 
 
+@requires_embeddings
 def test_a_missing_model_is_reported_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NODEFORGE_MODEL", str(tmp_path / "nowhere"))
     with pytest.raises(EmbedderUnavailable, match="no model files") as raised:

@@ -127,7 +127,8 @@ def test_by_default_the_commit_gets_a_triage_line_and_learning_runs_detached(
     sha = _commit_all(team)
     probe = (
         "import sys\nfrom nodeforge.hooks.precommit import main\ncode = main([])\n"
-        "heavy = sorted(m for m in ('libcst', 'qdrant_edge', 'qdrant_client', 'jinja2') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('libcst', 'qdrant_edge', 'qdrant_client', 'jinja2')"
+        " if m in sys.modules)\n"
         "print('heavy:', heavy)\n"
     )
     result = subprocess.run(

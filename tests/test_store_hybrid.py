@@ -15,7 +15,10 @@ from nodeforge.store.core import DriverStore
 from nodeforge.store.edge import open_embedded
 from nodeforge.store.protocol import RetrievalMode
 from nodeforge.store.server import ServerStore
+from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
+
+pytestmark = requires_embeddings
 
 QUERY = PatternQuery("send welcome email to new customer after signup", limit=8)
 

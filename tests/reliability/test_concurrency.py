@@ -34,6 +34,7 @@ def _start(*argv: str | Path, cwd: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_concurrent_learns_and_generates_lose_nothing(
     cli: Cli, team: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -98,6 +98,7 @@ def dropping_server() -> Iterator[_DroppingServer]:
     server.close()
 
 
+@pytest.mark.slow
 def test_unreachable_server_learns_into_the_embedded_store_and_keeps_it_unsynced(
     cli: Cli,
     team: Path,
@@ -160,7 +161,7 @@ def _kill_after(process: subprocess.Popen[bytes], seconds: float) -> bool:
         return True
 
 
-KILL_SEEDS = (11, 23)
+KILL_SEEDS = (11, pytest.param(23, marks=pytest.mark.slow))
 
 
 @pytest.mark.parametrize("seed", KILL_SEEDS)
@@ -256,6 +257,7 @@ def test_learn_with_its_state_on_a_full_disk_fails_cleanly(team: Path, tiny_disk
     assert "Traceback" not in done.stderr and "No space left" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_rerun_after_a_full_disk_loses_nothing(
     cli: Cli, team: Path, tiny_disk: Path, reference_ids: list[str]
 ) -> None:
@@ -286,7 +288,10 @@ def _corrupt(repo: Path, how: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("how", ["config", "wal", "segment"])
+@pytest.mark.parametrize(
+    "how",
+    ["config", pytest.param("wal", marks=pytest.mark.slow), pytest.param("segment", marks=pytest.mark.slow)],
+)
 def test_corrupt_store_is_named_and_rebuild_recovers_every_committed_pattern(
     cli: Cli, team: Path, how: str
 ) -> None:
