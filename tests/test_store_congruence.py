@@ -70,7 +70,7 @@ def scenario(store: DriverStore) -> dict[str, Any]:
     )
     seen["first"] = store.upsert([create, delete, errors, fetch, compute])
     seen["merge"] = store.upsert(
-        [relearned(create, "node_order_effect"), relearned(create, "node_order_effect")]
+        [relearned(delete, "node_order_effect"), relearned(delete, "node_order_effect")]
     )
     create_v2 = make_pattern("c2", code=CODES["create_v2"])
     seen["supersede"] = store.upsert([create_v2])
@@ -125,8 +125,9 @@ def test_scenario_results_are_the_documented_semantics(stores: tuple[DriverStore
     create = make_pattern("c", code=CODES["create"])
     create_v2 = make_pattern("c2", code=CODES["create_v2"])
     fetch = make_pattern("f", code=CODES["fetch"], slot="effect:fetch")
+    delete = make_pattern("d", code=CODES["delete"], slot="effect:delete")
     assert len(seen["first"].inserted) == 5
-    assert seen["merge"].merged == (create.id,) and seen["merge"].inserted == ()
+    assert seen["merge"].merged == (delete.id,) and seen["merge"].inserted == ()
     assert seen["supersede"].superseded == (create.id,)
     assert seen["revive"].superseded == (create_v2.id,) and seen["revive"].merged == (create.id,)
     # history: newest first; the revived code is version 3 and supersedes version 2.
@@ -135,7 +136,8 @@ def test_scenario_results_are_the_documented_semantics(stores: tuple[DriverStore
         (create_v2.id, 2, PatternStatus.SUPERSEDED, create.id),
     ]
     by_id = {row[0]: row for row in seen["all"]}
-    assert by_id[create.id][3] == 2  # support: node_user_effect + node_order_effect
+    assert by_id[delete.id][3] == 2  # support: node_user_effect + node_order_effect
+    assert by_id[create.id][3] == 1
     assert by_id[create_v2.id][4:] == (1, 1, 0)
     assert seen["prune_dry"] == [fetch.id] == seen["prune"] == seen["retired"]
     assert by_id[fetch.id][1] == PatternStatus.RETIRED

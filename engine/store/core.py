@@ -198,12 +198,18 @@ class DriverStore:
                 if incoming.id not in merged and incoming.id not in inserted:
                     merged.append(incoming.id)
             if is_live(result):
-                replaced = self._live_rivals(result, incoming, writes, lineages)
-                for old, old_point in replaced:
+                retired: list[Pattern] = []
+                for old, old_point in self._live_rivals(result, incoming, writes, lineages):
+                    others = tuple(n for n in old.source_nodes if n not in incoming.source_nodes)
+                    if others:
+                        # Other nodes still show the old idiom: it stays live, minus this node.
+                        writes[old.id] = (replace(old, source_nodes=others, support=len(others)), old_point)
+                        continue
                     writes[old.id] = (replace(old, status=PatternStatus.SUPERSEDED), old_point)
                     superseded.append(old.id)
+                    retired.append(old)
                 if not was_live:  # a new lineage step: new code, or old code revived
-                    result = next_version(result, [old for old, _ in replaced])
+                    result = next_version(result, retired)
             writes[incoming.id] = (result, existing.get(incoming.id))
         points, pending = self._points(list(writes.values()), embed=embed)
         self._driver.put(points)
