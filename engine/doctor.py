@@ -157,7 +157,8 @@ def _check_server(settings: Settings) -> Check:
     url = settings.server_url
     if not url:
         return Check("server", Status.OK, "not configured: patterns stay in this repository's embedded store")
-    from nodeforge.store.server import ServerStore, ServerUnreachable
+    from nodeforge.store.protocol import ServerUnreachable
+    from nodeforge.store.server import ServerStore
 
     try:
         with ServerStore.connect(

@@ -25,7 +25,7 @@ from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
 from nodeforge.runtests import TestRun, TestRunner
 from nodeforge.secrets import SecretFinding, check_pattern_code
-from nodeforge.store.protocol import PatternStore
+from nodeforge.store.protocol import PatternStore, ServerUnreachable, UpsertReport
 from nodeforge.verdicts import VerdictBook
 from nodeforge.writer import atomic_write_text
 
@@ -65,6 +65,7 @@ class LearnReport:
     feedback: int = 0
     test_runs: list[TestRun] = field(default_factory=list)  # --run-tests
     seconds: dict[str, float] = field(default_factory=dict)
+    offline: str = ""  # why patterns went to the embedded store instead of the server
 
     @property
     def failed_files(self) -> list[FileOutcome]:
@@ -84,6 +85,8 @@ class LearnReport:
             parts.append(f"{self.secrets_blocked} blocked for secrets")
         if self.feedback:
             parts.append(f"feedback for {self.feedback} generated node(s)")
+        if self.offline:
+            parts.append(f"offline: {self.offline}")
         return "nodeforge: " + ", ".join(parts)
 
 
@@ -252,15 +255,33 @@ def learn(
     report.seconds["extract"] = time.perf_counter() - started
     started = time.perf_counter()
     if to_store:
-        upserted = store.upsert(to_store, embed=options.embed)
+        try:
+            upserted = store.upsert(to_store, embed=options.embed)
+        except ServerUnreachable as down:
+            upserted = _keep_offline(repo, to_store, down, report)
         report.patterns_new = len(upserted.inserted)
         report.patterns_merged = len(upserted.merged)
         report.patterns_superseded = len(upserted.superseded)
         report.dense_pending = upserted.dense_pending
     report.seconds["store"] = time.perf_counter() - started
-    report.feedback = len(apply_feedback(repo, book.all(), record=store.record_outcome))
+    try:
+        report.feedback = len(apply_feedback(repo, book.all(), record=store.record_outcome))
+    except ServerUnreachable as down:  # the feedback stays owed: it is marked given only once stored
+        report.offline = f"{down}; feedback for generated nodes is kept for the next run"
     ledger.save()
     return report
+
+
+def _keep_offline(
+    repo: Path, patterns: Sequence[Pattern], down: ServerUnreachable, report: LearnReport
+) -> UpsertReport:
+    """The server stopped answering mid-learn: keep the patterns in the embedded store, unsynced."""
+    from nodeforge.store.edge import open_embedded
+
+    note = f"{down}; kept in the embedded store, run `nodeforge store sync` when it is back"
+    report.offline = note
+    with open_embedded(state_dir(repo), track_unsynced=True, note=note) as local:
+        return local.upsert(patterns, embed=False)
 
 
 def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: LearnReport) -> list[Pattern]:

@@ -7,6 +7,7 @@ values, so ``{{ }}`` inside mined code is written verbatim, never evaluated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,13 +45,28 @@ def sorted_imports(lines: Sequence[str]) -> list[str]:
     return sorted(set(lines), key=lambda line: (" ." in line.split("import")[0], line))
 
 
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def docstring_text(text: str) -> str:
+    """``text`` made safe inside a triple-quoted docstring.
+
+    Contract descriptions and learned summaries are user text: a backslash would start an escape,
+    three double quotes or a final double quote would end the docstring early.
+    """
+    escaped = text.replace("\\", "\\\\")
+    return re.sub(r'"(?=")|"$', '\\\\"', escaped)
+
+
 def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict[str, str]:
     """Node-relative path -> file text."""
     head = header(plan.used, source)
     contract = plan.contract
     node = {
         "name": contract.name,
-        "description": (contract.description or f"The {contract.name} node.").strip().splitlines()[0],
+        "description": docstring_text(_first_line(contract.description) or f"The {contract.name} node."),
         "class_name": plan.names.node_class,
         "base_class": contract.node_type.base_class,
         "base_module": plan.base_module,
@@ -126,7 +142,7 @@ def _handler_context(handler: HandlerPlan, plan: NodePlan) -> dict[str, object]:
         "operation": handler.operation,
         "class_name": handler.class_name,
         "module": handler.module,
-        "summary": handler.summary,
+        "summary": docstring_text(handler.summary),
         "learned_class": handler.learned_class,
         "body": handler.body,
         "imports": sorted_imports(module.imports) if module else [],

@@ -306,6 +306,8 @@ def summary_line(report: LearnReport, seconds: float) -> str:
         dropped.append(f"{report.secrets_blocked} holding secrets")
     if report.failed_files:
         dropped.append(f"{len(report.failed_files)} file(s) failed to parse")
+    if report.offline:
+        dropped.append(f"offline: {report.offline}")
     if dropped:
         parts.append("not kept: " + ", ".join(dropped))
     if report.feedback:

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nodeforge.compose import plan_node
 from nodeforge.config import Settings
@@ -22,7 +24,7 @@ from nodeforge.model import (
     ScoredPattern,
 )
 from nodeforge.quality import analyze
-from nodeforge.render import environment, render_files
+from nodeforge.render import docstring_text, environment, render_files
 
 BASE = '''\
 """Stand-in base classes for generated nodes."""
@@ -203,3 +205,8 @@ def test_team_templates_are_sandboxed(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"unsafe|not safely|access"):
         render_files(plan, environment(team), "c.yaml")
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00\r", blacklist_categories=("Cs",))))
+def test_any_text_survives_a_docstring(text: str) -> None:
+    assert eval('"""' + docstring_text(text) + '"""') == text

@@ -11,7 +11,8 @@ from nodeforge.errors import StoreError
 from nodeforge.model import PatternQuery
 from nodeforge.store import open_store, sync
 from nodeforge.store.core import DriverStore
-from nodeforge.store.server import ServerStore, ServerUnreachable
+from nodeforge.store.protocol import ServerUnreachable
+from nodeforge.store.server import ServerStore
 from tests.storekit import make_pattern, relearned
 
 DOWN = "http://127.0.0.1:9"  # the discard port: connection refused at once

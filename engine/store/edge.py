@@ -8,6 +8,7 @@ commit and never loses a pattern: the next opener ingests the spool.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import qdrant_edge as qe
 
 from nodeforge.embeddings import MINILM_DIM, MINILM_NAME, Embedder
+from nodeforge.errors import StoreError
 from nodeforge.sparse import SparseVec
 from nodeforge.store import codec
 from nodeforge.store.core import (
@@ -208,6 +210,20 @@ class EdgeStore(DriverStore):
             self._lock.release()
 
 
+# Qdrant Edge writes through memory-mapped files: on a full disk the process dies of SIGBUS instead of
+# getting an error. Refusing to open with less than this free turns that crash into a clear message.
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+
+def _require_free_space(state_dir: Path) -> None:
+    free = shutil.disk_usage(state_dir).free
+    if free < MIN_FREE_BYTES:
+        raise StoreError(
+            f"only {free // (1024 * 1024)} MiB free under {state_dir}; the pattern store needs "
+            f"{MIN_FREE_BYTES // (1024 * 1024)} MiB to write safely. Free some space and run again"
+        )
+
+
 def open_embedded(
     state_dir: Path,
     *,
@@ -218,6 +234,7 @@ def open_embedded(
     note: str = "",
 ) -> PatternStore:
     """The Edge store in ``state_dir``, after ingesting any spool; a ``SpoolingStore`` if it stays locked."""
+    _require_free_space(state_dir)
     lock = StoreLock(state_dir / LOCK_FILE)
     if not lock.acquire(lock_timeout):
         print(

@@ -41,7 +41,8 @@ def open_store(
     state = state_dir(repo)
     if not url:
         return open_embedded(state, collection=collection, embedder=chosen, lock_timeout=lock_timeout)
-    from nodeforge.store.server import ServerStore, ServerUnreachable
+    from nodeforge.store.protocol import ServerUnreachable
+    from nodeforge.store.server import ServerStore
 
     try:
         return ServerStore.connect(url, api_key=api_key, collection=collection, embedder=chosen)

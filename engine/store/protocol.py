@@ -10,12 +10,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
+from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
 
 DEFAULT_COLLECTION = "code_generation_patterns"
 LIVE_STATUSES = (PatternStatus.ACTIVE, PatternStatus.UNVERIFIED)
 
 Progress = Callable[[int, int], None]
+
+
+class ServerUnreachable(StoreError):
+    """The server did not answer (connection refused, DNS, timeout), when connecting or later."""
 
 
 class RetrievalMode(enum.StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
@@ -17,14 +18,19 @@ from nodeforge.errors import StoreError
 from nodeforge.sparse import SparseVec
 from nodeforge.store import codec
 from nodeforge.store.core import SPARSE_NAME, DriverStore, Hit, SearchPlan, StoredPoint, Where
-from nodeforge.store.protocol import DEFAULT_COLLECTION
+from nodeforge.store.protocol import DEFAULT_COLLECTION, ServerUnreachable
 
 _SCROLL_PAGE = 256
 DEFAULT_TIMEOUT = 5
 
 
-class ServerUnreachable(StoreError):
-    """The server did not answer (connection refused, DNS, timeout)."""
+@contextmanager
+def _answering(url: str) -> Iterator[None]:
+    """A connection lost after connecting is the same failure as one refused: ``ServerUnreachable``."""
+    try:
+        yield
+    except ResponseHandlingException as failed:
+        raise ServerUnreachable(f"Qdrant server {url} stopped answering: {failed}") from failed
 
 
 class ClientDriver:
@@ -73,33 +79,37 @@ class ClientDriver:
     def fetch(self, point_ids: Sequence[str], *, with_vectors: bool) -> list[StoredPoint]:
         if not point_ids:
             return []
-        records = self._client.retrieve(
-            self.collection, list(point_ids), with_payload=True, with_vectors=with_vectors
-        )
+        with _answering(self.location):
+            records = self._client.retrieve(
+                self.collection, list(point_ids), with_payload=True, with_vectors=with_vectors
+            )
         return [_stored(r.id, r.payload, r.vector) for r in records]
 
     def scan(self, where: Where, *, with_vectors: bool) -> Iterator[StoredPoint]:
         offset: models.ExtendedPointId | None = None
         while True:
-            records, offset = self._client.scroll(
-                self.collection,
-                scroll_filter=_filter(where),
-                limit=_SCROLL_PAGE,
-                offset=offset,
-                with_payload=True,
-                with_vectors=with_vectors,
-            )
+            with _answering(self.location):
+                records, offset = self._client.scroll(
+                    self.collection,
+                    scroll_filter=_filter(where),
+                    limit=_SCROLL_PAGE,
+                    offset=offset,
+                    with_payload=True,
+                    with_vectors=with_vectors,
+                )
             for record in records:
                 yield _stored(record.id, record.payload, record.vector)
             if offset is None:
                 return
 
     def count(self, where: Where) -> int:
-        return self._client.count(self.collection, count_filter=_filter(where), exact=True).count
+        with _answering(self.location):
+            return self._client.count(self.collection, count_filter=_filter(where), exact=True).count
 
     def put(self, points: Sequence[StoredPoint]) -> None:
         if points:
-            self._client.upsert(self.collection, [_point(p) for p in points], wait=True)
+            with _answering(self.location):
+                self._client.upsert(self.collection, [_point(p) for p in points], wait=True)
 
     def search(self, plan: SearchPlan) -> list[Hit]:
         flt = _filter(plan.where)
@@ -115,6 +125,10 @@ class ClientDriver:
                     query=plan.dense, using=plan.dense_name, limit=plan.prefetch_limit, filter=flt
                 )
             )
+        with _answering(self.location):
+            return self._query(plan, stages, flt)
+
+    def _query(self, plan: SearchPlan, stages: list[models.Prefetch], flt: models.Filter | None) -> list[Hit]:
         if len(stages) == 1:
             response = self._client.query_points(
                 self.collection,

@@ -257,7 +257,6 @@ def test_usage_errors_exit_2(cli: Cli) -> None:
     assert result.code == 2 and "Traceback" not in result.err and "invalid choice" in result.err
 
 
-@pytest.mark.xfail(strict=True, reason='render.py: a description holding \'"""\' breaks the node docstring')
 def test_description_with_triple_quotes_generates(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD + 'description: \'says """ and ends with \\\'\n', encoding="utf-8")
     result = cli(
