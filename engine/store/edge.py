@@ -216,7 +216,8 @@ MIN_FREE_BYTES = 64 * 1024 * 1024
 
 
 def _require_free_space(state_dir: Path) -> None:
-    free = shutil.disk_usage(state_dir).free
+    existing = next(p for p in (state_dir, *state_dir.parents) if p.exists())
+    free = shutil.disk_usage(existing).free
     if free < MIN_FREE_BYTES:
         raise StoreError(
             f"only {free // (1024 * 1024)} MiB free under {state_dir}; the pattern store needs "
