@@ -100,6 +100,8 @@ def generate(
         coverage=plan.coverage,
         retrieval=_retrieval_mode(store, options),
     )
+    if options.dry_run and target.exists() and not options.force:
+        report.notes.append(f"{target} exists: writing it needs --force")
     if not options.dry_run:
         write_node(target, files, force=options.force)
         report.written = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from nodeforge.errors import InputError, NodeforgeError
@@ -26,6 +27,7 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
     crash leaves either the old state or the complete new node. An existing folder is replaced only
     with ``force``.
     """
+    recover_interrupted_write(target)
     if target.exists() and not force:
         raise InputError(f"{target} exists; use --force to overwrite it")
     for rel in files:
@@ -53,6 +55,30 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
         if staging.exists():
             shutil.rmtree(staging)
     return [target / rel for rel in sorted(files)]
+
+
+def recover_interrupted_write(target: Path) -> None:
+    """Undo what a write killed half-way left behind, before anything else touches ``target``.
+
+    A kill between the two renames of an overwrite leaves ``.<name>.old`` and no ``<name>``: the old
+    node is put back. A kill while staging leaves a ``.<name>.<random>`` folder: it is removed. A
+    staging folder another writer is filling right now is spared (it changed in the last minute).
+    """
+    retired = target.with_name(f".{target.name}.old")
+    if retired.is_dir():
+        if target.exists():
+            shutil.rmtree(retired)
+        else:
+            os.replace(retired, target)
+    if not target.parent.is_dir():
+        return
+    now = time.time()
+    for leftover in target.parent.glob(f".{target.name}.*"):
+        if leftover.is_dir() and now - leftover.stat().st_mtime > STAGING_GRACE_SECONDS:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+STAGING_GRACE_SECONDS = 60
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:

@@ -29,6 +29,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import libcst as cst
 
@@ -137,6 +138,23 @@ def operations_from_contract(node: NodeSource) -> dict[str, str]:
     return dict(ContractFacts.read(node).operations_by_handler)
 
 
+# Node modules are tens to hundreds of lines. A generated or vendored file of tens of thousands
+# costs libcst tens of seconds and is no team idiom: it is skipped and reported.
+MAX_FILE_BYTES = 512 * 1024
+
+
+def _too_big(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""  # reading it will report what is wrong
+    return (
+        f"too large to mine ({size // 1024} KiB > {MAX_FILE_BYTES // 1024} KiB)"
+        if size > MAX_FILE_BYTES
+        else ""
+    )
+
+
 def mine_node(
     node: NodeSource,
     *,
@@ -164,6 +182,10 @@ def mine_node(
     files: list[ParsedFile] = []
     for rel in ctx.python_files():
         if _is_test(rel):
+            continue
+        too_big = _too_big(ctx.base / rel)
+        if too_big:
+            mining.outcomes.append(FileOutcome(_repo_rel(ctx, rel), SKIPPED, too_big))
             continue
         before = len(mining.patterns)
         try:
