@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nodeforge.compose import plan_node
+from nodeforge.compose import NodePlan, plan_node
 from nodeforge.config import Settings
 from nodeforge.contract import parse_contract
 from nodeforge.errors import InputError
@@ -166,9 +166,10 @@ def test_mined_code_with_jinja_syntax_is_rendered_verbatim(tmp_path: Path) -> No
     assert "Render {{ request.key }} and {% raw %} verbatim." in handler
 
 
-def test_team_templates_override_and_undefined_variables_fail(tmp_path: Path) -> None:
+def _template_plan() -> NodePlan:
+    """The plan of a one-operation effect node with no learning."""
     contract = parse_contract(_contract("effect", ops=("create",)))
-    plan = plan_node(
+    return plan_node(
         contract,
         retrieve=None,
         quality=lambda c: 1.0,
@@ -176,6 +177,10 @@ def test_team_templates_override_and_undefined_variables_fail(tmp_path: Path) ->
         min_score=0.1,
         base_module="basekit",
     )
+
+
+def test_team_templates_override_and_undefined_variables_fail(tmp_path: Path) -> None:
+    plan = _template_plan()
     team = tmp_path / "team-templates"
     team.mkdir()
     (team / "package_init.py.j2").write_text(
@@ -189,15 +194,7 @@ def test_team_templates_override_and_undefined_variables_fail(tmp_path: Path) ->
 
 
 def test_team_templates_are_sandboxed(tmp_path: Path) -> None:
-    contract = parse_contract(_contract("effect", ops=("create",)))
-    plan = plan_node(
-        contract,
-        retrieve=None,
-        quality=lambda c: 1.0,
-        quality_threshold=0.8,
-        min_score=0.1,
-        base_module="basekit",
-    )
+    plan = _template_plan()
     team = tmp_path / "t"
     team.mkdir()
     (team / "package_init.py.j2").write_text(

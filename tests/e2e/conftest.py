@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,29 @@ def run(
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def hook_env(pre_commit_home: Path) -> dict[str, str]:
+    """The environment of a developer's shell: this venv first on PATH, one pre-commit cache."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+    env["NODEFORGE_EMBED_LATER"] = "0"
+    return env
+
+
+def install_hook(
+    repo: Path, snapshot: tuple[Path, str], env: dict[str, str], args: tuple[str, ...] = ()
+) -> None:
+    """``.pre-commit-config.yaml`` using this repository's ``nodeforge-learn``, installed as post-commit."""
+    source, sha = snapshot
+    hook_args = f"    args: [{', '.join(args)}]\n" if args else ""
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {source}\n  rev: {sha}\n  hooks:\n  - id: nodeforge-learn\n{hook_args}",
+        encoding="utf-8",
+    )
+    (repo / ".gitignore").write_text(".nodeforge/\n__pycache__/\n.pytest_cache/\n", encoding="utf-8")
+    run([str(BIN / "pre-commit"), "install", "--hook-type", "post-commit"], repo, env=env)
 
 
 def wait_for_hook_log(repo: Path, text: str, timeout: float = 180.0) -> str:

@@ -9,14 +9,13 @@ verdict arrived for exactly its committed content).
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import BIN, run
+from tests.e2e.conftest import BIN, hook_env, install_hook, run
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, node_files, write_base, write_node
 
 pytestmark = pytest.mark.slow
@@ -24,26 +23,6 @@ pytestmark = pytest.mark.slow
 GOOD = NodeSpec("payment", "effect", ("create", "get"))
 BAD = NodeSpec("refund", "compute", ("transform",))
 UNTESTED = NodeSpec("coupon", "reducer", ("aggregate",))
-
-
-def _env(pre_commit_home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
-    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
-    env["NODEFORGE_EMBED_LATER"] = "0"
-    return env
-
-
-def _install_hook(repo: Path, snapshot: tuple[Path, str], env: dict[str, str]) -> None:
-    source, sha = snapshot
-    (repo / ".pre-commit-config.yaml").write_text(
-        # --foreground: these tests read what was learned from the commit's own output line
-        f"repos:\n- repo: {source}\n  rev: {sha}\n"
-        "  hooks:\n  - id: nodeforge-learn\n    args: [--foreground]\n",
-        encoding="utf-8",
-    )
-    (repo / ".gitignore").write_text(".nodeforge/\n__pycache__/\n.pytest_cache/\n", encoding="utf-8")
-    run([str(BIN / "pre-commit"), "install", "--hook-type", "post-commit"], repo, env=env)
 
 
 def _pytest(repo: Path, env: dict[str, str], *paths: str) -> str:
@@ -78,14 +57,14 @@ def _nodes_of(patterns: list[dict[str, Any]]) -> set[str]:
 def test_the_hook_learns_passing_nodes_and_waits_for_the_rest(
     tmp_path: Path, project_snapshot: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    env = _env(pre_commit_home)
+    env = hook_env(pre_commit_home)
     repo = tmp_path / "team"
     repo.mkdir()
     run(["git", "init", "-q", "-b", "main"], repo, env=env)
     write_base(repo)
     write_node(repo, GOOD)
     write_node(repo, BAD, failing=True)
-    _install_hook(repo, project_snapshot, env)
+    install_hook(repo, project_snapshot, env, ("--foreground",))  # read the commit's own line
     tested = _pytest(repo, env, f"{NODES_DIR}/{GOOD.dir_name}", f"{NODES_DIR}/{BAD.dir_name}")
     assert "(1 passed, 1 failed)" in tested
     write_node(repo, UNTESTED)  # written after the test run: no verdict for it
@@ -119,11 +98,11 @@ def test_the_hook_learns_passing_nodes_and_waits_for_the_rest(
 def test_a_commit_without_nodes_is_answered_at_once(
     tmp_path: Path, project_snapshot: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    env = _env(pre_commit_home)
+    env = hook_env(pre_commit_home)
     repo = tmp_path / "plain"
     repo.mkdir()
     run(["git", "init", "-q", "-b", "main"], repo, env=env)
-    _install_hook(repo, project_snapshot, env)
+    install_hook(repo, project_snapshot, env, ("--foreground",))  # read the commit's own line
     (repo / "README.md").write_text("no nodes here\n", encoding="utf-8")
 
     line = _commit(repo, env, "docs only")

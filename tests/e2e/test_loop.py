@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BIN, PROJECT, run, wait_for_hook_log
+from tests.e2e.conftest import BIN, PROJECT, hook_env, install_hook, run, wait_for_hook_log
 
 pytestmark = pytest.mark.slow
 
@@ -21,31 +21,14 @@ NODES = Path("src/teamapp/nodes")
 TEAM_IDIOM = "await with_retry(self._store.put, request.key, request.payload, attempts=3)"
 
 
-def _env(pre_commit_home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
-    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
-    env["NODEFORGE_EMBED_LATER"] = "0"
-    return env
-
-
 def _nodeforge(repo: Path, *args: str, env: dict[str, str]) -> dict:  # type: ignore[type-arg]
     result = run([str(BIN / "nodeforge"), *args, "--json"], repo, env=env)
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def _install_hook(repo: Path, snapshot: tuple[Path, str], env: dict[str, str]) -> None:
-    source, sha = snapshot
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {source}\n  rev: {sha}\n  hooks:\n  - id: nodeforge-learn\n", encoding="utf-8"
-    )
-    (repo / ".gitignore").write_text(".nodeforge/\n__pycache__/\n.pytest_cache/\n", encoding="utf-8")
-    run([str(BIN / "pre-commit"), "install", "--hook-type", "post-commit"], repo, env=env)
-
-
 def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pre_commit_home: Path) -> None:
-    env = _env(pre_commit_home)
-    _install_hook(team_repo, project_snapshot, env)
+    env = hook_env(pre_commit_home)
+    install_hook(team_repo, project_snapshot, env)
     # The user's repository has its own top-level `engine` and `hooks` packages, first on sys.path
     # (python -m pytest puts the working folder there): nodeforge must never import them.
     for package in ("engine", "hooks"):
