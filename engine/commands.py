@@ -50,7 +50,7 @@ def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
     try:
         with open_store(
             settings.repo,
-            url=settings.server_url,
+            url=settings.store_url,
             api_key=settings.api_key,
             collection=settings.collection,
             embedder="auto" if embeddings_wanted(embed) else None,

@@ -55,6 +55,15 @@ class Settings:
         return f"Settings({fields}, api_key={key})"
 
     @property
+    def store_url(self) -> str | None:
+        """The team server to learn into and read from; ``None`` means the embedded store.
+
+        ``store = "embedded"`` (or ``NODEFORGE_STORE=embedded``) keeps a developer on the embedded
+        store even where ``QDRANT_URL`` is set; ``store sync`` still pushes to ``server_url``.
+        """
+        return self.server_url if self.store == SERVER else None
+
+    @property
     def node_roots(self) -> tuple[Path, ...]:
         """``node_paths`` as absolute folders inside the repository."""
         return tuple((self.repo / p).resolve() for p in self.node_paths)
@@ -169,10 +178,12 @@ def _read_section(pyproject: Path) -> dict[str, object]:
 
 
 def _apply_environment(raw: dict[str, object], env: Mapping[str, str]) -> dict[str, object]:
-    """Environment beats the file. A ``QDRANT_URL`` means the team server unless the store is pinned."""
+    """Environment beats the file. A server URL (``QDRANT_URL`` or ``server_url``) means the team
+    server unless ``store`` pins the embedded one."""
     merged = dict(raw)
     if env.get("QDRANT_URL"):
         merged["server_url"] = env["QDRANT_URL"]
+    if merged.get("server_url"):
         merged.setdefault("store", SERVER)
     if env.get("NODEFORGE_STORE"):
         merged["store"] = env["NODEFORGE_STORE"]

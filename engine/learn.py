@@ -299,7 +299,14 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
             scanned[text] = check_pattern_code(text).findings
         return scanned[text]
 
+    decided: dict[str, Pattern | None] = {}  # the same idiom from many nodes: gated once per id
     for pattern in patterns:
+        if pattern.id in decided:
+            earlier = decided[pattern.id]
+            if earlier is not None:
+                kept.append(dataclasses.replace(pattern, quality=earlier.quality))
+            continue
+        decided[pattern.id] = None
         quality = pattern.quality if pattern.quality > 0 else analyze(pattern.code).score
         label = f"{pattern.provenance.path}:{pattern.provenance.start_line} {pattern.kind.value}"
         if quality < options.quality_threshold:
@@ -317,5 +324,7 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
             kinds = ", ".join(sorted({f.kind for f in findings}))
             report.skipped.append((label, f"secret ({kinds}); not stored"))
             continue
-        kept.append(dataclasses.replace(pattern, quality=round(quality, 3)))
+        passed = dataclasses.replace(pattern, quality=round(quality, 3))
+        decided[pattern.id] = passed
+        kept.append(passed)
     return kept

@@ -134,7 +134,7 @@ def apply_feedback(
         settings = load_settings(repo)
         with open_store(
             repo,
-            url=settings.server_url,
+            url=settings.store_url,
             api_key=settings.api_key,
             collection=settings.collection,
             embedder=None,

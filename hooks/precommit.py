@@ -263,7 +263,7 @@ def learn_commit(repo: Path, commit: str) -> LearnReport:
     )
     with open_store(
         repo,
-        url=settings.server_url,
+        url=settings.store_url,
         api_key=settings.api_key,
         collection=settings.collection,
         embedder=None,
