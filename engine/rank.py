@@ -7,8 +7,9 @@ smoothed with a uniform prior so a new pattern starts at 0.5 rather than 0 or 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from nodeforge.model import Pattern, ScoredPattern
 
@@ -19,13 +20,34 @@ from nodeforge.model import Pattern, ScoredPattern
 MIN_SCORE = 0.1
 
 
+def _laplace(successes: int, failures: int) -> float:
+    return (successes + 1) / (successes + failures + 2)
+
+
 def bayes_success(pattern: Pattern) -> float:
     """``(success + 1) / (success + failure + 2)``: Laplace's rule of succession."""
-    return (pattern.success_count + 1) / (pattern.success_count + pattern.failure_count + 2)
+    return _laplace(pattern.success_count, pattern.failure_count)
 
 
 def score(pattern: Pattern, similarity: float) -> float:
     return similarity * pattern.quality * bayes_success(pattern)
+
+
+def best_payloads(
+    candidates: Iterable[tuple[float, Mapping[str, Any]]], limit: int
+) -> list[tuple[float, float, Mapping[str, Any]]]:
+    """``rank`` over stored payloads (``store.codec`` dicts): the best ``limit`` as (score, similarity,
+    payload), with the same score and the same tie-breaks, without decoding every candidate."""
+    scored = [
+        (
+            similarity * float(p["quality"]) * _laplace(int(p["success_count"]), int(p["failure_count"])),
+            similarity,
+            p,
+        )
+        for similarity, p in candidates
+    ]
+    scored.sort(key=lambda item: (-item[0], -int(item[2]["support"]), str(item[2]["id"])))
+    return scored[:limit]
 
 
 def rank(candidates: Iterable[ScoredPattern]) -> list[ScoredPattern]:

@@ -9,6 +9,7 @@ modifier, so rare identifiers weigh more at query time without us keeping corpus
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import zlib
@@ -48,11 +49,15 @@ def tokens(text: str) -> list[str]:
     """
     found: list[str] = []
     for match in _WORD.finditer(text):
-        words = [w for w in split_identifier(match.group()) if len(w) >= _MIN_TOKEN_LENGTH]
-        found.extend(words)
-        if len(words) > 1:
-            found.append("_".join(words))
+        found.extend(_identifier_tokens(match.group()))
     return found
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _identifier_tokens(identifier: str) -> tuple[str, ...]:
+    """A pure memo: code repeats its identifiers, and splitting them was most of a vector's cost."""
+    words = [w for w in split_identifier(identifier) if len(w) >= _MIN_TOKEN_LENGTH]
+    return (*words, "_".join(words)) if len(words) > 1 else tuple(words)
 
 
 def token_index(token: str) -> int:

@@ -430,16 +430,17 @@ class DriverStore:
             mode = RetrievalMode.DENSE if mode == RetrievalMode.HYBRID else mode
             mode = RetrievalMode.FILTER if mode == RetrievalMode.SPARSE else mode
         candidates = self._candidates(q, where, sparse, mode)
-        return QueryResult(ranking.rank(candidates)[: q.limit], mode)
+        # Rank on the payloads' plain fields and decode only the patterns returned: decoding every
+        # candidate (code, dependencies, tests) cost as much as the engine's query itself.
+        best = ranking.best_payloads(candidates, q.limit)
+        return QueryResult([ScoredPattern(codec.from_dict(dict(p)), sim, score) for score, sim, p in best], mode)
 
     def _candidates(
         self, q: PatternQuery, where: Where, sparse: SparseVec, mode: RetrievalMode
-    ) -> builtins.list[ScoredPattern]:
+    ) -> builtins.list[tuple[float, codec.JsonDict]]:
+        """(similarity, payload) of what the engine found for ``q``."""
         if mode == RetrievalMode.FILTER:
-            return [
-                ScoredPattern(codec.from_dict(p.payload), 1.0, 0.0)
-                for p in self._driver.scan(where, with_vectors=False)
-            ]
+            return [(1.0, p.payload) for p in self._driver.scan(where, with_vectors=False)]
         # Fetch more than asked so quality and success can re-rank beyond the retrievers' order.
         limit = max(q.limit * 3, 10)
         dense: list[float] | None = None
@@ -457,7 +458,7 @@ class DriverStore:
         )
         hits = self._driver.search(plan)
         return [
-            ScoredPattern(codec.from_dict(hit.payload), _similarity(hit.score, position, mode), 0.0)
+            (_similarity(hit.score, position, mode), hit.payload)
             for position, hit in zip(_tied_positions([h.score for h in hits]), hits, strict=True)
         ]
 
