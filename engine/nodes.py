@@ -73,11 +73,27 @@ def _directory_files(root: Path) -> tuple[Path, ...]:
     return tuple(sorted(files))
 
 
+_TOP_NODE_TYPE = re.compile(r"^node_type:[ \t]*['\"]?([A-Za-z_]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+# libyaml when PyYAML was built with it: contracts run to hundreds of lines, and the pure-Python
+# loader spent 20 ms on each, on the post-commit hook's path.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def contract_node_type(contract_path: Path) -> NodeType | None:
     """The ``node_type`` a directory node's contract declares, if it declares a known one."""
     try:
-        data = yaml.safe_load(contract_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = contract_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    plain = _TOP_NODE_TYPE.search(text)  # the usual `node_type: EFFECT_GENERIC` line, without YAML
+    if plain is not None:
+        try:
+            return NodeType.parse(plain.group(1))
+        except ValueError:
+            return None
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("node_type"), str):
         return None
@@ -171,15 +187,42 @@ def discover(repo: Path, paths: Iterable[Path] = ()) -> list[NodeSource]:
     return [found[key] for key in sorted(found)]
 
 
-def node_for_path(path: Path, repo: Path) -> NodeSource | None:
-    """The node a file or folder belongs to: the nearest enclosing directory node, or a module node."""
+def node_folder_of(path: Path, repo: Path) -> Path | None:
+    """The nearest directory node enclosing ``path`` (itself included), without loading it."""
     repo = repo.resolve()
     path = path.resolve()
     for candidate in (path, *path.parents):
         if candidate == repo.parent:
             break
         if candidate.is_dir() and is_node_dir(candidate):
-            return load_directory_node(candidate, repo)
-    if path.is_file() and path.suffix == ".py":
-        return load_module_node(path, repo)
+            return candidate
     return None
+
+
+def node_for_path(path: Path, repo: Path) -> NodeSource | None:
+    """The node a file or folder belongs to: the nearest enclosing directory node, or a module node."""
+    folder = node_folder_of(path, repo)
+    if folder is not None:
+        return load_directory_node(folder, repo.resolve())
+    path = path.resolve()
+    if path.is_file() and path.suffix == ".py":
+        return load_module_node(path, repo.resolve())
+    return None
+
+
+def nodes_for_paths(paths: Iterable[Path], repo: Path) -> list[NodeSource]:
+    """The distinct nodes holding ``paths``, each loaded (read and hashed) once, sorted by key."""
+    found: dict[str, NodeSource] = {}
+    folders: set[Path] = set()
+    for path in paths:
+        folder = node_folder_of(path, repo)
+        if folder is not None:
+            folders.add(folder)
+            continue
+        node = node_for_path(path, repo) if path.exists() else None
+        if node is not None:
+            found[node.key] = node
+    for folder in folders:
+        node = load_directory_node(folder, repo.resolve())
+        found[node.key] = node
+    return [found[key] for key in sorted(found)]

@@ -178,16 +178,12 @@ class Triage:
 
 def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage:
     from nodeforge.config import load_settings
-    from nodeforge.nodes import node_for_path
+    from nodeforge.nodes import nodes_for_paths
     from nodeforge.verdicts import VerdictBook
 
     roots = load_settings(repo).node_roots
-    keys: dict[str, NodeSource] = {}
-    for name in [*files, *_pending_keys(state)]:
-        path = repo / name
-        node = node_for_path(path, repo) if path.exists() else None
-        if node is not None and _inside(node, roots):
-            keys.setdefault(node.key, node)
+    paths = [repo / name for name in (*files, *_pending_keys(state)) if (repo / name).exists()]
+    keys = {node.key: node for node in nodes_for_paths(paths, repo) if _inside(node, roots)}
     gate = CommittedContent(repo, commit)
     book = VerdictBook(state)
     ready: list[str] = []
