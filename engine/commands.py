@@ -352,18 +352,28 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
+    from nodeforge.embeddings import find_embedder
+
     repo = _repo(args)
     settings = load_settings(repo)
-    with _store(settings) as store:
-        info = store.info()
-        if not info.dense_available:
-            print(
-                "nodeforge: embeddings are not installed (pip install 'nodeforge[embeddings]')",
-                file=sys.stderr,
-            )
-            return EXIT_CHECK_FAILED
-        with Progress("embedding", info.dense_pending, enabled=not args.json) as bar:
-            count = store.embed_pending(progress=lambda done, total: bar.update(done))
+    lookup = find_embedder()
+    if lookup.embedder is None:
+        print(f"nodeforge: embeddings unavailable: {lookup.reason}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    # Load the model (seconds) before taking the store's lock, so a commit's hook or a generate
+    # running meanwhile does not wait for it.
+    lookup.embedder.embed(["nodeforge"])
+    with (
+        open_store(
+            settings.repo,
+            url=settings.store_url,
+            api_key=settings.api_key,
+            collection=settings.collection,
+            embedder=lookup.embedder,
+        ) as store,
+        Progress("embedding", store.info().dense_pending, enabled=not args.json) as bar,
+    ):
+        count = store.embed_pending(progress=lambda done, total: bar.update(done))
     emit(args, {"embedded": count}, [f"nodeforge: embedded {count} pattern(s)"])
     return EXIT_OK
 

@@ -30,8 +30,11 @@ echo "== 1. the team's tests, with the nodeforge plugin recording verdicts"
 python -m pytest -q --nodeforge -p no:cacheprovider | tail -2
 echo "== 2. commit: the post-commit hook learns from the nodes whose tests passed"
 git add -A && git commit -qm "team nodes"
-echo "== 3. what was learned"
-nodeforge patterns list
+# The hook answered at once and left the mining to a detached process: wait for its line.
+for _ in $(seq 120); do grep -q "nodeforge: learned" .nodeforge/hook.log 2>/dev/null && break; sleep 0.5; done
+tail -1 .nodeforge/hook.log
+echo "== 3. what was learned (operations; \`nodeforge patterns list\` shows every kind)"
+nodeforge patterns list --kind operation
 echo "== 4. generate a new node from its contract"
 nodeforge generate "$PROJECT/examples/contracts/node_order_effect.yaml" --out src/teamapp/nodes --explain
 echo "== 5. the generated node's own tests (their verdict credits the patterns it used)"
