@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nodeforge.compose import NodePlan, UsedPattern, plan_node
-from nodeforge.config import Settings
+from nodeforge.config import DEFAULT_BASE_MODULE, Settings
 from nodeforge.contract import Contract
 from nodeforge.detect import Detection, detect, explain
 from nodeforge.errors import NodeforgeError
-from nodeforge.model import PatternQuery, ScoredPattern
+from nodeforge.model import PatternKind, PatternQuery, ScoredPattern
 from nodeforge.nodes import load_directory_node
 from nodeforge.provenance import GeneratedNode, record_generated
 from nodeforge.quality import analyze
@@ -71,16 +71,19 @@ def generate(
     detections = detect(contract, threshold=settings.detection_threshold)
     hint = " ".join(sorted({d.kind for d in detections} | {d.subkind for d in detections if d.subkind}))
     retriever = _retriever(store) if options.learning and store is not None else None
+    base_module, base_note = _base_module(settings, contract, store if options.learning else None)
     plan = plan_node(
         contract,
         retrieve=retriever,
         quality=lambda code: analyze(code).score,
         quality_threshold=settings.quality_threshold,
         min_score=settings.min_score,
-        base_module=settings.base_module,
+        base_module=base_module,
         query_hint=hint,
         detections=detections,
     )
+    if base_note:
+        plan.notes.append(base_note)
     uncovered = [need.label for need in plan.features if need.label not in plan.coverage]
     plan.notes.extend(
         f"{label}: no learned pattern shows it; add it by hand" for label in uncovered if options.learning
@@ -108,6 +111,29 @@ def generate(
         _record(repo, target, plan, store)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _base_module(settings: Settings, contract: Contract, store: PatternStore | None) -> tuple[str, str]:
+    """Where the node's base class comes from: the team's setting, else the team's own nodes.
+
+    Without ``base_module`` in ``[tool.nodeforge]``, the import the team's nodes of this type use
+    (an ``imports:base`` pattern) beats the ONEX default, which the team may not have installed.
+    """
+    if settings.base_module != DEFAULT_BASE_MODULE or store is None:
+        return settings.base_module, ""
+    node_type = contract.node_type
+    query = PatternQuery(
+        text=f"{node_type.base_class} import",
+        node_type=node_type,
+        slot=f"{node_type.value}:imports:base",
+        kind=PatternKind.IMPORTS,
+        limit=1,
+    )
+    for candidate in store.query(query):
+        learned = candidate.pattern.extra.get("base_module", "")
+        if learned:
+            return learned, f"base class {node_type.base_class} from {learned}, as the team's nodes import it"
+    return settings.base_module, ""
 
 
 def _retriever(store: PatternStore) -> _Retrieve:

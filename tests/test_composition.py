@@ -76,3 +76,23 @@ def test_crud_events_and_retry_compose_into_one_node(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_base_module_the_base_import_comes_from_the_team_nodes(
+    learned_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
+    pyproject = learned_repo / "pyproject.toml"
+    lines = pyproject.read_text(encoding="utf-8").splitlines()
+    pyproject.write_text(
+        "\n".join(line for line in lines if not line.startswith("base_module")) + "\n", "utf-8"
+    )
+    contract = learned_repo / "shipment.yaml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    out = learned_repo / "out"
+    assert main(["generate", str(contract), "--repo", str(learned_repo), "--out", str(out), "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any("from teamapp.core.nodes, as the team's nodes import it" in note for note in notes)
+    node_py = (out / "node_shipment_effect" / "node.py").read_text(encoding="utf-8")
+    assert "from teamapp.core.nodes import NodeEffect" in node_py
+    assert "omnibase_core" not in node_py
