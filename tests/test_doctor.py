@@ -9,6 +9,7 @@ import pytest
 
 from nodeforge.doctor import Check, DoctorReport, Status, diagnose
 from nodeforge.store import open_store
+from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
 
 DOWN = "http://127.0.0.1:9"  # the discard port: connection refused at once
@@ -124,6 +125,7 @@ def test_a_bad_setting_fails_the_config_check_and_the_rest_still_runs(repo: Path
     assert report.failed
 
 
+@requires_embeddings  # without the extra the reason is that it is not installed, not the model path
 def test_missing_embeddings_say_why_and_how_to_install_them(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
