@@ -34,6 +34,7 @@ from pydantic_core import ErrorDetails
 from nodeforge.errors import InputError
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames, entity_words, snake_case
+from nodeforge.yamlload import load_yaml
 
 MAX_CONTRACT_BYTES = 1024 * 1024
 # Anchors and aliases can make a small file expand enormously ("billion laughs"); this caps the
@@ -345,7 +346,7 @@ def _parse_yaml(text: str, label: str) -> object:
             f"{label}: contract is larger than {MAX_CONTRACT_BYTES // 1024} KiB; refusing to read it"
         )
     try:
-        data: object = yaml.safe_load(text)
+        data: object = load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

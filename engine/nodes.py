@@ -17,6 +17,7 @@ import yaml
 
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
+from nodeforge.yamlload import load_yaml
 
 DIRECTORY = "directory"
 MODULE = "module"
@@ -74,9 +75,6 @@ def _directory_files(root: Path) -> tuple[Path, ...]:
 
 
 _TOP_NODE_TYPE = re.compile(r"^node_type:[ \t]*['\"]?([A-Za-z_]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
-# libyaml when PyYAML was built with it: contracts run to hundreds of lines, and the pure-Python
-# loader spent 20 ms on each, on the post-commit hook's path.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def contract_node_type(contract_path: Path) -> NodeType | None:
@@ -92,7 +90,7 @@ def contract_node_type(contract_path: Path) -> NodeType | None:
         except ValueError:
             return None
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
+        data = load_yaml(text)
     except yaml.YAMLError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("node_type"), str):

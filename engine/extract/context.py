@@ -12,6 +12,7 @@ import yaml
 from nodeforge.extract.source import ParsedFile, dotted_name
 from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, pascal_case, snake_case
 from nodeforge.nodes import DIRECTORY, NodeSource
+from nodeforge.yamlload import load_yaml
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ContractFacts:
         if path is None or not path.is_file():
             return cls()
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return cls()
         if not isinstance(data, dict):

@@ -433,7 +433,8 @@ class DriverStore:
         # Rank on the payloads' plain fields and decode only the patterns returned: decoding every
         # candidate (code, dependencies, tests) cost as much as the engine's query itself.
         best = ranking.best_payloads(candidates, q.limit)
-        return QueryResult([ScoredPattern(codec.from_dict(dict(p)), sim, score) for score, sim, p in best], mode)
+        found = [ScoredPattern(codec.from_dict(dict(p)), sim, score) for score, sim, p in best]
+        return QueryResult(found, mode)
 
     def _candidates(
         self, q: PatternQuery, where: Where, sparse: SparseVec, mode: RetrievalMode
