@@ -16,7 +16,7 @@ from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
 from nodeforge.paths import find_repo_root, git
 from nodeforge.progress import Progress
-from nodeforge.store.factory import open_store
+from nodeforge.store.factory import open_configured, open_store
 from nodeforge.store.protocol import PatternStore
 
 
@@ -47,31 +47,8 @@ def embeddings_wanted(embed: bool = True) -> bool:
 
 @contextmanager
 def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
-    try:
-        with open_store(
-            settings.repo,
-            url=settings.store_url,
-            api_key=settings.api_key,
-            collection=settings.collection,
-            embedder="auto" if embeddings_wanted(embed) else None,
-        ) as store:
-            yield store
-    except Exception as error:  # qdrant-edge reports a damaged folder as a bare Exception
-        if type(error) is not Exception:
-            raise
-        raise _damaged_store(settings, error) from None
-
-
-def _damaged_store(settings: Settings, error: Exception) -> StoreError:
-    from nodeforge.paths import state_dir
-    from nodeforge.store.edge import store_path
-
-    folder = store_path(state_dir(settings.repo), settings.collection)
-    detail = " ".join(str(error).split())[:200]
-    return StoreError(
-        f"the embedded store at {folder} cannot be read ({detail}); "
-        "run `nodeforge store rebuild` to re-mine it from git history"
-    )
+    with open_configured(settings, embedder="auto" if embeddings_wanted(embed) else None) as store:
+        yield store
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
@@ -364,13 +341,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     # running meanwhile does not wait for it.
     lookup.embedder.embed(["nodeforge"])
     with (
-        open_store(
-            settings.repo,
-            url=settings.store_url,
-            api_key=settings.api_key,
-            collection=settings.collection,
-            embedder=lookup.embedder,
-        ) as store,
+        open_configured(settings, embedder=lookup.embedder) as store,
         Progress("embedding", store.info().dense_pending, enabled=not args.json) as bar,
     ):
         count = store.embed_pending(progress=lambda done, total: bar.update(done))

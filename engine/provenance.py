@@ -129,16 +129,9 @@ def apply_feedback(
             record(feedback.pattern_ids, feedback.passed)
     else:
         from nodeforge.config import load_settings
-        from nodeforge.store.factory import open_store  # the store only when there is feedback to give
+        from nodeforge.store.factory import open_configured  # the store only when feedback is owed
 
-        settings = load_settings(repo)
-        with open_store(
-            repo,
-            url=settings.store_url,
-            api_key=settings.api_key,
-            collection=settings.collection,
-            embedder=None,
-        ) as store:
+        with open_configured(load_settings(repo), embedder=None) as store:
             for feedback, _ in owed:
                 store.record_outcome(feedback.pattern_ids, feedback.passed)
     _mark_credited(repo, owed)

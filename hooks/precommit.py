@@ -245,7 +245,7 @@ def _inside(node: NodeSource, roots: Sequence[Path]) -> bool:
 def learn_commit(repo: Path, commit: str) -> LearnReport:
     from nodeforge.config import load_settings
     from nodeforge.learn import LearnOptions, learn, nodes_of_commit
-    from nodeforge.store.factory import open_store
+    from nodeforge.store.factory import open_configured
 
     settings = load_settings(repo)
     # the plugin only records verdicts for nodes under node_paths; others would wait forever
@@ -257,16 +257,9 @@ def learn_commit(repo: Path, commit: str) -> LearnReport:
         node_paths=settings.node_paths,
         content_gate=CommittedContent(repo, commit),
     )
-    with open_store(
-        repo,
-        url=settings.store_url,
-        api_key=settings.api_key,
-        collection=settings.collection,
-        embedder=None,
-        # a commit never waits long for the store (a detached `embed --pending` may hold it):
-        # past this, the patterns go to .nodeforge/spool/ and the next opener ingests them
-        lock_timeout=STORE_WAIT_SECONDS,
-    ) as store:
+    # A commit never waits long for the store (a detached `embed --pending` may hold it): past
+    # this, the patterns go to .nodeforge/spool/ and the next opener ingests them.
+    with open_configured(settings, embedder=None, lock_timeout=STORE_WAIT_SECONDS) as store:
         return learn(repo, nodes, store, options)
 
 

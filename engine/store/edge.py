@@ -225,6 +225,19 @@ def _require_free_space(state_dir: Path) -> None:
         )
 
 
+def _open_driver(folder: Path, dense: dict[str, int]) -> EdgeDriver:
+    try:
+        return EdgeDriver.open(folder, dense=dense)
+    except Exception as error:  # qdrant-edge reports a damaged folder as a bare Exception, nothing finer
+        if type(error) is not Exception:
+            raise
+        detail = " ".join(str(error).split())[:200]
+        raise StoreError(
+            f"the embedded store at {folder} cannot be read ({detail}); "
+            "run `nodeforge store rebuild` to re-mine it from git history"
+        ) from None
+
+
 def open_embedded(
     state_dir: Path,
     *,
@@ -253,7 +266,7 @@ def open_embedded(
     store: EdgeStore | None = None
     ready = False
     try:
-        driver = EdgeDriver.open(store_path(state_dir, collection), dense=dense)
+        driver = _open_driver(store_path(state_dir, collection), dense)
         store = EdgeStore(driver, lock, embedder=embedder, track_unsynced=track_unsynced, note=note)
         store.ingested = ingest_spool(store, state_dir)
         ready = True

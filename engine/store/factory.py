@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from nodeforge.embeddings import Embedder, find_embedder
 from nodeforge.errors import StoreError
@@ -17,6 +17,9 @@ from nodeforge.paths import state_dir
 from nodeforge.store.core import DriverStore
 from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, open_embedded
 from nodeforge.store.protocol import DEFAULT_COLLECTION, PatternStore, Progress
+
+if TYPE_CHECKING:
+    from nodeforge.config import Settings
 
 AUTO: Literal["auto"] = "auto"
 
@@ -60,6 +63,23 @@ def open_store(
 
 
 SYNC_BATCH = 256
+
+
+def open_configured(
+    settings: Settings,
+    *,
+    embedder: Embedder | Literal["auto"] | None = AUTO,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> PatternStore:
+    """The store ``[tool.nodeforge]`` and the environment select: the team's server, or Qdrant Edge."""
+    return open_store(
+        settings.repo,
+        url=settings.store_url,
+        api_key=settings.api_key,
+        collection=settings.collection,
+        embedder=embedder,
+        lock_timeout=lock_timeout,
+    )
 
 
 def sync(embedded: PatternStore, server: PatternStore, progress: Progress | None = None) -> int:
