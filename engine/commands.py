@@ -103,7 +103,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
 def _head(repo: Path) -> str:
     try:
         return git(repo, "rev-parse", "HEAD").strip()
-    except (OSError, __import__("subprocess").CalledProcessError):
+    except (OSError, subprocess.CalledProcessError):
         return ""
 
 

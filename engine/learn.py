@@ -19,7 +19,7 @@ from nodeforge.errors import InputError
 from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
 from nodeforge.model import Pattern, PatternStatus
-from nodeforge.nodes import NodeSource, discover, node_for_path
+from nodeforge.nodes import NodeSource, discover, node_for_path, nodes_for_paths
 from nodeforge.paths import git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
@@ -117,16 +117,8 @@ def nodes_since(repo: Path, revision: str) -> list[NodeSource]:
 
 
 def _nodes_of_files(repo: Path, files: Iterable[str]) -> list[NodeSource]:
-    found: dict[str, NodeSource] = {}
-    for name in files:
-        path = (repo / name).resolve()
-        # a node's other files map to the node already found: load (parse, hash) each node once
-        if not path.exists() or any(node.root in path.parents for node in found.values()):
-            continue
-        node = node_for_path(path, repo)
-        if node is not None:
-            found[node.key] = node
-    return [found[key] for key in sorted(found)]
+    """The nodes holding ``files`` (repo-relative names), each loaded once."""
+    return nodes_for_paths([repo / name for name in files if (repo / name).exists()], repo)
 
 
 def select_nodes(
