@@ -333,7 +333,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
     repo = _repo(args)
     settings = load_settings(repo)
-    lookup = find_embedder()
+    lookup = find_embedder(settings.placement)
     if lookup.embedder is None:
         print(f"nodeforge: embeddings unavailable: {lookup.reason}", file=sys.stderr)
         return EXIT_CHECK_FAILED

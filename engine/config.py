@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Annotated, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from nodeforge.embeddings import Placement
 from nodeforge.errors import InputError
 
 EMBEDDED: Final = "embedded"
@@ -27,6 +29,7 @@ SERVER: Final = "server"
 DEFAULT_COLLECTION = "code_generation_patterns"
 DEFAULT_BASE_MODULE = "omnibase_core.nodes"
 SECTION = "[tool.nodeforge]"
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Settings:
     base_module: str = DEFAULT_BASE_MODULE
     templates_dir: Path | None = None  # absolute
     test_timeout: float = 300.0
+    embed_device: str = "auto"
+    embed_batch_size: int | None = None
 
     def __repr__(self) -> str:
         # Never print the API key (settings end up in logs and `doctor` output).
@@ -62,6 +67,11 @@ class Settings:
         store even where ``QDRANT_URL`` is set; ``store sync`` still pushes to ``server_url``.
         """
         return self.server_url if self.store == SERVER else None
+
+    @property
+    def placement(self) -> Placement:
+        """Where dense embeddings are computed (``auto``: CUDA when present) and in what batches."""
+        return Placement(self.embed_device, self.embed_batch_size)
 
     @property
     def node_roots(self) -> tuple[Path, ...]:
@@ -97,6 +107,12 @@ def _collection_name(value: str) -> str:
     return value
 
 
+def _device(value: str) -> str:
+    if not _DEVICE.match(value):
+        raise ValueError(f"expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {value!r}")
+    return value
+
+
 RelativePath = Annotated[StrictStr, AfterValidator(_relative_path)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -114,6 +130,8 @@ class _SettingsIn(BaseModel):
     base_module: Annotated[StrictStr, AfterValidator(_module_path)] = DEFAULT_BASE_MODULE
     templates_dir: RelativePath | None = None
     test_timeout: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    embed_device: Annotated[StrictStr, AfterValidator(_device)] = "auto"
+    embed_batch_size: Annotated[int, Field(ge=1, le=65_536)] | None = None
 
 
 # What a failed check expects, phrased for the user, by pydantic error type.
@@ -125,7 +143,13 @@ _EXPECTED = {
     "too_short": "expected at least one entry",
     "literal_error": "expected one of 'embedded', 'server'",
 }
-_ENV_OF_KEY = {"server_url": "QDRANT_URL", "store": "NODEFORGE_STORE", "collection": "NODEFORGE_COLLECTION"}
+_ENV_OF_KEY = {
+    "server_url": "QDRANT_URL",
+    "store": "NODEFORGE_STORE",
+    "collection": "NODEFORGE_COLLECTION",
+    "embed_device": "NODEFORGE_EMBED_DEVICE",
+    "embed_batch_size": "NODEFORGE_EMBED_BATCH",
+}
 _RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
 
 
@@ -156,6 +180,8 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
         base_module=parsed.base_module,
         templates_dir=(repo / parsed.templates_dir).resolve() if parsed.templates_dir else None,
         test_timeout=parsed.test_timeout,
+        embed_device=parsed.embed_device,
+        embed_batch_size=parsed.embed_batch_size,
     )
 
 
@@ -189,6 +215,11 @@ def _apply_environment(raw: dict[str, object], env: Mapping[str, str]) -> dict[s
         merged["store"] = env["NODEFORGE_STORE"]
     if env.get("NODEFORGE_COLLECTION"):
         merged["collection"] = env["NODEFORGE_COLLECTION"]
+    if env.get("NODEFORGE_EMBED_DEVICE"):
+        merged["embed_device"] = env["NODEFORGE_EMBED_DEVICE"]
+    if env.get("NODEFORGE_EMBED_BATCH"):
+        batch = env["NODEFORGE_EMBED_BATCH"]
+        merged["embed_batch_size"] = int(batch) if batch.strip().isdigit() else batch
     return merged
 
 

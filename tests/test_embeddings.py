@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from nodeforge.config import load_settings
 from nodeforge.embeddings import (
+    BATCH_BY_DEVICE,
     MAX_TEXT_CHARS,
     Embedder,
     EmbedderUnavailable,
     MiniLMEmbedder,
+    Placement,
     find_embedder,
     load_embedder,
     pattern_text,
 )
+from nodeforge.errors import InputError
 from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
 
@@ -60,3 +64,62 @@ def test_pattern_text_is_compact_and_leaves_out_counters() -> None:
     assert "x = 1" not in text and len(text) <= MAX_TEXT_CHARS
     assert text.endswith("fetch user")
     assert pattern_text(replace(pattern, success_count=5, support=4, version=3)) == text
+
+
+def test_device_and_batch_come_from_the_settings_and_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.nodeforge]\nembed_device = "cpu"\nembed_batch_size = 8\n')
+    assert load_settings(tmp_path, env={}).placement == Placement("cpu", 8)
+    overridden = load_settings(
+        tmp_path, env={"NODEFORGE_EMBED_DEVICE": "cuda:1", "NODEFORGE_EMBED_BATCH": "64"}
+    )
+    assert overridden.placement == Placement("cuda:1", 64)
+    assert load_settings(tmp_path / "elsewhere", env={}).placement == Placement("auto", None)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [("embed_device", '"tpu"', "expected 'auto', 'cpu'"), ("embed_batch_size", "0", "greater than or equal")],
+)
+def test_a_bad_device_or_batch_is_refused_naming_the_key(
+    tmp_path: Path, key: str, value: str, expected: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.nodeforge]\n{key} = {value}\n")
+    with pytest.raises(InputError, match=expected) as raised:
+        load_settings(tmp_path, env={})
+    assert key in str(raised.value)
+
+
+@requires_embeddings
+def test_auto_takes_the_cpu_without_a_gpu_and_sizes_the_batch_by_device() -> None:
+    import torch
+
+    device, batch = Placement().resolved()
+    assert device == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert batch == BATCH_BY_DEVICE[device]
+    assert Placement("cpu", 5).resolved() == ("cpu", 5)
+    if not torch.cuda.is_available():
+        with pytest.raises(EmbedderUnavailable, match="no CUDA device"):
+            Placement("cuda").resolved()
+
+
+def _agreement(first: list[list[float]], second: list[list[float]]) -> float:
+    """The smallest cosine between matching unit vectors."""
+    return min(sum(a * b for a, b in zip(x, y, strict=True)) for x, y in zip(first, second, strict=True))
+
+
+@requires_embeddings
+def test_vectors_agree_across_batch_sizes_and_devices() -> None:
+    """What lets a store embedded on a GPU runner be queried from CPU laptops without re-embedding."""
+    import torch
+
+    texts = [
+        f"async def handle_{i}(self, envelope): return await self._store.write(envelope)" for i in range(9)
+    ]
+    texts += ["class HandlerOrderCreate:\n    def __init__(self, container): ...", "retry with backoff"]
+    reference = replace(load_embedder(), placement=Placement("cpu", 32)).embed(texts)
+    others = [Placement("cpu", 1), Placement("cpu", 4)]
+    if torch.cuda.is_available():  # only where a GPU is present; CI has none
+        others += [Placement("cuda", 256)]
+    for placement in others:
+        vectors = replace(load_embedder(), placement=placement).embed(texts)
+        assert _agreement(reference, vectors) > 0.9995, placement

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from nodeforge.embeddings import Embedder, find_embedder
+from nodeforge.embeddings import DEFAULT_PLACEMENT, Embedder, Placement, find_embedder
 from nodeforge.errors import StoreError
 from nodeforge.paths import state_dir
 from nodeforge.store.core import DriverStore
@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 AUTO: Literal["auto"] = "auto"
 
 
-def resolve_embedder(embedder: Embedder | Literal["auto"] | None) -> Embedder | None:
+def resolve_embedder(
+    embedder: Embedder | Literal["auto"] | None, placement: Placement = DEFAULT_PLACEMENT
+) -> Embedder | None:
     """``"auto"``: MiniLM when the extra is installed (cheap: the model loads on first use)."""
     if embedder == AUTO:
-        return find_embedder().embedder
+        return find_embedder(placement).embedder
     return embedder
 
 
@@ -39,8 +41,9 @@ def open_store(
     collection: str = DEFAULT_COLLECTION,
     embedder: Embedder | Literal["auto"] | None = AUTO,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    placement: Placement = DEFAULT_PLACEMENT,
 ) -> PatternStore:
-    chosen = resolve_embedder(embedder)
+    chosen = resolve_embedder(embedder, placement)
     state = state_dir(repo)
     if not url:
         return open_embedded(state, collection=collection, embedder=chosen, lock_timeout=lock_timeout)
