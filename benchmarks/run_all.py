@@ -45,6 +45,7 @@ SPECS = (
     ),
     Spec("store", "bench_store.py", (), ("--sizes", "1000", "--queries", "100")),
     Spec("extract", "bench_extract.py", (), ("--repeats", "3")),
+    Spec("quality", "bench_quality.py", (), ("--repeats", "3")),
     Spec("hook", "bench_hook.py", (), ("--rounds", "3")),
     Spec("detection", "detection_report.py", (), ()),
 )

@@ -25,10 +25,20 @@ if TYPE_CHECKING:  # argparse does not export the type of add_subparsers()' resu
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nodeforge")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nodeforge", description="Learn proven idioms from committed, test-passing nodes; reuse them."
     )
+    parser.add_argument("--version", action="version", version=f"nodeforge {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (
         _learn_parser,
