@@ -5,23 +5,27 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nodeforge.cli import emit
 from nodeforge.config import Settings, load_settings
-from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, StoreError
+from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NodeforgeError, StoreError, UsageError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
-from nodeforge.paths import find_repo_root, git
+from nodeforge.paths import git
 from nodeforge.progress import Progress
 from nodeforge.store.factory import open_configured, open_store
 from nodeforge.store.protocol import PatternStore
 
+if TYPE_CHECKING:
+    from nodeforge.generate import GenerateReport
+
 
 def run(args: argparse.Namespace) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "init": cmd_init,
         "learn": cmd_learn,
         "generate": cmd_generate,
         "patterns": cmd_patterns,
@@ -29,15 +33,31 @@ def run(args: argparse.Namespace) -> int:
         "embed": cmd_embed,
         "doctor": cmd_doctor,
         "report": cmd_report,
+        "completion": cmd_completion,
     }
     return handlers[args.command](args)
 
 
 def _repo(args: argparse.Namespace) -> Path:
+    """The git work tree to work on. Outside one there is nothing committed to learn from, and
+    ``.nodeforge/`` would land in whatever folder the user happened to be in: refuse, and say why."""
     if args.repo is not None and not args.repo.is_dir():
-        # Never create state (.nodeforge/) under a mistyped path.
         raise InputError(f"--repo {args.repo}: no such folder")
-    return (args.repo or find_repo_root()).resolve()
+    start = (args.repo or Path.cwd()).resolve()
+    try:
+        top = git(start, "rev-parse", "--show-toplevel").strip()
+    except (OSError, subprocess.CalledProcessError):
+        raise InputError(
+            f"{start} is not inside a git repository: nodeforge learns from committed code and keeps "
+            "its state next to it (run `git init` first, or pass --repo PATH)"
+        ) from None
+    return Path(top).resolve() if args.repo is None else start
+
+
+def _shown(path: Path, repo: Path) -> str:
+    """``path`` as the team sees it: relative to the repository, never the author's absolute path."""
+    resolved = path.resolve()
+    return resolved.relative_to(repo).as_posix() if resolved.is_relative_to(repo) else resolved.name
 
 
 def embeddings_wanted(embed: bool = True) -> bool:
@@ -54,6 +74,11 @@ def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
 def cmd_learn(args: argparse.Namespace) -> int:
     from nodeforge.learn import LearnOptions, learn, select_nodes
 
+    if not (args.paths or args.all_nodes or args.since or args.commit):
+        raise UsageError(
+            "learn needs to know what to learn from: PATH..., --all, --since REV or --commit REV "
+            "(e.g. `nodeforge learn --all`)"
+        )
     repo = _repo(args)
     settings = load_settings(repo)
     if args.junit is not None:
@@ -131,41 +156,80 @@ def cmd_generate(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         force=args.force,
         learning=not args.no_learning,
+        diff=args.diff,
     )
+    # The contract as the team names it: it ends up in every generated file's header.
+    source = _shown(args.contract, repo)
     if options.learning:
         with _store(settings) as store:
-            report = generate(repo, contract, str(args.contract), settings, options, store)
+            report = generate(repo, contract, source, settings, options, store, contract_file=args.contract)
     else:
-        report = generate(repo, contract, str(args.contract), settings, options, None)
+        report = generate(repo, contract, source, settings, options, None, contract_file=args.contract)
+    emit(args, report, _generate_lines(args, report, options.learning, repo))
+    return EXIT_OK
+
+
+def _generate_lines(
+    args: argparse.Namespace, report: GenerateReport, learning: bool, repo: Path
+) -> list[str]:
     verb = "would write" if args.dry_run else "wrote"
-    lines = [f"nodeforge: {verb} {report.node_dir} ({len(report.files)} files, {report.seconds:.2f} s)"]
+    node_dir = _shown(Path(report.node_dir), repo)
+    lines = [f"nodeforge: {verb} {node_dir} ({len(report.files)} files, {report.seconds:.2f} s)"]
+    if args.dry_run:
+        lines += [f"  {node_dir}/{rel}" for rel in report.files]
     if report.used:
         lines += [
             f"  used pattern {u.id} v{u.version} ({u.kind}, {u.slot}, score {u.score:.3f})"
             for u in report.used
         ]
     else:
-        lines.append(
-            "  used no learned pattern (template only)" + ("" if options.learning else ": --no-learning")
-        )
-    if options.learning:
+        lines.append("  used no learned pattern (template only)" + ("" if learning else ": --no-learning"))
+    if learning:
         lines.append(f"  retrieval: {report.retrieval}")
     lines += [f"  needs {label}: met by {where}" for label, where in sorted(report.coverage.items())]
     lines += [f"  note: {note}" for note in report.notes]
     if args.explain:
         lines += ["  detected:"] + [f"    {line}" for line in report.explain_lines()]
-    emit(args, report, lines)
-    return EXIT_OK
+    if args.diff:
+        lines += report.diff.splitlines() or ["  (no difference from the files on disk)"]
+    return lines
+
+
+_PATTERN_COLUMNS = ("id", "ver", "kind", "slot", "support", "uses", "success", "status", "learned from")
+
+
+def success_figure(p: Pattern) -> str:
+    """The one success figure of every listing: the Bayesian rate that ranking uses, and its counts."""
+    from nodeforge.rank import bayes_success
+
+    return f"{bayes_success(p):.2f} ({p.success_count}/{p.success_count + p.failure_count})"
+
+
+def _pattern_row(p: Pattern) -> tuple[str, ...]:
+    return (
+        p.id,
+        f"v{p.version}",
+        p.kind.value,
+        p.slot,
+        str(p.support),
+        str(p.usage_count),
+        success_figure(p),
+        p.status.value,
+        f"{p.provenance.path}:{p.provenance.start_line} @{p.provenance.commit[:10] or '-'}",
+    )
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns under a header, two spaces apart (what `ruff rule --all` style tools print)."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, *rows)
+    ]
 
 
 def _pattern_line(p: Pattern) -> str:
-    rate = f"{p.success_count}/{p.success_count + p.failure_count}"
-    return (
-        f"{p.id}  v{p.version}  {p.kind.value:<15} {p.slot:<28} "
-        f"support {p.support:<3} uses {p.usage_count:<3} "
-        f"success {rate:<6} {p.status.value:<10} {p.provenance.path}:{p.provenance.start_line} "
-        f"@{p.provenance.commit[:10] or '-'}"
-    )
+    return "  ".join(_pattern_row(p))
 
 
 def _kind(raw: str | None) -> PatternKind | None:
@@ -194,7 +258,8 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     with _store(settings, embed=action == "search") as store:
         if action == "list":
             patterns = store.list(kind=_kind(args.kind), node_type=_node_type(args.node_type))
-            emit(args, patterns, [_pattern_line(p) for p in patterns] or ["no patterns learned yet"])
+            rows = [_pattern_row(p) for p in patterns]
+            emit(args, patterns, table(_PATTERN_COLUMNS, rows) if rows else ["no patterns learned yet"])
         elif action == "show":
             _show(args, store)
         elif action == "search":
@@ -202,11 +267,11 @@ def cmd_patterns(args: argparse.Namespace) -> int:
                 text=args.text, node_type=_node_type(args.node_type), kind=_kind(args.kind), limit=args.limit
             )
             result = store.search(query)
-            lines = [f"retrieval: {result.mode.value}"]
-            lines += [
-                f"{c.score:.3f} (similarity {c.similarity:.2f})  {_pattern_line(c.pattern)}"
-                for c in result.patterns
+            rows = [
+                (f"{c.score:.3f}", f"{c.similarity:.2f}", *_pattern_row(c.pattern)) for c in result.patterns
             ]
+            lines = [f"retrieval: {result.mode.value}"]
+            lines += table(("score", "similarity", *_PATTERN_COLUMNS), rows) if rows else ["no match"]
             emit(args, {"mode": result.mode.value, "results": result.patterns}, lines)
         elif action == "stats":
             _stats(args, store)
@@ -216,7 +281,8 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             emit(
                 args,
                 retired,
-                [f"nodeforge: {verb} {len(retired)} pattern(s)"] + [_pattern_line(p) for p in retired],
+                [f"nodeforge: {verb} {len(retired)} pattern(s)"]
+                + (table(_PATTERN_COLUMNS, [_pattern_row(p) for p in retired]) if retired else []),
             )
         elif action == "export":
             count = store.export_jsonl(args.file)
@@ -249,28 +315,27 @@ def _show(args: argparse.Namespace, store: PatternStore) -> None:
 def _stats(args: argparse.Namespace, store: PatternStore) -> None:
     from nodeforge.rank import bayes_success
 
-    rows = []
-    for p in store.list():
-        rows.append(
-            {
-                "id": p.id,
-                "slot": p.slot,
-                "kind": p.kind.value,
-                "status": p.status.value,
-                "support": p.support,
-                "uses": p.usage_count,
-                "successes": p.success_count,
-                "failures": p.failure_count,
-                "success_rate": round(bayes_success(p), 3),
-            }
-        )
-    lines = [f"{'id':<34}{'slot':<30}{'support':>8}{'uses':>6}{'pass':>6}{'fail':>6}{'rate':>7}  status"]
-    lines += [
-        f"{r['id']:<34}{r['slot']:<30}{r['support']:>8}{r['uses']:>6}{r['successes']:>6}{r['failures']:>6}"
-        f"{r['success_rate']:>7.2f}  {r['status']}"
-        for r in rows
+    patterns = store.list()
+    rows = [
+        {
+            "id": p.id,
+            "slot": p.slot,
+            "kind": p.kind.value,
+            "status": p.status.value,
+            "support": p.support,
+            "uses": p.usage_count,
+            "successes": p.success_count,
+            "failures": p.failure_count,
+            "success_rate": round(bayes_success(p), 3),
+        }
+        for p in patterns
     ]
-    emit(args, rows, lines)
+    text = [
+        (p.id, p.slot, str(p.support), str(p.usage_count), success_figure(p), p.status.value)
+        for p in patterns
+    ]
+    headers = ("id", "slot", "support", "uses", "success", "status")
+    emit(args, rows, table(headers, text) if text else ["no patterns learned yet"])
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -293,12 +358,21 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    from nodeforge.rebuild import rebuild
+    from nodeforge.rebuild import rebuild, restore_counters, saved_counters
 
     def embedded() -> PatternStore:
         return open_store(settings.repo, collection=settings.collection, embedder=None)
 
+    counters = saved_counters(embedded)  # None: the store does not open, which is what rebuild is for
+    if counters and not args.yes:
+        raise UsageError(
+            f"the store opens fine and holds {len(counters)} pattern(s); rebuilding re-mines them from git "
+            "history and keeps their usage and success counters: run `nodeforge store rebuild --yes`"
+        )
     report = rebuild(settings, embedded)
+    if counters:
+        with embedded() as store:
+            report.counters_kept = restore_counters(store, counters)
     lines = [report.summary()]
     lines += [f"  failed: {f.path}: {f.detail}" for f in report.learn.failed_files]
     emit(args, report, lines)
@@ -335,8 +409,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     settings = load_settings(repo)
     lookup = find_embedder(settings.placement)
     if lookup.embedder is None:
-        print(f"nodeforge: embeddings unavailable: {lookup.reason}", file=sys.stderr)
-        return EXIT_CHECK_FAILED
+        raise NodeforgeError(f"embeddings unavailable: {lookup.reason}")
     # Load the model (seconds) before taking the store's lock, so a commit's hook or a generate
     # running meanwhile does not wait for it.
     lookup.embedder.embed(["nodeforge"])
@@ -369,4 +442,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"of {summary.node_types} node type(s), {summary.bytes // 1024} KiB)"
     )
     emit(args, summary, [line])
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from nodeforge.cli import build_parser
+    from nodeforge.completion import script
+
+    print(script(build_parser(), args.shell), end="")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from nodeforge.setup import set_up
+
+    repo = _repo(args)
+    paths = tuple(args.node_paths) if args.node_paths else None
+    report = set_up(repo, node_paths=paths, install_hook=not args.no_hook)
+    emit(args, report, report.lines())
     return EXIT_OK

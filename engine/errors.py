@@ -30,3 +30,11 @@ class InputError(NodeforgeError):
 
 class StoreError(NodeforgeError):
     """The pattern store cannot do what was asked (locked, unreachable, corrupt). Exit 1."""
+
+
+class UsageError(InputError):
+    """The command line itself is wrong (an unknown option, a missing argument). Exit 2."""
+
+    def __init__(self, message: str, *, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class GenerateOptions:
     dry_run: bool = False
     force: bool = False
     learning: bool = True
+    diff: bool = False  # a unified diff of the rendered files against those on disk
 
 
 @dataclass
@@ -41,6 +43,7 @@ class GenerateReport:
     written: bool = False
     seconds: float = 0.0
     retrieval: str = ""  # "hybrid", "sparse" or "off"
+    diff: str = ""
 
     def explain_lines(self) -> list[str]:
         return explain(self.detections)
@@ -59,6 +62,18 @@ def validate_files(files: dict[str, str]) -> None:
             ) from error
 
 
+def diff_against_disk(target: Path, files: dict[str, str]) -> str:
+    """A unified diff from what is under ``target`` to ``files``; new files diff against nothing."""
+    chunks: list[str] = []
+    for rel in sorted(files):
+        old_path = target / rel
+        old = old_path.read_text(encoding="utf-8").splitlines(keepends=True) if old_path.is_file() else []
+        new = files[rel].splitlines(keepends=True)
+        name = f"{target.name}/{rel}"
+        chunks.extend(difflib.unified_diff(old, new, f"a/{name}" if old else "/dev/null", f"b/{name}"))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
+
+
 def generate(
     repo: Path,
     contract: Contract,
@@ -66,7 +81,11 @@ def generate(
     settings: Settings,
     options: GenerateOptions,
     store: PatternStore | None,
+    *,
+    contract_file: Path | None = None,
 ) -> GenerateReport:
+    """Generate the node of ``contract``. ``source`` names the contract in headers (repo-relative);
+    ``contract_file`` is where it is read from (default: ``source``)."""
     started = time.perf_counter()
     detections = detect(contract, threshold=settings.detection_threshold)
     hint = " ".join(sorted({d.kind for d in detections} | {d.subkind for d in detections if d.subkind}))
@@ -90,7 +109,8 @@ def generate(
     )
     templates = (repo / settings.templates_dir) if settings.templates_dir else None
     files = render_files(plan, environment(templates), source)
-    files["contract.yaml"] = Path(source).read_text(encoding="utf-8") if Path(source).is_file() else ""
+    contract_path = contract_file or Path(source)
+    files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
     validate_files(files)
     target = safe_target(options.out, plan.names.node_dir)
     report = GenerateReport(
@@ -103,6 +123,8 @@ def generate(
         coverage=plan.coverage,
         retrieval=_retrieval_mode(store, options),
     )
+    if options.diff:
+        report.diff = diff_against_disk(target, files)
     if options.dry_run and target.exists() and not options.force:
         report.notes.append(f"{target} exists: writing it needs --force")
     if not options.dry_run:

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from nodeforge.config import Settings
@@ -52,6 +52,7 @@ class RebuildReport:
     patterns_new: int = 0
     patterns_merged: int = 0
     moved_aside: str = ""
+    counters_kept: int = 0  # patterns whose usage and success counters came back from the old store
     learn: LearnReport = field(default_factory=LearnReport)
 
     def summary(self) -> str:
@@ -60,7 +61,7 @@ class RebuildReport:
             f"nodeforge: rebuilt the store from {self.commits} commit(s), {self.node_revisions} node "
             f"revision(s): {self.patterns_new} new / {self.patterns_merged} merged pattern(s), "
             f"{self.learn.secrets_blocked} blocked for secrets, {len(self.learn.failed_files)} file(s) "
-            f"failed{aside}"
+            f"failed{aside}" + (f"; counters kept for {self.counters_kept}" if self.counters_kept else "")
         )
 
 
@@ -85,6 +86,35 @@ def _move_aside_locked(settings: Settings) -> Path | None:
         return move_store_aside(settings)
     finally:
         lock.release()
+
+
+Counters = dict[str, tuple[int, int, int]]  # pattern id -> (uses, successes, failures)
+
+
+def saved_counters(open_embedded: Callable[[], PatternStore]) -> Counters | None:
+    """The counters of a store that still opens (git cannot give them back); None if it does not."""
+    try:
+        with open_embedded() as store:
+            return {
+                p.id: (p.usage_count, p.success_count, p.failure_count)
+                for p in store.list(statuses=tuple(PatternStatus))
+            }
+    except StoreError:
+        return None
+
+
+def restore_counters(store: PatternStore, counters: Counters) -> int:
+    """Put saved counters back on the rebuilt patterns with the same id; returns how many."""
+    restored = []
+    for pattern_id, (uses, successes, failures) in counters.items():
+        pattern = store.get(pattern_id)
+        if pattern is not None and (uses or successes or failures):
+            restored.append(
+                replace(pattern, usage_count=uses, success_count=successes, failure_count=failures)
+            )
+    if restored:
+        store.upsert(restored, embed=False)  # same ids: merged, counters take the larger side
+    return len(restored)
 
 
 def node_revisions(repo: Path, node_paths: Sequence[str]) -> list[Revision]:

@@ -458,6 +458,10 @@ class DriverStore:
             dense=dense,
         )
         hits = self._driver.search(plan)
+        if mode == RetrievalMode.SPARSE and hits and hits[0].score > 0:
+            # One retriever's own scores, relative to the best hit: hits that match more (and
+            # rarer) identifiers stay apart, where reciprocal ranks would tie equal positions.
+            return [(min(1.0, hit.score / hits[0].score), hit.payload) for hit in hits]
         return [
             (_similarity(hit.score, position, mode), hit.payload)
             for position, hit in zip(_tied_positions([h.score for h in hits]), hits, strict=True)
