@@ -26,7 +26,11 @@ from nodeforge.store.protocol import PatternStore, StoreInfo
 
 HOOK_ID = "nodeforge-learn"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
-EMBEDDINGS_FIX = "pip install torch==2.13.0 (the CPU build), then pip install 'nodeforge[embeddings]'"
+# On Linux, torch from PyPI is the CUDA build (several GB): the CPU index is the honest fix there.
+EMBEDDINGS_FIX = (
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu (Linux; elsewhere plain "
+    "pip install torch is the CPU build), then pip install 'nodeforge[embeddings]'"
+)
 LOCK_WAIT_SECONDS = 2.0
 _PROBE = PatternQuery(text="handle request error", limit=1)
 

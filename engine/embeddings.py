@@ -121,9 +121,13 @@ def _sentence_transformer(model_path: str, device: str) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from sentence_transformers import SentenceTransformer
+    from nodeforge.progress import spinner
 
-    return SentenceTransformer(model_path, device=device)
+    # Importing torch and loading the model take seconds: say so rather than look hung.
+    with spinner("loading the embedding model (torch, all-MiniLM-L6-v2)"):
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(model_path, device=device)
 
 
 def model_path() -> Path:

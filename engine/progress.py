@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
@@ -45,3 +47,13 @@ class Progress:
     def update(self, done: int) -> None:
         if self._bar is not None:
             self._bar.update(self._task, completed=done)
+
+
+@contextmanager
+def spinner(label: str) -> Iterator[None]:
+    """A transient spinner on stderr while ``label`` runs, on a terminal only (hooks and CI stay quiet)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with Console(stderr=True).status(label):
+        yield

@@ -246,7 +246,7 @@ def write_report(store: PatternStore, out: Path, *, title: str) -> ReportSummary
     catalogue = build_catalogue(store, title=title)
     page = render_html(catalogue)
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, page)
+    atomic_write_text(out, page, shared=True)  # a page to hand around: 0644, not 0600
     return ReportSummary(
         path=out,
         patterns=catalogue.pattern_count,

@@ -93,11 +93,20 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(retired)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace one file's content atomically (temp file in the same folder + ``os.replace``)."""
+def atomic_write_text(path: Path, text: str, *, shared: bool = False) -> None:
+    """Replace one file's content atomically (temp file in the same folder + ``os.replace``).
+
+    The temp file is private (0600), which suits state under ``.nodeforge/``; ``shared=True`` gives
+    the file the mode a plain ``open()`` would (0644 under the usual umask), for files meant to be read
+    by others, such as the HTML report.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        if shared:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(handle, 0o666 & ~umask)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

@@ -130,3 +130,12 @@ def test_store_sync_reports_progress_per_batch(repo: Path, monkeypatch: pytest.M
 
     assert pushed == 5
     assert calls == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_the_spinner_stays_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from nodeforge.progress import spinner
+
+    with spinner("loading"):
+        print("work")
+    out, err = capsys.readouterr()
+    assert out == "work\n" and err == ""

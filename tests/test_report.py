@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import struct
 import subprocess
 import zlib
@@ -206,3 +208,13 @@ def test_chromium_renders_the_catalogue_as_a_real_page(store: PatternStore, tmp_
     blank_width, _, blank_bpp, blank_raw = _png(empty)
     assert _ink(raw, width, bpp) > 10 * max(_ink(blank_raw, blank_width, blank_bpp), 0.001)
     assert len(shot) > 20_000 > len(empty)
+
+
+def test_the_page_is_readable_by_others_as_a_plain_file_would_be(repo: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        with open_store(repo, embedder=None) as store:
+            summary = write_report(store, repo / "catalogue.html", title="t")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(summary.path.stat().st_mode) == 0o644
