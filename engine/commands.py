@@ -14,7 +14,7 @@ from nodeforge.cli import emit
 from nodeforge.config import Settings, load_settings
 from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NodeforgeError, StoreError, UsageError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
-from nodeforge.paths import git
+from nodeforge.paths import find_repo_root, git
 from nodeforge.progress import Progress
 from nodeforge.store.factory import open_configured, open_store
 from nodeforge.store.protocol import PatternStore
@@ -38,12 +38,14 @@ def run(args: argparse.Namespace) -> int:
     return handlers[args.command](args)
 
 
-def _repo(args: argparse.Namespace) -> Path:
+def _repo(args: argparse.Namespace, *, require_git: bool = True) -> Path:
     """The git work tree to work on. Outside one there is nothing committed to learn from, and
     ``.nodeforge/`` would land in whatever folder the user happened to be in: refuse, and say why."""
     if args.repo is not None and not args.repo.is_dir():
         raise InputError(f"--repo {args.repo}: no such folder")
     start = (args.repo or Path.cwd()).resolve()
+    if not require_git:
+        return start if args.repo is not None else find_repo_root(start)
     try:
         top = git(start, "rev-parse", "--show-toplevel").strip()
     except (OSError, subprocess.CalledProcessError):
@@ -74,7 +76,9 @@ def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
 def cmd_learn(args: argparse.Namespace) -> int:
     from nodeforge.learn import LearnOptions, learn, select_nodes
 
-    if not (args.paths or args.all_nodes or args.since or args.commit):
+    if not (
+        args.paths or args.all_nodes or args.since or args.commit or args.junit
+    ):  # --junit: verdicts only
         raise UsageError(
             "learn needs to know what to learn from: PATH..., --all, --since REV or --commit REV "
             "(e.g. `nodeforge learn --all`)"
@@ -148,9 +152,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from nodeforge.contract import load_contract
     from nodeforge.generate import GenerateOptions, generate
 
-    repo = _repo(args)
+    contract = load_contract(args.contract)  # a bad contract is named first, wherever it is
+    # Generation learns nothing, so it also runs where there is no git (a scratch folder, a template repo).
+    repo = _repo(args, require_git=False)
     settings = load_settings(repo)
-    contract = load_contract(args.contract)
     options = GenerateOptions(
         out=(args.out or Path.cwd()).resolve(),
         dry_run=args.dry_run,
