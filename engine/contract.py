@@ -329,6 +329,7 @@ def _extra(parsed: ContractIn, data: dict[str, Any]) -> dict[str, object]:
 def _model_ref(ref: ModelRefIn | None) -> ModelRef | None:
     return ModelRef(ref.name, ref.module) if ref else None
 
+
 # --------------------------------------------------------------------------- dumping
 
 
@@ -387,6 +388,9 @@ def _operations_data(contract: Contract) -> dict[str, object]:
             handler: dict[str, object] = {"name": op.handler_name}
             if op.handler_module:
                 handler["module"] = op.handler_module
+            method = _handler_method(contract, op)
+            if method and "handler_key" not in op.extra:
+                handler["function"] = method
             entry["handler"] = handler
         entry.update(copy.deepcopy(dict(op.extra)))
         handlers.append(entry)
@@ -397,3 +401,10 @@ def _operations_data(contract: Contract) -> dict[str, object]:
         routing["handlers"] = handlers
     routing.update(copy.deepcopy(dict(contract.routing_extra)))
     return {"handler_routing": routing}
+
+
+def _handler_method(contract: Contract, op: Operation) -> str | None:
+    for ref in contract.handlers:
+        if ref.name == op.handler_name and ref.module == op.handler_module:
+            return ref.method
+    return None

@@ -88,7 +88,9 @@ class _Collector:
     def handler(self, ref: HandlerRefIn, path: str) -> _Handler:
         """The registered handler ``ref`` names (merged by class name and module), or a new one."""
         for known in self.handlers:
-            if known.name == ref.name and (known.module is None or ref.module is None or known.module == ref.module):
+            if known.name == ref.name and (
+                known.module is None or ref.module is None or known.module == ref.module
+            ):
                 known.module = known.module or ref.module
                 known.method = known.method or ref.function
                 return known
@@ -115,7 +117,9 @@ class _Collector:
             handler.operations.append(op.name)
 
 
-def collect(parsed: ContractIn, data: dict[str, Any], label: str) -> tuple[tuple[Operation, ...], tuple[HandlerRef, ...]]:
+def collect(
+    parsed: ContractIn, data: dict[str, Any], label: str
+) -> tuple[tuple[Operation, ...], tuple[HandlerRef, ...]]:
     """The contract's operations and handlers, checked for repeats and Python-name clashes."""
     found = _Collector(label)
     routing = parsed.handler_routing.handlers if parsed.handler_routing else []
@@ -135,15 +139,13 @@ def collect(parsed: ContractIn, data: dict[str, Any], label: str) -> tuple[tuple
 def _routed_entry(found: _Collector, entry: HandlerEntryIn, path: str) -> None:
     handler = found.handler(entry.handler, path) if entry.handler else None
     if handler is not None:
-        handler.event_model = handler.event_model or _model_ref(entry.event_model)
+        handler.event_model = handler.event_model or _model_ref(entry.event_model) or _routing_key(entry)
         handler.input_model = handler.input_model or _model_ref(entry.input_model)
     extra = copy.deepcopy(dict(entry.model_extra or {}))
     for key in ("event_model", "input_model"):
         ref = getattr(entry, key)
         if ref is not None:
             extra[key] = ref.model_dump(exclude_none=True)
-    if entry.handler and entry.handler.function:
-        extra.setdefault("handler_key", f"{entry.handler.name}.{entry.handler.function}")
     name = entry.operation or _derived_name(found, entry, path)
     found.add(
         Operation(
@@ -155,6 +157,12 @@ def _routed_entry(found: _Collector, entry: HandlerEntryIn, path: str) -> None:
         ),
         handler,
     )
+
+
+def _routing_key(entry: HandlerEntryIn) -> ModelRef | None:
+    """The older shape routes on ``routing_key: ModelX``, the payload's class name."""
+    key = (entry.model_extra or {}).get("routing_key")
+    return ModelRef(key) if isinstance(key, str) and key[:1].isupper() and key.isidentifier() else None
 
 
 def _derived_name(found: _Collector, entry: HandlerEntryIn, path: str) -> str:
@@ -196,7 +204,7 @@ def _handler_mappings(value: object, path: str) -> Iterator[tuple[dict[str, Any]
             yield value, path
         for key, item in value.items():
             if key != "handler":
-                yield from _handler_mappings(item, f"{path}{key}" if path else str(key))
+                yield from _handler_mappings(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _handler_mappings(item, f"{path}[{index}]")
@@ -214,8 +222,12 @@ def _walked_handler(found: _Collector, mapping: dict[str, Any], where: str) -> N
     handler = found.handler(ref, f"{path}{key}")
     model = source.get("input_model")
     if model is not None and handler.input_model is None:
-        handler.input_model = _model_ref(_validate(ModelRefIn, normalize_ref(model), f"{path}{key}.input_model", found.label))
-    written = next((mapping[k] for k in ("operation", "operation_name") if isinstance(mapping.get(k), str)), None)
+        handler.input_model = _model_ref(
+            _validate(ModelRefIn, normalize_ref(model), f"{path}{key}.input_model", found.label)
+        )
+    written = next(
+        (mapping[k] for k in ("operation", "operation_name") if isinstance(mapping.get(k), str)), None
+    )
     if written is not None:
         try:
             name = written_name(written)

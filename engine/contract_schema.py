@@ -67,11 +67,7 @@ def module_path(value: str) -> str:
 
 def written_name(value: str) -> str:
     """An operation or node name as the team writes it (``chain.replay``, ``rrh-emit``)."""
-    if (
-        not _WRITTEN_NAME.match(value)
-        or ".." in value
-        or len(value) > MAX_NAME_LENGTH
-    ):
+    if not _WRITTEN_NAME.match(value) or ".." in value or len(value) > MAX_NAME_LENGTH:
         raise ValueError(
             f"expected a safe identifier (letters, digits, '_', '.', '-' or ':', at most "
             f"{MAX_NAME_LENGTH} characters; no '/', '\\' or '..'), got {value!r}"
@@ -152,7 +148,7 @@ def _mapping_or_empty(value: object) -> object:
 def split_ref(text: str) -> dict[str, str]:
     """``pkg.mod.ClassName`` -> ``{name, module}``; ``Class.method`` -> ``{name, function}``;
     ``ClassName`` -> ``{name}``. A union (``ModelA | ModelB``) keeps its first member."""
-    parts = text.split("|")[0].strip().split(".")
+    parts = text.split("|", maxsplit=1)[0].strip().split(".")
     if len(parts) >= 2 and parts[-1][:1].islower() and parts[-2][:1].isupper():
         ref = {"name": parts[-2], "function": parts[-1]}
         if len(parts) > 2:
