@@ -126,7 +126,7 @@ def plan_node(
     renames = _renames(plan)
     error_handling = _best_error_handling(plan, retrieve, renames, min_score) if retrieve else None
     for operation in contract.operations:
-        op = snake_case(operation.name)
+        op = snake_case(operation.python_name)
         class_name = operation.handler_name or names.handler_class(op)
         module = (operation.handler_module or names.handler_module(op)).rsplit(".", 1)[-1]
         if class_name != names.handler_class(op):

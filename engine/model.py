@@ -14,16 +14,46 @@ class NodeType(enum.StrEnum):
 
     @classmethod
     def parse(cls, raw: str) -> NodeType:
-        """Accept ``effect``, ``EFFECT``, ``EFFECT_GENERIC``, ``NodeEffect`` and the like."""
-        text = raw.strip().lower().removeprefix("node")
+        """Accept ``effect``, ``EFFECT``, ``EFFECT_GENERIC``, ``NodeEffect`` and every other
+        omnibase_core ``EnumNodeType`` spelling, classified as its ``EnumNodeKind`` is."""
+        bare = raw.strip().lower().strip("_").removesuffix("_generic")
+        if bare in _SPECIFIC_NODE_TYPES:
+            return cls(_SPECIFIC_NODE_TYPES[bare])
+        text = bare.removeprefix("node").strip("_")
         for member in cls:
             if text == member.value or text.startswith(member.value + "_"):
                 return member
-        raise ValueError(f"unknown node type {raw!r}; expected one of {', '.join(m.value for m in cls)}")
+        raise ValueError(
+            f"unknown node type {raw!r}; expected one of {', '.join(m.value for m in cls)} "
+            f"or an omnibase_core EnumNodeType ({', '.join(sorted(_SPECIFIC_NODE_TYPES))})"
+        )
 
     @property
     def base_class(self) -> str:
         return "Node" + self.value.capitalize()
+
+
+# omnibase_core's EnumNodeType -> EnumNodeKind table (``enum_node_type._populate_kind_map``), for
+# the specific types; ``runtime_host`` hosts nodes and does their I/O, and ``query`` (a read-only
+# node that queries a store, not in EnumNodeType) is I/O too, so both are effects here.
+# ``unknown`` has no kind in omnibase_core either, and is refused.
+_SPECIFIC_NODE_TYPES = {
+    "transformer": "compute",
+    "aggregator": "compute",
+    "function": "compute",
+    "model": "compute",
+    "plugin": "compute",
+    "schema": "compute",
+    "service": "compute",
+    "node": "compute",
+    "tool": "effect",
+    "agent": "effect",
+    "runtime_host": "effect",
+    "query": "effect",
+    "gateway": "orchestrator",
+    "validator": "orchestrator",
+    "workflow": "orchestrator",
+}
 
 
 class PatternKind(enum.StrEnum):
