@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+HOLES_KEY = "holes"  # where a pattern keeps its holes: ``Pattern.extra[HOLES_KEY]``, JSON
 MAX_HOLES = 12
 MAX_HOLE_SHARE = 0.3  # of the compared leaves
 HOLE = re.compile(r"__hole_(?P<kind>name|string|type|constant)_(?P<n>\d+)__")
@@ -295,3 +296,15 @@ def holes_from_json(text: str) -> tuple[Hole, ...]:
         Hole(str(h["name"]), HoleKind(h["kind"]), tuple((str(n), str(c)) for n, c in h["values"]))
         for h in data
     )
+
+
+def merge_hole_values(existing: str, incoming: str) -> str:
+    """Hole values of one template learned twice (same id, so same holes): each node's latest value."""
+    if not incoming or incoming == existing:
+        return existing
+    if not existing:
+        return incoming
+    values: dict[tuple[str, HoleKind], dict[str, str]] = {}
+    for hole in (*holes_from_json(existing), *holes_from_json(incoming)):
+        values.setdefault((hole.name, hole.kind), {}).update(hole.values)
+    return holes_to_json([Hole(name, kind, tuple(sorted(v.items()))) for (name, kind), v in values.items()])

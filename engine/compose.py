@@ -15,8 +15,10 @@ import libcst as cst
 from nodeforge.contract import Contract
 from nodeforge.detect import FEATURE_KINDS, Detection, feature_evidence
 from nodeforge.generalize import adapt_code
+from nodeforge.holefill import fill_holes
 from nodeforge.model import Dependency, NodeType, Pattern, PatternKind, PatternQuery, ScoredPattern
 from nodeforge.naming import NodeNames, generalize_text, instantiate_text, snake_case, split_identifier
+from nodeforge.vocabulary import contract_names
 
 TEST = "test"
 IMPORT = "import"
@@ -119,7 +121,7 @@ def plan_node(
     detections: Sequence[Detection] = (),
 ) -> NodePlan:
     """Plan the node: ``retrieve`` is ``None`` for ``--no-learning`` (the template-only node)."""
-    names = contract.names
+    names = contract_names(contract)  # the entity the contract's own names use
     input_model, input_module, output_model, output_module = _model_names(contract, names)
     plan = NodePlan(contract, names, base_module, input_model, input_module, output_model, output_module)
     plan.features = tuple(d for d in detections if d.kind in FEATURE_KINDS)
@@ -257,7 +259,7 @@ def _try_adapt(
     quality: QualityCheck,
     quality_threshold: float,
 ) -> _Learned | None:
-    pattern = candidate.pattern
+    pattern = fill_holes(candidate.pattern, plan.names)
     try:
         learned_class = adapt_code(pattern.code, plan.names, renames, pattern.parameters).strip()
         adapted = [_adapt_dependency(dep, plan, renames, pattern.parameters) for dep in pattern.dependencies]
@@ -325,7 +327,7 @@ def _best_error_handling(
     for candidate in retrieve(query):
         if candidate.score < min_score:
             break
-        pattern: Pattern = candidate.pattern
+        pattern: Pattern = fill_holes(candidate.pattern, plan.names)
         try:
             statement = cst.parse_statement(adapt_code(pattern.code, plan.names, renames, pattern.parameters))
             deps = [_adapt_dependency(dep, plan, renames, pattern.parameters) for dep in pattern.dependencies]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nodeforge.errors import InputError
+from nodeforge.idioms import merge_with_store
 from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
 from nodeforge.model import Pattern, PatternStatus
@@ -248,7 +249,10 @@ def learn(
     started = time.perf_counter()
     if to_store:
         try:
-            upserted = store.upsert(to_store, embed=options.embed)
+            # One pattern per idiom shown by several nodes, holes where they differ (idioms).
+            merged = merge_with_store(to_store, store)
+            upserted = store.upsert(merged.patterns, embed=options.embed)
+            store.set_status(merged.absorbed, PatternStatus.SUPERSEDED)
         except ServerUnreachable as down:
             upserted = _keep_offline(repo, to_store, down, report)
         report.patterns_new = len(upserted.inserted)

@@ -64,6 +64,7 @@ from nodeforge.model import Dependency, Pattern, PatternKind, PatternStatus, Pro
 from nodeforge.naming import generalize_text, snake_case, split_identifier
 from nodeforge.nodes import DIRECTORY, NodeSource
 from nodeforge.quality import analyze, analyze_tree
+from nodeforge.vocabulary import with_code_names
 
 TEST = "test"
 
@@ -168,6 +169,7 @@ def mine_node(
     ``score_quality`` scores each pattern with ``quality.analyze_tree`` on the tree at hand
     (``Pattern.quality``), so the learn gate need not parse the code again.
     """
+    node = with_code_names(node)  # the entity its code names, not only its folder's words
     contract = ContractFacts.read(node)
     ctx = NodeContext(node=node, commit=commit, contract=contract)
     mining = _Mining(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from nodeforge.antiunify import HOLES_KEY, merge_hole_values
 from nodeforge.model import Pattern, PatternStatus
 
 LIVE = frozenset({PatternStatus.ACTIVE, PatternStatus.UNVERIFIED})
@@ -50,8 +51,16 @@ def merge_same_id(existing: Pattern, incoming: Pattern) -> Pattern:
         confidence=max(existing.confidence, incoming.confidence),
         status=merged_status(existing.status, incoming.status),
         learned_at=existing.learned_at or incoming.learned_at,
-        extra={**incoming.extra, **existing.extra},
+        extra=_merged_extra(existing.extra, incoming.extra),
     )
+
+
+def _merged_extra(existing: dict[str, str], incoming: dict[str, str]) -> dict[str, str]:
+    """The existing record's details win, except hole values: every node's are kept."""
+    extra = {**incoming, **existing}
+    if HOLES_KEY in existing or HOLES_KEY in incoming:
+        extra[HOLES_KEY] = merge_hole_values(existing.get(HOLES_KEY, ""), incoming.get(HOLES_KEY, ""))
+    return extra
 
 
 def next_version(pattern: Pattern, replaced: Sequence[Pattern]) -> Pattern:
