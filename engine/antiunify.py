@@ -15,9 +15,9 @@ differ --
 
 Anything else that differs (another statement, another call shape, a different number of
 arguments) means the fragments are not one idiom: ``antiunify`` returns ``None``. So does a pair
-whose differences are too many to call it one idiom (``MAX_HOLES``, ``MAX_HOLE_SHARE`` of the
-compared leaves). Formatting and comments never make a hole: the template keeps the first
-fragment's.
+whose differences are too many to call it one idiom (``MAX_HOLES``, or more distinct holes than
+``MAX_HOLE_SHARE`` of the compared leaves). Formatting and comments never make a hole: the template
+keeps the first fragment's.
 
 A hole is written into the template as an identifier ``__hole_<kind>_<n>__`` (numbered per kind in
 the order the tree is walked), so the template still parses; each hole records the code every
@@ -39,7 +39,7 @@ import libcst as cst
 
 HOLES_KEY = "holes"  # where a pattern keeps its holes: ``Pattern.extra[HOLES_KEY]``, JSON
 MAX_HOLES = 12
-MAX_HOLE_SHARE = 0.3  # of the compared leaves
+MAX_HOLE_SHARE = 0.3  # distinct holes per compared leaf
 HOLE = re.compile(r"__hole_(?P<kind>name|string|type|constant)_(?P<n>\d+)__")
 _CONSTANT_NAMES = frozenset({"True", "False", "None"})
 _TRIVIA = (
@@ -135,7 +135,6 @@ class _Unifier:
     holes: dict[tuple[str, str, HoleKind], Hole] = field(default_factory=dict)
     counts: dict[HoleKind, int] = field(default_factory=dict)
     leaves: int = 0
-    positions: int = 0
 
     def hole(self, kind: HoleKind, a: cst.CSTNode, b: cst.CSTNode) -> str:
         key = (self.left.key(a), self.right.key(b), kind)
@@ -147,7 +146,6 @@ class _Unifier:
             name = f"__hole_{kind.value}_{self.counts[kind]}__"
             found = Hole(name, kind, tuple(sorted(merged.items())))
             self.holes[key] = found
-        self.positions += 1
         return found.name
 
     def leaf(self, kind: HoleKind, a: cst.CSTNode, b: cst.CSTNode) -> cst.CSTNode:
@@ -189,7 +187,7 @@ class _Unifier:
             if len(va) != len(vb):
                 raise _Mismatch(f"{len(va)} / {len(vb)} children")
             merged = [self._field(x, y) for x, y in zip(va, vb, strict=True)]
-            return va if all(m is x for m, x in zip(merged, va, strict=True)) else type(va)(merged)
+            return va if all(m is x for m, x in zip(merged, va, strict=True)) else tuple(merged)
         if va != vb and not isinstance(va, cst.MaybeSentinel | cst.CSTNode):
             raise _Mismatch(f"{va!r} / {vb!r}")
         return va
@@ -200,7 +198,7 @@ def _leaf_kind(a: cst.CSTNode, b: cst.CSTNode) -> HoleKind | None:
     if isinstance(a, cst.Annotation) and isinstance(b, cst.Annotation):
         return HoleKind.TYPE
     pair = (a, b)
-    if all(isinstance(x, cst.Name) and x.value in _CONSTANT_NAMES or isinstance(x, _NUMBERS) for x in pair):
+    if all((isinstance(x, cst.Name) and x.value in _CONSTANT_NAMES) or isinstance(x, _NUMBERS) for x in pair):
         return HoleKind.CONSTANT
     if all(isinstance(x, _NUMBERS) or _is_hole(x, HoleKind.CONSTANT) for x in pair):
         return HoleKind.CONSTANT
@@ -252,7 +250,7 @@ def antiunify(
     except (_Mismatch, cst.ParserSyntaxError, RecursionError):
         return None
     holes = tuple(sorted(unifier.holes.values(), key=_hole_order))
-    if len(holes) > max_holes or (unifier.leaves and unifier.positions > max_share * unifier.leaves):
+    if len(holes) > max_holes or len(holes) > max_share * unifier.leaves:
         return None
     return Template(tuple(parts), holes, tuple(sorted({*a.nodes, *b.nodes})))
 
@@ -263,11 +261,16 @@ def _hole_order(hole: Hole) -> tuple[str, int]:
     return match.group("kind"), int(match.group("n"))
 
 
-def antiunify_all(templates: Iterable[Template]) -> Template | None:
+def antiunify_all(
+    templates: Iterable[Template], *, max_holes: int = MAX_HOLES, max_share: float = MAX_HOLE_SHARE
+) -> Template | None:
     """Fold ``antiunify`` over ``templates`` (in the order given); None as soon as one does not fit."""
     result: Template | None = None
     for template in templates:
-        result = template if result is None else antiunify(result, template)
+        if result is None:
+            result = template
+        else:
+            result = antiunify(result, template, max_holes=max_holes, max_share=max_share)
         if result is None:
             return None
     return result

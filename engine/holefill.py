@@ -31,11 +31,12 @@ def holes_of(pattern: Pattern) -> tuple[Hole, ...]:
     return holes_from_json(pattern.extra.get(HOLES_KEY, ""))
 
 
-def _foreign_words(pattern: Pattern, names: NodeNames) -> frozenset[str]:
-    """Words of the source nodes' names that are not the new node's."""
+def _foreign_words(pattern: Pattern, holes: Iterable[Hole], names: NodeNames) -> frozenset[str]:
+    """Words of the source nodes' names (the pattern's and its holes') that are not the new node's."""
     own = set(names.words) | set(getattr(names, "folder_words", ()))
+    nodes = {*pattern.source_nodes, *(node for hole in holes for node, _ in hole.values)}
     found: set[str] = set()
-    for node in pattern.source_nodes:
+    for node in sorted(nodes):
         stem = node.rstrip("/").rsplit("/", 1)[-1].removesuffix(".py")
         try:
             found.update(entity_words(stem))
@@ -75,10 +76,11 @@ def mark(hole: Hole) -> str:
 
 def fill_values(pattern: Pattern, names: NodeNames) -> tuple[dict[str, str], tuple[str, ...]]:
     """Hole -> the code to put there, and the holes that could only be marked."""
-    foreign = _foreign_words(pattern, names)
+    holes = holes_of(pattern)
+    foreign = _foreign_words(pattern, holes, names)
     values: dict[str, str] = {}
     marked: list[str] = []
-    for hole in holes_of(pattern):
+    for hole in holes:
         chosen = choose_value(hole, foreign)
         if chosen is None:
             marked.append(hole.name)
@@ -98,8 +100,9 @@ def _comment_marked(code: str, marked: Iterable[str]) -> str:
         found = pattern.findall(line)
         if found and "#" not in line and not line.rstrip().endswith(("\\", '"""', "'''")):
             labels = (_label(name) for name in dict.fromkeys(found))
-            line = f"{line}  {FILL_COMMENT} {', '.join(labels)}"
-        lines.append(line)
+            lines.append(f"{line}  {FILL_COMMENT} {', '.join(labels)}")
+        else:
+            lines.append(line)
     return "\n".join(lines)
 
 

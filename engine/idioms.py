@@ -101,7 +101,8 @@ def merge_idioms(patterns: Sequence[Pattern], stored: StoredLookup) -> IdiomMerg
         for template, cluster in _clusters(units):
             merged = _merge(template, cluster)
             kept.extend(merged)
-            absorbed.extend(u.pattern.id for u in cluster if u.stored and all(m.id != u.pattern.id for m in merged))
+            written = {m.id for m in merged}
+            absorbed.extend(u.pattern.id for u in cluster if u.stored and u.pattern.id not in written)
     return IdiomMerge(tuple(kept), tuple(dict.fromkeys(absorbed)))
 
 

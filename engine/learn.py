@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nodeforge.errors import InputError
-from nodeforge.idioms import merge_with_store
 from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
+from nodeforge.idioms import merge_with_store
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import NodeSource, discover, node_for_path, nodes_for_paths
 from nodeforge.paths import git, state_dir

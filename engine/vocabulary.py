@@ -125,10 +125,12 @@ def _is_self_reference(phrase: Sequence[str], folder: Sequence[str], node_type: 
 
 def mentions(phrases: Iterable[Sequence[str]], run: Sequence[str]) -> int:
     """How often ``run`` occurs as consecutive whole words in ``phrases``."""
-    size = len(run)
-    target = list(run)
+    size, target = len(run), tuple(run)
     return sum(
-        1 for phrase in phrases for start in range(len(phrase) - size + 1) if list(phrase[start : start + size]) == target
+        1
+        for phrase in phrases
+        for start in range(len(phrase) - size + 1)
+        if tuple(phrase[start : start + size]) == target
     )
 
 

@@ -1,0 +1,141 @@
+"""One idiom in four nodes is one pattern with typed holes; a new node gets only its own names."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nodeforge.antiunify import HOLES_KEY, HoleKind, holes_from_json
+from nodeforge.config import Settings
+from nodeforge.contract import parse_contract
+from nodeforge.generate import GenerateOptions, generate
+from nodeforge.holefill import FILL_COMMENT, fill_holes
+from nodeforge.learn import LearnOptions, learn
+from nodeforge.model import NodeType, Pattern, PatternKind, PatternStatus
+from nodeforge.naming import NodeNames
+from nodeforge.nodes import NodeSource, discover
+from nodeforge.store.edge import open_embedded
+from tests.fixtures.repo_factory import NODES_DIR
+from tests.fixtures.store_effect_repo import STORE_NODES, build_store_effect_repo, store_contract
+
+OPTIONS = LearnOptions(test_gate=False, embed=False)
+OTHER_ENTITIES = ("invoice", "customer", "payment", "vendor")
+
+
+def _nodes(repo: Path) -> list[NodeSource]:
+    return discover(repo, [repo / NODES_DIR])
+
+
+def _creates(repo: Path, statuses: tuple[PatternStatus, ...] = (PatternStatus.UNVERIFIED,)) -> list[Pattern]:
+    with open_embedded(repo / ".nodeforge", embedder=None) as store:
+        return store.list(kind=PatternKind.OPERATION, slot="effect:create", statuses=statuses)
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    build_store_effect_repo(tmp_path)
+    return tmp_path
+
+
+def _learn(repo: Path, nodes: list[NodeSource], *, force: bool = False) -> None:
+    options = LearnOptions(test_gate=False, embed=False, force=force)
+    with open_embedded(repo / ".nodeforge", embedder=None) as store:
+        learn(repo, nodes, store, options)
+
+
+def test_the_shared_create_handler_is_one_pattern_with_support_four_and_typed_holes(team: Path) -> None:
+    _learn(team, _nodes(team))
+    [create] = _creates(team)
+    assert create.support == 4
+    assert len(create.source_nodes) == 4
+    holes = {hole.kind: hole for hole in holes_from_json(create.extra[HOLES_KEY])}
+    assert set(holes) == {HoleKind.CONSTANT, HoleKind.STRING, HoleKind.TYPE}
+    attempts = {node.rsplit("/", 1)[-1]: code for node, code in holes[HoleKind.CONSTANT].values}
+    assert attempts == {spec.dir_name: str(spec.attempts) for spec in STORE_NODES}
+    assert '"procurement.__entity__.created"' in {code for _, code in holes[HoleKind.STRING].values}
+    assert "__Entity__Error" in create.code and "Invoice" not in create.code
+    assert "__entity__.create.failed" in create.code
+
+
+def test_learning_again_keeps_one_pattern_and_its_id(team: Path) -> None:
+    _learn(team, _nodes(team))
+    [before] = _creates(team)
+    _learn(team, _nodes(team), force=True)
+    [after] = _creates(team)
+    assert after.id == before.id
+    assert after.support == 4
+
+
+def test_nodes_learned_in_two_runs_join_the_stored_idiom(team: Path) -> None:
+    nodes = _nodes(team)
+    _learn(team, nodes[:2])
+    [first] = _creates(team)
+    assert first.support == 2
+    _learn(team, nodes[2:])
+    [live] = _creates(team)
+    assert live.support == 4
+    assert len(holes_from_json(live.extra[HOLES_KEY])[0].values) == 4
+    superseded = _creates(team, (PatternStatus.SUPERSEDED,))
+    assert first.id in {p.id for p in superseded} or first.id == live.id
+
+
+def test_generated_refund_node_uses_only_its_own_names_and_imports(team: Path) -> None:
+    _learn(team, _nodes(team))
+    source = team / "refund.yaml"
+    source.write_text(store_contract("refund"), encoding="utf-8")
+    contract = parse_contract(source.read_text(encoding="utf-8"), source=source)
+    settings = Settings(repo=team, base_module="teamapp.core.nodes")
+    with open_embedded(team / ".nodeforge", embedder=None) as store:
+        report = generate(team, contract, str(source), settings, GenerateOptions(out=team / NODES_DIR), store)
+    assert report.written
+    node = team / NODES_DIR / "node_refund_store_effect"
+    texts = {path.relative_to(node).as_posix(): path.read_text() for path in node.rglob("*.py")}
+    handler = texts["handlers/handler_refund_create.py"]
+    assert "from ..models.errors import RefundError" in handler
+    assert 'logger.warning("refund.create.failed for %s"' in handler
+    assert "attempts=3" in handler  # the value three of four nodes use
+    assert '"billing.refund.created"' in handler  # the commonest domain, for the new entity
+    for text in texts.values():
+        for other in OTHER_ENTITIES:
+            assert other not in text.lower()
+    assert "class RefundError(NodeOperationError)" in texts["models/errors.py"]
+    script = (
+        "import compileall, sys\n"
+        f"assert compileall.compile_dir({str(node)!r}, quiet=1)\n"
+        "import teamapp.nodes.node_refund_store_effect.node as module\n"
+        "import teamapp.nodes.node_refund_store_effect.handlers.handler_refund_create as handler\n"
+        "print(module.NodeRefundStoreEffect.__name__, handler.RefundError.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=team / "src", capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["NodeRefundStoreEffect", "RefundError"]
+
+
+def _pattern_with_holes(values: list[tuple[str, str]], kind: HoleKind) -> Pattern:
+    from tests.storekit import make_pattern
+
+    holes = json.dumps([{"name": f"__hole_{kind.value}_1__", "kind": kind.value, "values": values}])
+    pattern = make_pattern("x", code=f"x = __hole_{kind.value}_1__\n")
+    return Pattern(**{**pattern.__dict__, "extra": {HOLES_KEY: holes}})
+
+
+def test_a_hole_only_other_nodes_names_could_fill_is_marked() -> None:
+    nodes = [("src/n/node_invoice_effect", "InvoiceLedger"), ("src/n/node_customer_effect", "CustomerBook")]
+    filled = fill_holes(_pattern_with_holes(nodes, HoleKind.NAME), NodeNames(("refund",), NodeType.EFFECT))
+    assert filled.code == f"x = __fill_name_1__  {FILL_COMMENT} name_1\n"
+
+
+def test_a_hole_takes_the_commonest_value_that_names_no_other_node() -> None:
+    nodes = [
+        ("src/n/node_invoice_effect", '"billing"'),
+        ("src/n/node_payment_effect", '"billing"'),
+        ("src/n/node_customer_effect", '"customer-events"'),
+    ]
+    filled = fill_holes(_pattern_with_holes(nodes, HoleKind.STRING), NodeNames(("refund",), NodeType.EFFECT))
+    assert filled.code == 'x = "billing"\n'
