@@ -39,7 +39,7 @@ import libcst as cst
 
 HOLES_KEY = "holes"  # where a pattern keeps its holes: ``Pattern.extra[HOLES_KEY]``, JSON
 MAX_HOLES = 12
-MAX_HOLE_SHARE = 0.3  # distinct holes per compared leaf
+MAX_HOLE_SHARE = 0.3  # distinct holes per compared leaf (one hole is always allowed)
 HOLE = re.compile(r"__hole_(?P<kind>name|string|type|constant)_(?P<n>\d+)__")
 _CONSTANT_NAMES = frozenset({"True", "False", "None"})
 _TRIVIA = (
@@ -250,7 +250,7 @@ def antiunify(
     except (_Mismatch, cst.ParserSyntaxError, RecursionError):
         return None
     holes = tuple(sorted(unifier.holes.values(), key=_hole_order))
-    if len(holes) > max_holes or len(holes) > max_share * unifier.leaves:
+    if len(holes) > max_holes or len(holes) > max(1.0, max_share * unifier.leaves):
         return None
     return Template(tuple(parts), holes, tuple(sorted({*a.nodes, *b.nodes})))
 

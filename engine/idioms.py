@@ -24,7 +24,7 @@ import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from nodeforge.antiunify import HOLES_KEY, Template, antiunify, holes_from_json, holes_to_json
+from nodeforge.antiunify import HOLES_KEY, Template, antiunify, holes_from_json, holes_to_json, instantiate
 from nodeforge.extract.miner import pattern_id
 from nodeforge.model import Pattern, PatternKind, PatternStatus
 from nodeforge.naming import split_identifier
@@ -132,6 +132,8 @@ def _clusters(units: Sequence[_Unit]) -> list[tuple[Template, list[_Unit]]]:
     clusters: list[tuple[Template, list[_Unit]]] = []
     for unit in ordered:
         for index, (template, members) in enumerate(clusters):
+            if not _consistent(template, unit.template):
+                continue
             joined = antiunify(template, unit.template)
             if joined is not None:
                 clusters[index] = (joined, [*members, unit])
@@ -139,6 +141,22 @@ def _clusters(units: Sequence[_Unit]) -> list[tuple[Template, list[_Unit]]]:
         else:
             clusters.append((unit.template, [unit]))
     return clusters
+
+
+def _consistent(cluster: Template, unit: Template) -> bool:
+    """Whether every node in both shows the same code in both: a hole holds one value per node.
+
+    A node learned again with unchanged code joins its stored idiom; two different fragments of
+    one node never make one idiom (support counts nodes, and a node would need two values).
+    """
+    for node in set(cluster.nodes) & set(unit.nodes):
+        mine, theirs = cluster.values_of(node), unit.values_of(node)
+        pairs = zip(cluster.parts, unit.parts, strict=False)
+        if len(cluster.parts) != len(unit.parts) or any(
+            instantiate(a, mine) != instantiate(b, theirs) for a, b in pairs
+        ):
+            return False
+    return True
 
 
 def _merge(template: Template, cluster: Sequence[_Unit]) -> list[Pattern]:

@@ -11,9 +11,11 @@ docstrings, f-string text; comments and keywords are left out). Every contiguous
 folder's entity words is a candidate; each is counted where it appears as whole words of an
 identifier or of a string. The full run is kept unless a shorter run is clearly the one the code
 uses (at least ``MIN_MENTIONS`` mentions, and the full run under ``KEEP_FULL_SHARE`` of them), and
-a word is only dropped when it is a folder role word (``store``, ``registry``, ``projection``...)
-or when the code never says the full run at all. The node's own package and node class names
-(``node_invoice_store_effect``, ``NodeInvoiceStoreEffect``) repeat the folder and are not counted.
+only folder role words (``store``, ``registry``, ``projection``...) at either end are ever dropped:
+a folder named by a phrase (``node_adr_decision_extraction_llm_effect``) keeps all its words even
+when its code says ``extraction`` most, because no shorter run is *the* entity there. The node's
+own package and node class names (``node_invoice_store_effect``, ``NodeInvoiceStoreEffect``) repeat
+the folder and are not counted.
 
 The same scoring reads a new node's contract (handler, model and module names, descriptions), so
 that ``node_refund_store_effect`` whose contract routes to ``HandlerRefundCreate`` is generated
@@ -53,6 +55,13 @@ ROLE_WORDS = frozenset(
         "reader",
         "manager",
         "processor",
+        "builder",
+        "runner",
+        "emitter",
+        "publisher",
+        "consumer",
+        "producer",
+        "loader",
         "worker",
         "sink",
         "source",
@@ -144,8 +153,7 @@ def choose_entity(folder: Sequence[str], phrases: Sequence[Sequence[str]]) -> tu
             run = words[start:end]
             if run == words:
                 continue
-            dropped = words[:start] + words[end:]
-            if full and not all(w in ROLE_WORDS for w in dropped):
+            if not all(w in ROLE_WORDS for w in words[:start] + words[end:]):
                 continue
             count = mentions(phrases, run)
             if best is None or (count, len(run)) > best[:2]:

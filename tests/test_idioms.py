@@ -14,6 +14,7 @@ from nodeforge.config import Settings
 from nodeforge.contract import parse_contract
 from nodeforge.generate import GenerateOptions, generate
 from nodeforge.holefill import FILL_COMMENT, fill_holes
+from nodeforge.idioms import merge_idioms
 from nodeforge.learn import LearnOptions, learn
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternStatus
 from nodeforge.naming import NodeNames
@@ -139,3 +140,28 @@ def test_a_hole_takes_the_commonest_value_that_names_no_other_node() -> None:
     ]
     filled = fill_holes(_pattern_with_holes(nodes, HoleKind.STRING), NodeNames(("refund",), NodeType.EFFECT))
     assert filled.code == 'x = "billing"\n'
+
+
+def _op(code: str, node: str) -> Pattern:
+    from dataclasses import replace
+
+    from tests.storekit import make_pattern
+
+    return replace(make_pattern(code, code=code, node=node), source_nodes=(f"src/nodes/{node}",))
+
+
+def test_two_fragments_of_one_node_are_never_one_idiom() -> None:
+    first, second = _op("x = f(1)\n", "node_a_effect"), _op("x = f(2)\n", "node_a_effect")
+    merged = merge_idioms([first, second], lambda kind: [])
+    assert sorted(p.id for p in merged.patterns) == sorted([first.id, second.id])
+    assert all(HOLES_KEY not in p.extra for p in merged.patterns)
+
+
+def test_fragments_of_two_nodes_become_one_pattern_with_a_deterministic_id() -> None:
+    one, two = _op("x = f(1)\n", "node_a_effect"), _op("x = f(2)\n", "node_b_effect")
+    merged = merge_idioms([one, two], lambda kind: [])
+    again = merge_idioms([two, one], lambda kind: [])
+    [pattern] = merged.patterns
+    assert pattern.code == "x = f(__hole_constant_1__)\n"
+    assert pattern.support == 2
+    assert [p.id for p in again.patterns] == [pattern.id]

@@ -77,3 +77,9 @@ def test_contract_with_only_a_name_keeps_its_words(tmp_path: Path) -> None:
     text = "name: node_refund_store_effect\nnode_type: EFFECT_GENERIC\n"
     contract = parse_contract(text, source=tmp_path / "contract.yaml")
     assert contract_names(contract) == NodeNames(("refund", "store"), NodeType.EFFECT)
+
+
+def test_a_folder_named_by_a_phrase_keeps_all_its_words() -> None:
+    code = "extraction = 1\nextraction_result = 2\nDecisionExtraction = 3\nadr = 4\n"
+    folder = ("adr", "decision", "extraction", "llm")
+    assert choose_entity(folder, phrases_of_code(code)) == folder
