@@ -40,8 +40,8 @@ MERGED_KINDS = frozenset(
         PatternKind.WORKFLOW,
     }
 )
-# The live stored patterns of one kind (the caller filters by status).
-StoredLookup = Callable[[PatternKind], Sequence[Pattern]]
+# The live stored patterns of one kind and slot.
+StoredLookup = Callable[[PatternKind, str], Sequence[Pattern]]
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,9 @@ def _units(batch: Sequence[Pattern], stored: StoredLookup) -> list[_Unit]:
             nodes = tuple(dict.fromkeys((*earlier.source_nodes, *pattern.source_nodes)))
             by_id[pattern.id] = dataclasses.replace(earlier, source_nodes=nodes, support=len(nodes))
     units = [_Unit(p, template_of(p), stored=False) for p in by_id.values()]
-    kinds = sorted({p.kind for p in batch})
-    slots = {p.slot for p in batch}
-    for kind in kinds:
-        for pattern in stored(kind):
-            if pattern.slot in slots and pattern.id not in by_id:
+    for kind, slot in sorted({(p.kind, p.slot) for p in batch}):
+        for pattern in stored(kind, slot):
+            if pattern.id not in by_id:
                 units.append(_Unit(pattern, template_of(pattern), stored=True))
     return units
 
@@ -204,5 +202,5 @@ def _words(code: str) -> set[str]:
 
 
 def merge_with_store(patterns: Sequence[Pattern], store: PatternStore) -> IdiomMerge:
-    """``merge_idioms`` against ``store``'s live patterns of each kind."""
-    return merge_idioms(patterns, lambda kind: store.list(kind=kind, statuses=LIVE_STATUSES))
+    """``merge_idioms`` against ``store``'s live patterns of each kind and slot in ``patterns``."""
+    return merge_idioms(patterns, lambda kind, slot: store.list(kind=kind, slot=slot, statuses=LIVE_STATUSES))

@@ -152,15 +152,15 @@ def _op(code: str, node: str) -> Pattern:
 
 def test_two_fragments_of_one_node_are_never_one_idiom() -> None:
     first, second = _op("x = f(1)\n", "node_a_effect"), _op("x = f(2)\n", "node_a_effect")
-    merged = merge_idioms([first, second], lambda kind: [])
+    merged = merge_idioms([first, second], lambda kind, slot: [])
     assert sorted(p.id for p in merged.patterns) == sorted([first.id, second.id])
     assert all(HOLES_KEY not in p.extra for p in merged.patterns)
 
 
 def test_fragments_of_two_nodes_become_one_pattern_with_a_deterministic_id() -> None:
     one, two = _op("x = f(1)\n", "node_a_effect"), _op("x = f(2)\n", "node_b_effect")
-    merged = merge_idioms([one, two], lambda kind: [])
-    again = merge_idioms([two, one], lambda kind: [])
+    merged = merge_idioms([one, two], lambda kind, slot: [])
+    again = merge_idioms([two, one], lambda kind, slot: [])
     [pattern] = merged.patterns
     assert pattern.code == "x = f(__hole_constant_1__)\n"
     assert pattern.support == 2
