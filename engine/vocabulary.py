@@ -200,7 +200,7 @@ def contract_phrases(contract: Contract) -> list[tuple[str, ...]]:
         texts += [op.handler_name or "", (op.handler_module or "").rsplit(".", 1)[-1]]
     for ref in (contract.input_model, contract.output_model):
         if ref is not None:
-            texts += [ref.name, ref.module.rsplit(".", 1)[-1]]
+            texts += [ref.name, (ref.module or "").rsplit(".", 1)[-1]]
     texts += [c.description for c in contract.capabilities]
     phrases = [p for text in texts for p in _phrases_of_prose(text)]
     folder = entity_words(contract.name)
