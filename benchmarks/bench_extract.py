@@ -32,9 +32,10 @@ import libcst as cst
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nodeforge.extract.build import Mining  # noqa: E402
 from nodeforge.extract.context import ContractFacts, NodeContext  # noqa: E402
 from nodeforge.extract.conventions import NamingEvidence  # noqa: E402
-from nodeforge.extract.miner import _is_test, _mine_file, _Mining, mine_node  # noqa: E402
+from nodeforge.extract.miner import is_test_path, mine_file, mine_node  # noqa: E402
 from nodeforge.model import PatternStatus  # noqa: E402
 from nodeforge.nodes import NodeSource, discover  # noqa: E402
 from tests.fixtures.repo_factory import EXAMPLE_REPO, write_big_node  # noqa: E402
@@ -53,11 +54,11 @@ def _extract_file(node: NodeSource, rel: str, *, quality: bool = False) -> int:
     contract = ContractFacts.read(node)
     ctx = NodeContext(node=node, contract=contract)
     for other in ctx.python_files():  # siblings parsed beforehand: their parse is in their own row
-        if other != rel and not _is_test(other):
+        if other != rel and not is_test_path(other):
             ctx.parsed(other).links  # noqa: B018
-    mining = _Mining(ctx, PatternStatus.ACTIVE, "", contract.renames(node.names), score_quality=quality)
+    mining = Mining(ctx, PatternStatus.ACTIVE, "", contract.renames(node.names), score_quality=quality)
     started = time.process_time()
-    _mine_file(mining, ctx.parsed(rel), [], NamingEvidence(node.names))
+    mine_file(mining, ctx.parsed(rel), [], NamingEvidence(node.names))
     elapsed = time.process_time() - started
     _extract_file.last = elapsed  # type: ignore[attr-defined]
     return len(mining.patterns)
@@ -76,7 +77,7 @@ def bench(nodes: list[NodeSource], repeats: int) -> list[tuple[str, int, float, 
     for node in nodes:
         ctx = NodeContext(node=node)
         for rel in ctx.python_files():
-            if _is_test(rel):
+            if is_test_path(rel):
                 continue
             text = (ctx.base / rel).read_text(encoding="utf-8")
             parse = _median_ms(lambda text=text: cst.parse_module(text), repeats)  # type: ignore[misc]

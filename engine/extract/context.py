@@ -104,6 +104,10 @@ class NodeContext:
     def rel(self, path: Path) -> str:
         return path.relative_to(self.base).as_posix()
 
+    def repo_rel(self, rel: str) -> str:
+        """The repository-relative path of the node file at ``rel``."""
+        return f"{self.node.key}/{rel}" if self.node.layout == DIRECTORY else self.node.key
+
     def parsed(self, rel: str) -> ParsedFile:
         """The parsed file at ``rel`` (relative to the node root). Raises libcst.ParserSyntaxError."""
         if rel not in self._parsed:

@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nodeforge.extract.build import Mining, add_pattern
+from nodeforge.extract.source import ParsedFile
+from nodeforge.model import PatternKind
 from nodeforge.naming import NodeNames, pascal_case, snake_case
+from nodeforge.nodes import DIRECTORY
 
 _MODEL_ROLE = re.compile(r"^Model\w*?(Input|Output|Request|Response|Result|State|Event)$")
+_NODE_CLASS_NAME = re.compile(r"^Node[A-Z]\w*?(Effect|Compute|Reducer|Orchestrator)$")
+
+
+def is_node_class_name(name: str) -> bool:
+    return bool(_NODE_CLASS_NAME.match(name))
 
 
 @dataclass
@@ -89,4 +98,41 @@ def naming_code(node_type: str, schemes: dict[str, str]) -> str:
     entries = "\n".join(f'    "{role}": "{scheme}",' for role, scheme in sorted(schemes.items()))
     return (
         f'"""How the team names the parts of its {node_type} nodes."""\n\nNAMING_SCHEME = {{\n{entries}\n}}\n'
+    )
+
+
+def note_class_names(parsed: ParsedFile, naming: NamingEvidence) -> None:
+    """Record how the file's model and node classes are named, for the node's naming scheme."""
+    for name in parsed.visit(GatherNamingVisitor()).classes:
+        role = model_role(name)
+        if role is not None:
+            naming.add_entity_name(role, name, pascal=True)
+        elif is_node_class_name(name):
+            naming.add_entity_name("node_class", name, pascal=True)
+
+
+def mine_naming(mining: Mining, naming: NamingEvidence, files: list[ParsedFile]) -> None:
+    schemes = naming.schemes()
+    if len(schemes) < 2 or not files:
+        return
+    anchor = next(
+        (f for f in files if f.rel in ("node.py",) or mining.ctx.node.layout != DIRECTORY), files[0]
+    )
+    node_type = mining.ctx.node.node_type.value
+    code = naming_code(node_type, schemes)
+    add_pattern(
+        mining,
+        anchor,
+        kind=PatternKind.NAMING,
+        slot=f"{node_type}:naming",
+        operation="",
+        node=cst.parse_module(code),
+        code=code,
+        dependencies=(),
+        symbol="#naming",
+        summary=f"naming scheme of {node_type} nodes: " + ", ".join(f"{k}={v}" for k, v in schemes.items()),
+        lines_of=None,
+        references_of=None,
+        tested=None,
+        extra=dict(schemes),
     )

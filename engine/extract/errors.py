@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
+from nodeforge.extract import deps
+from nodeforge.extract.build import Mining, add_pattern
 from nodeforge.extract.metadata import AstLinkProvider
+from nodeforge.extract.source import ParsedFile
+from nodeforge.model import PatternKind
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _LOG_CALL = re.compile(
@@ -170,3 +174,54 @@ def identity_code(code: str) -> str:
     transform: the transform cost more than the rest of the error-handling extraction.
     """
     return _STRING.sub('""', code)
+
+
+def mine_error_handling(
+    mining: Mining,
+    parsed: ParsedFile,
+    cls: cst.ClassDef,
+    *,
+    tested: bool,
+    only: cst.FunctionDef | None = None,
+) -> None:
+    methods = [only] if only is not None else [s for s in cls.body.body if isinstance(s, cst.FunctionDef)]
+    node_type = mining.ctx.node.node_type.value
+    for method in methods:
+        found = parsed.visit(GatherErrorHandlingVisitor(), method).statements
+        for index, statement in enumerate(found, start=1):
+            what = f"{cls.name.value}.{method.name.value}#try{index}"
+            source = parsed.source_text(statement)
+            convention = convention_of(statement, identity_code(source))
+            if convention.skip_reason:
+                mining.skip(parsed, what, convention.skip_reason)
+                continue
+            # The identity is the except clauses, generalized, strings blanked: read off the text
+            # already at hand, so a repeated convention costs no tree work at all.
+            identity = identity_code(mining.general(_from_except(source)))
+            if mining.seen(PatternKind.ERROR_HANDLING, identity):
+                continue
+            elided = without_try_body(statement)
+            code = mining.general(cst.Module(body=[elided]).code)
+            add_pattern(
+                mining,
+                parsed,
+                kind=PatternKind.ERROR_HANDLING,
+                slot=f"{node_type}:error_handling",
+                operation="",
+                node=elided,
+                code=code,
+                dependencies=deps.collect(mining.ctx, parsed, mining.render, *statement.handlers),
+                symbol=what,
+                summary=convention.describe(),
+                identity=identity,
+                lines_of=(statement, statement),
+                references_of=(tuple(statement.handlers), method),
+                tested=tested,
+                extra={"caught": ",".join(convention.caught), "raises": convention.raises},
+            )
+
+
+def _from_except(code: str) -> str:
+    """The except clauses of a ``try`` statement's code."""
+    match = re.search(r"^\s*except\b", code, re.MULTILINE)
+    return code[match.start() :] if match else code

@@ -9,11 +9,16 @@ not configured) and the team modules a handler imports (``teamapp.kit.resilience
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nodeforge.extract.source import dotted_name
+from nodeforge.extract import deps
+from nodeforge.extract.build import Mining, add_pattern, as_line, base_name
+from nodeforge.extract.handlers import handle_method, is_node_class
+from nodeforge.extract.source import ParsedFile, dotted_name
+from nodeforge.model import PatternKind
 
 _STANDARD = frozenset(sys.stdlib_module_names) | {"__future__", "typing_extensions"}
 
@@ -72,3 +77,56 @@ def _bound(small: cst.BaseSmallStatement) -> list[str]:
 def import_block(rendered: list[str]) -> str:
     """Rendered import statements, sorted and deduplicated: one canonical order for every node."""
     return "\n".join(sorted(dict.fromkeys(line.strip() for line in rendered))) + "\n"
+
+
+def mine_imports(mining: Mining, parsed: ParsedFile) -> None:
+    visitor = parsed.visit(GatherTypicalImportsVisitor())
+    if not visitor.statements:
+        return
+    node_type = mining.ctx.node.node_type.value
+    classes = [s for s in parsed.module.body if isinstance(s, cst.ClassDef)]
+    bases = sorted(
+        {base_name(base.value) for cls in classes if is_node_class(cls) for base in cls.bases}
+        & set(visitor.bindings)
+    )
+    if bases:
+        module = visitor.bindings[bases[0]][0]
+        originals = [visitor.bindings[name][1] for name in bases]
+        reduced = [
+            as_line(deps.reduce_import(statement, name, parsed.module)[0])
+            for name, statement in zip(bases, originals, strict=True)
+        ]
+        extra = {"base_module": module, "base_class": ",".join(bases)}
+        _add_imports(mining, parsed, f"{node_type}:imports:base", reduced, originals, extra)
+    if any(handle_method(cls) is not None and not is_node_class(cls) for cls in classes):
+        statements = list(visitor.statements)
+        _add_imports(mining, parsed, f"{node_type}:imports:handler", statements, statements, {})
+
+
+def _add_imports(
+    mining: Mining,
+    parsed: ParsedFile,
+    slot: str,
+    statements: Sequence[cst.CSTNode],
+    originals: Sequence[cst.SimpleStatementLine],
+    extra: dict[str, str],
+) -> None:
+    rendered = [mining.general(cst.Module(body=[]).code_for_node(s)) for s in statements]
+    code = import_block(rendered)
+    add_pattern(
+        mining,
+        parsed,
+        kind=PatternKind.IMPORTS,
+        slot=slot,
+        operation="",
+        node=cst.Module(body=[as_line(s) for s in statements]),
+        code=code,
+        dependencies=(),
+        symbol=f"{parsed.rel}#{slot.rsplit(':', 1)[-1]}-imports",
+        summary=f"imports typical of {mining.ctx.node.node_type.value} {slot.rsplit(':', 1)[-1]} modules",
+        lines_of=(originals[0], originals[-1]),
+        references_of=None,
+        tested=None,
+        extra=extra,
+        allow_imports=True,
+    )

@@ -9,11 +9,17 @@ deriving from a node base) and handler classes get skeletons; a class whose only
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nodeforge.extract import deps
+from nodeforge.extract.build import Mining, add_pattern, base_name
+from nodeforge.extract.errors import identity_code
 from nodeforge.extract.handlers import handle_method, is_node_class
+from nodeforge.extract.source import ParsedFile
+from nodeforge.model import PatternKind
 
 _ELLIPSIS = cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])
 
@@ -70,3 +76,72 @@ def skeleton_of(cls: cst.ClassDef) -> cst.ClassDef:
         elif not isinstance(statement, cst.ClassDef):
             kept.append(statement)
     return cls.with_changes(body=cls.body.with_changes(body=kept), leading_lines=[])
+
+
+def mine_skeletons(mining: Mining, parsed: ParsedFile) -> None:
+    node_type = mining.ctx.node.node_type.value
+    for role, cls in parsed.visit(GatherClassSkeletonsVisitor()).classes:
+        reason = skeleton_skip_reason(cls)
+        if reason:
+            mining.skip(parsed, f"{cls.name.value} skeleton", reason)
+            continue
+        # One skeleton per role and node type: the class's own name and its docstrings are
+        # instance detail (HandlerXCreate and HandlerXGet have the same shape). A cheap shape key
+        # first, so a repeated shape costs no code generation.
+        if mining.seen(PatternKind.SKELETON, f"{role}:{_shape_key(cls)}"):
+            continue
+        skeleton = skeleton_of(cls)
+        code = mining.general(cst.Module(body=[skeleton]).code)
+        identity = identity_code(_CLASS_NAME.sub("class Skeleton", code, count=1))
+        add_pattern(
+            mining,
+            parsed,
+            kind=PatternKind.SKELETON,
+            slot=f"{node_type}:skeleton:{role}",
+            operation="",
+            node=skeleton,
+            code=code,
+            # The skeleton's own names (bases, signatures, fields), not what the elided bodies used.
+            dependencies=deps.collect(
+                mining.ctx,
+                parsed,
+                mining.render,
+                cls,
+                follow_siblings=False,
+                names=parsed.signature_names(cls),
+            ),
+            symbol=f"{cls.name.value}#skeleton",
+            summary=f"{role} class: bases {_bases(cls) or 'none'}; methods {_method_names(cls)}",
+            identity=identity,
+            lines_of=(cls, cls),
+            references_of=None,
+            tested=None,
+            class_name=cls.name.value,
+            boilerplate_of=cls,
+        )
+
+
+_CLASS_NAME = re.compile(r"^class \w+", re.MULTILINE)
+
+
+def _shape_key(cls: cst.ClassDef) -> str:
+    """Bases and method signatures by name: equal for classes whose skeletons differ only in names."""
+    methods = []
+    for statement in cls.body.body:
+        if isinstance(statement, cst.FunctionDef):
+            params = statement.params
+            names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+            decorators = len(statement.decorators)
+            methods.append(
+                f"{statement.name.value}/{decorators}({','.join(names)}){bool(statement.asynchronous)}"
+            )
+    bases = ",".join(base_name(base.value) for base in cls.bases)
+    return f"{bases}|{';'.join(methods)}"
+
+
+def _bases(cls: cst.ClassDef) -> str:
+    return ", ".join(cst.Module(body=[]).code_for_node(base.value) for base in cls.bases)
+
+
+def _method_names(cls: cst.ClassDef) -> str:
+    return ", ".join(s.name.value for s in cls.body.body if isinstance(s, cst.FunctionDef))

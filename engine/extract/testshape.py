@@ -8,6 +8,13 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
+from nodeforge.extract import deps
+from nodeforge.extract.build import Mining, add_pattern, fragment
+from nodeforge.extract.conventions import NamingEvidence
+from nodeforge.extract.source import ParsedFile
+from nodeforge.model import PatternKind
+from nodeforge.naming import generalize_text
+
 _FIXTURE = m.Decorator(
     decorator=m.Name("fixture")
     | m.Attribute(attr=m.Name("fixture"))
@@ -57,3 +64,41 @@ class TestShape:
 
 def shape_of(code: str, tests: int, fixtures: tuple[str, ...]) -> TestShape:
     return TestShape(tests, len(_ASSERT_LINE.findall(code)), len(_RAISES.findall(code)), fixtures)
+
+
+def mine_test_shapes(mining: Mining, test: ParsedFile, naming: NamingEvidence) -> None:
+    imported = [
+        name for name, top in test.top_level.items() if top.is_import and name in mining.handler_operations
+    ]
+    if not imported:
+        mining.skip(test, "tests", "they import no handler of this node")
+        return
+    raw_operation = mining.handler_operations[imported[0]]
+    naming.add_operation_name("test_module", test.rel, raw_operation, pascal=False)
+    shapes = test.visit(GatherTestShapesVisitor())
+    if not shapes.tests:
+        mining.skip(test, "tests", "no test functions")
+        return
+    parts: list[cst.CSTNode] = [*shapes.fixtures, *shapes.tests]
+    code = "\n\n\n".join(mining.render(part, test).strip() for part in parts) + "\n"
+    fixtures = tuple(f.name.value for f in shapes.fixtures)
+    found = deps.collect(mining.ctx, test, mining.render, *parts, follow_siblings=False)
+    helpers = tuple(d.name for d in found if d.kind == deps.DEFINITION)
+    shape = shape_of(code, len(shapes.tests), fixtures + helpers)
+    operation = generalize_text(raw_operation, mining.ctx.node.names)
+    add_pattern(
+        mining,
+        test,
+        kind=PatternKind.TEST_SHAPE,
+        slot=f"{mining.ctx.node.node_type.value}:test:{operation}",
+        operation=operation,
+        node=fragment(parts),
+        code=code,
+        dependencies=found,
+        symbol=test.rel,
+        summary=mining.general(shape.describe(raw_operation)),
+        lines_of=(parts[0], parts[-1]),
+        references_of=(tuple(parts), None),
+        tested=None,
+        extra={"tests": str(shape.tests), "asserts": str(shape.asserts), "raises": str(shape.raises)},
+    )

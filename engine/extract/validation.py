@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
+from nodeforge.extract import deps
+from nodeforge.extract.build import Mining, add_pattern
+from nodeforge.extract.source import ParsedFile
+from nodeforge.model import PatternKind
+
 _GUARD_NAME = re.compile(r"^_?(?:require|validate|ensure|check|verify|guard|assert)", re.IGNORECASE)
 _CALLEE = m.Name(m.MatchIfTrue(lambda v: bool(_GUARD_NAME.match(v)))) | m.Attribute(
     attr=m.Name(m.MatchIfTrue(lambda v: bool(_GUARD_NAME.match(v))))
@@ -73,3 +78,34 @@ def guard_code(block: list[cst.BaseStatement]) -> cst.Module:
 
 def guard_count(block: list[cst.BaseStatement]) -> int:
     return sum(1 for statement in block if m.matches(statement, _GUARD))
+
+
+def mine_guards(
+    mining: Mining,
+    parsed: ParsedFile,
+    cls: cst.ClassDef,
+    method: cst.FunctionDef,
+    operation: str,
+    *,
+    tested: bool,
+) -> None:
+    block = guard_block(method)
+    if not block:
+        return
+    fragment = guard_code(block)
+    node_type = mining.ctx.node.node_type.value
+    add_pattern(
+        mining,
+        parsed,
+        kind=PatternKind.VALIDATION,
+        slot=f"{node_type}:validation:{operation}",
+        operation=operation,
+        node=fragment,
+        code=mining.general(fragment.code),
+        dependencies=deps.collect(mining.ctx, parsed, mining.render, *block, within=method),
+        symbol=f"{cls.name.value}.{method.name.value}#guards",
+        summary=f"{guard_count(block)} guard clause(s) before {operation}",
+        lines_of=(block[0], block[-1]),
+        references_of=(tuple(block), method),
+        tested=tested,
+    )

@@ -14,12 +14,17 @@ Text pre-checks keep the walks off files that cannot hold any of these.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
 
-from nodeforge.extract.source import dotted_name
+from nodeforge.extract import deps
+from nodeforge.extract.build import Mining, add_pattern, fragment
+from nodeforge.extract.handlers import handle_method
+from nodeforge.extract.source import ParsedFile, dotted_name
+from nodeforge.model import PatternKind
 
 _COMPENSATION = re.compile(r"compensat|rollback|roll_back|undo", re.IGNORECASE)
 _COMPENSATION_NAME = re.compile(r"^_?(?:compensate|rollback|roll_back|undo)\w*$", re.IGNORECASE)
@@ -99,3 +104,73 @@ class GatherFoldsVisitor(cst.CSTVisitor):
             initial = node.args[2].value
             if isinstance(initial, cst.Call) and isinstance(initial.func, cst.Name):
                 self.initials.append(initial.func.value)
+
+
+def mine_workflow(mining: Mining, parsed: ParsedFile, handlers: list[cst.ClassDef]) -> None:
+    ctx = mining.ctx
+    node_type = ctx.node.node_type.value
+    visitor = parsed.visit(GatherWorkflowVisitor())
+    if visitor.step_types:
+        parts: list[cst.CSTNode] = [*visitor.step_types, *visitor.step_factories]
+        _add_workflow(
+            mining, parsed, f"{node_type}:workflow:steps", parts, "workflow steps and their compensation"
+        )
+    for owner, function in visitor.compensations:
+        _add_workflow(
+            mining,
+            parsed,
+            f"{node_type}:workflow:compensation",
+            [function],
+            "undo completed steps, last first",
+            symbol=f"{owner}.{function.name.value}" if owner else function.name.value,
+        )
+    if "reduce(" not in parsed.text:
+        return
+    for cls in handlers:
+        method = handle_method(cls)
+        if method is None:
+            continue
+        folds = parsed.visit(GatherFoldsVisitor(), method)
+        names = [*folds.initials, *folds.folds]
+        parts = [
+            parsed.top_level[n].statement
+            for n in dict.fromkeys(names)
+            if n in parsed.top_level and not parsed.top_level[n].is_import
+        ]
+        if parts:
+            _add_workflow(
+                mining,
+                parsed,
+                f"{node_type}:workflow:state_transition",
+                parts,
+                "initial state and fold of the reducer",
+                symbol=f"{cls.name.value}#fold",
+            )
+
+
+def _add_workflow(
+    mining: Mining,
+    parsed: ParsedFile,
+    slot: str,
+    parts: Sequence[cst.CSTNode],
+    summary: str,
+    symbol: str = "",
+) -> None:
+    module = fragment(parts)
+    code = "\n\n\n".join(mining.render(part, parsed).strip() for part in parts) + "\n"
+    names = [getattr(getattr(p, "name", None), "value", "") for p in parts]
+    add_pattern(
+        mining,
+        parsed,
+        kind=PatternKind.WORKFLOW,
+        slot=slot,
+        operation="",
+        node=module,
+        code=code,
+        dependencies=deps.collect(mining.ctx, parsed, mining.render, *parts, follow_siblings=False),
+        symbol=symbol or "+".join(names),
+        summary=summary,
+        lines_of=(parts[0], parts[-1]),
+        references_of=(tuple(parts), None),
+        tested=None,
+    )
