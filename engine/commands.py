@@ -93,7 +93,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
             commit = git(repo, "rev-parse", "--verify", f"{commit}^{{commit}}").strip()
         except subprocess.CalledProcessError:
             raise InputError(f"--commit {args.commit}: not a commit of {repo}") from None
-    nodes = select_nodes(
+    selected = select_nodes(
         repo,
         paths=args.paths,
         all_nodes=args.all_nodes,
@@ -114,9 +114,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
     )
     with (
         _store(settings, embed=not args.no_embed) as store,
-        Progress("learning", len(nodes), enabled=not args.json) as bar,
+        Progress("learning", len(selected.nodes), enabled=not args.json) as bar,
     ):
-        report = learn(repo, nodes, store, options, progress=bar.advance)
+        report = learn(repo, selected.nodes, store, options, progress=bar.advance)
+    report.skipped[:0] = [(skip.key, skip.reason) for skip in selected.skipped]
     lines = [report.summary()]
     lines += [f"  tests: {run.node_key}: {run.status}: {run.detail}" for run in report.test_runs]
     lines += [

@@ -20,13 +20,14 @@ from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
 from nodeforge.idioms import merge_with_store
 from nodeforge.model import Pattern, PatternStatus
-from nodeforge.nodes import NodeSource, discover, node_for_path, nodes_for_paths
+from nodeforge.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
 from nodeforge.paths import git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
 from nodeforge.runtests import TestRun, TestRunner
 from nodeforge.secrets import SecretFinding, check_pattern_code
 from nodeforge.store.protocol import PatternStore, ServerUnreachable, UpsertReport
+from nodeforge.testmap import link_tests
 from nodeforge.verdicts import VerdictBook
 from nodeforge.writer import atomic_write_text
 
@@ -102,13 +103,13 @@ def _save_map(path: Path, data: dict[str, str]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def nodes_of_commit(repo: Path, commit: str) -> list[NodeSource]:
+def nodes_of_commit(repo: Path, commit: str) -> Discovery:
     """The nodes touched by ``commit`` (files from ``git diff-tree``), as they are on disk now."""
     output = git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", commit)
     return _nodes_of_files(repo, output.splitlines())
 
 
-def nodes_since(repo: Path, revision: str) -> list[NodeSource]:
+def nodes_since(repo: Path, revision: str) -> Discovery:
     try:
         output = git(repo, "diff", "--name-only", f"{revision}...HEAD")
     except subprocess.CalledProcessError as error:
@@ -117,14 +118,15 @@ def nodes_since(repo: Path, revision: str) -> list[NodeSource]:
     return _nodes_of_files(repo, output.splitlines())
 
 
-def _nodes_of_files(repo: Path, files: Iterable[str]) -> list[NodeSource]:
+def _nodes_of_files(repo: Path, files: Iterable[str]) -> Discovery:
     """The nodes holding ``files`` (repo-relative names), each loaded once."""
-    return nodes_for_paths([repo / name for name in files if (repo / name).exists()], repo)
+    return scan_paths([repo / name for name in files if (repo / name).exists()], repo)
 
 
 def select_nodes(
     repo: Path, *, paths: Sequence[Path], all_nodes: bool, since: str, commit: str, node_paths: Sequence[str]
-) -> list[NodeSource]:
+) -> Discovery:
+    """The nodes to learn, and the node folders skipped (a node type nodeforge does not know)."""
     if commit:
         return nodes_of_commit(repo, commit)
     if since:
@@ -133,8 +135,8 @@ def select_nodes(
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise InputError(f"{missing[0]}: no such file or folder to learn from")
-        return discover(repo, paths)
-    return discover(repo, [repo / p for p in node_paths]) if all_nodes else []
+        return scan(repo, paths)
+    return scan(repo, [repo / p for p in node_paths]) if all_nodes else Discovery(())
 
 
 @dataclass
@@ -231,20 +233,31 @@ def learn(
     )
     started = time.perf_counter()
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    to_store: list[Pattern] = []
+    to_mine: list[tuple[NodeSource, PatternStatus]] = []
     for key in sorted(candidates):
         node = candidates[key]
-        if progress is not None:
-            progress(key)
         status = _status_for(node, book, options, report, ledger, runner)
         if status is None:
-            continue
+            if progress is not None:
+                progress(key)
+        else:
+            to_mine.append((node, status))
+    report.seconds["gate"] = time.perf_counter() - started
+    started = time.perf_counter()
+    # Only the nodes about to be mined: linking reads the repository's test modules.
+    linked = link_tests(repo, [node for node, _status in to_mine])
+    report.seconds["link_tests"] = time.perf_counter() - started
+    started = time.perf_counter()
+    to_store: list[Pattern] = []
+    for node, (_, status) in zip(linked, to_mine, strict=True):
+        if progress is not None:
+            progress(node.key)
         mined = mine_node(node, commit=options.commit, status=status, learned_at=now)
         report.files.extend(mined.outcomes)
         to_store.extend(gate_patterns(mined.patterns, options, report))
-        report.learned.append(key)
-        ledger.learned[key] = node.content_hash
-        ledger.pending.pop(key, None)
+        report.learned.append(node.key)
+        ledger.learned[node.key] = node.content_hash
+        ledger.pending.pop(node.key, None)
     report.seconds["extract"] = time.perf_counter() - started
     started = time.perf_counter()
     if to_store:

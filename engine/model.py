@@ -65,6 +65,9 @@ class PatternKind(enum.StrEnum):
     TEST_SHAPE = "test_shape"  # a test of one operation
     NAMING = "naming"  # how a node type's parts are named (handler module/class schemes...)
     WORKFLOW = "workflow"  # orchestration steps, compensation, reducer state transitions
+    MODEL = "model"  # a pydantic model class of the node (its input, output, state, events...)
+    REGISTRY = "registry"  # how a node wires its handlers and dependencies (registry/ modules)
+    SUPPORT = "support"  # a node-local helper module: what handlers call that is not a model
 
 
 class PatternStatus(enum.StrEnum):

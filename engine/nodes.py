@@ -1,15 +1,26 @@
 """Find nodes in a repository and identify their exact content.
 
-Two layouts (see docs/architecture.md): a *directory node* ``node_<entity>_<type>/`` holding
-``node.py``, ``contract.yaml``, ``handlers/``, ``models/``...; a *module node*, one ``.py`` file
-whose class ``Node<Entity><Type>`` derives from ``NodeEffect`` / ``NodeCompute`` / ...
+Two layouts (see docs/architecture.md): a *directory node* is a folder holding ``contract.yaml`` and
+Python code (``node.py``, ``handlers/``, ``models/``, ``registry/``...), whatever the folder is named
+(``node_baseline_capture`` as well as ``node_user_effect``); a folder ``node_<entity>_<type>/``
+holding ``node.py`` is one too, contract or not. A *module node* is one ``.py`` file whose class
+``Node<Entity><Type>`` derives from ``NodeEffect`` / ``NodeCompute`` / ...
+
+A directory node's type is the one its contract declares (``node_type``), else the one its folder
+name ends with; a node with neither is skipped with the reason (``Discovery.skipped``).
+
+The content hash covers the node's own folder: its code, contract and in-folder tests. Tests that
+live elsewhere (``tests/nodes/node_x/``) are linked to it for mining (``testmap.link_tests``) but do
+not count: editing a shared test module must not orphan the verdicts of every node it imports,
+and hashing them would mean scanning the whole test tree on every commit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +41,11 @@ _SKIP_DIRS = frozenset(
     {".git", ".nodeforge", ".venv", "venv", "node_modules", "__pycache__", "site-packages", "build", "dist"}
 )
 _NODE_FILE_SUFFIXES = frozenset({".py", ".yaml", ".yml"})
+CONTRACT_FILE = "contract.yaml"
+
+
+class UnknownNodeType(ValueError):
+    """A node folder whose contract and name declare no node type nodeforge knows."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +59,27 @@ class NodeSource:
     names: NodeNames
     files: tuple[Path, ...]  # absolute, sorted; the files whose bytes make the content hash
     content_hash: str
+    # Test modules outside the node folder that import its code (``testmap.link_tests``): mined
+    # with the node, never part of its content hash.
+    linked_tests: tuple[Path, ...] = ()
 
     @property
     def name(self) -> str:
         return self.root.stem if self.layout == MODULE else self.root.name
+
+
+@dataclass(frozen=True)
+class SkippedNode:
+    key: str  # repo-relative posix path of the folder
+    reason: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The nodes found, and the node folders that could not be taken, with why."""
+
+    nodes: tuple[NodeSource, ...]
+    skipped: tuple[SkippedNode, ...] = ()
 
 
 def content_hash(root: Path, files: Iterable[Path]) -> str:
@@ -77,34 +110,57 @@ def _directory_files(root: Path) -> tuple[Path, ...]:
 _TOP_NODE_TYPE = re.compile(r"^node_type:[ \t]*['\"]?([A-Za-z_]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
-def contract_node_type(contract_path: Path) -> NodeType | None:
-    """The ``node_type`` a directory node's contract declares, if it declares a known one."""
+def declared_node_type(contract_path: Path) -> str | None:
+    """The ``node_type`` text a contract declares, unparsed; None when it declares none."""
     try:
         text = contract_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     plain = _TOP_NODE_TYPE.search(text)  # the usual `node_type: EFFECT_GENERIC` line, without YAML
     if plain is not None:
-        try:
-            return NodeType.parse(plain.group(1))
-        except ValueError:
-            return None
+        return plain.group(1)
     try:
         data = load_yaml(text)
     except yaml.YAMLError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("node_type"), str):
         return None
+    return str(data["node_type"])
+
+
+def contract_node_type(contract_path: Path) -> NodeType | None:
+    """The ``node_type`` a directory node's contract declares, if it declares a known one."""
+    declared = declared_node_type(contract_path)
+    if declared is None:
+        return None
     try:
-        return NodeType.parse(data["node_type"])
+        return NodeType.parse(declared)
     except ValueError:
         return None
 
 
+def _folder_node_type(root: Path) -> NodeType | None:
+    match = _NODE_DIR.match(root.name)
+    return NodeType.parse(match.group(1)) if match else None
+
+
+def directory_node_type(root: Path) -> NodeType:
+    """The contract's node type, else the folder name's; raises ``UnknownNodeType`` saying why not."""
+    contract = root / CONTRACT_FILE
+    declared = declared_node_type(contract) if contract.is_file() else None
+    from_contract = contract_node_type(contract) if declared is not None else None
+    node_type = from_contract or _folder_node_type(root)
+    if node_type is not None:
+        return node_type
+    known = ", ".join(t.value for t in NodeType)
+    if declared is not None:
+        raise UnknownNodeType(f"contract.yaml declares node_type {declared!r}, not a known type ({known})")
+    raise UnknownNodeType(f"contract.yaml declares no node_type and the folder name names none ({known})")
+
+
 def load_directory_node(root: Path, repo: Path) -> NodeSource:
-    folder_type = NodeType.parse(root.name.rsplit("_", 1)[1])
-    contract = root / "contract.yaml"
-    node_type = (contract_node_type(contract) if contract.is_file() else None) or folder_type
+    """Raises ``UnknownNodeType`` when neither the contract nor the folder name gives the type."""
+    node_type = directory_node_type(root)
     files = _directory_files(root)
     return NodeSource(
         key=root.relative_to(repo).as_posix(),
@@ -137,18 +193,32 @@ def load_module_node(path: Path, repo: Path) -> NodeSource | None:
     )
 
 
+def _holds_python(folder: Path) -> bool:
+    for _current, dirs, files in os.walk(folder):
+        if any(name.endswith(".py") for name in files):
+            return True
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+    return False
+
+
 def is_node_dir(path: Path) -> bool:
-    return bool(_NODE_DIR.match(path.name)) and (
-        (path / "node.py").is_file() or (path / "contract.yaml").is_file()
-    )
+    """A folder with ``contract.yaml`` and Python code, or a ``node_<entity>_<type>`` folder."""
+    if (path / CONTRACT_FILE).is_file():
+        return bool(_NODE_DIR.match(path.name)) or _holds_python(path)
+    return bool(_NODE_DIR.match(path.name)) and (path / "node.py").is_file()
 
 
-def _walk(top: Path) -> Iterator[Path]:
-    """Directories below ``top`` (itself included), skipping virtualenvs, caches and VCS folders."""
+def _walk(top: Path, prune: Callable[[Path], bool]) -> Iterator[Path]:
+    """Directories below ``top`` (itself included), skipping virtualenvs, caches and VCS folders.
+
+    A directory for which ``prune`` holds is yielded, its subdirectories are not.
+    """
     stack = [top]
     while stack:
         current = stack.pop()
         yield current
+        if prune(current):
+            continue
         try:
             children = sorted(p for p in current.iterdir() if p.is_dir() and p.name not in _SKIP_DIRS)
         except OSError:
@@ -156,61 +226,98 @@ def _walk(top: Path) -> Iterator[Path]:
         stack.extend(reversed(children))
 
 
-def discover(repo: Path, paths: Iterable[Path] = ()) -> list[NodeSource]:
-    """Every node under ``paths`` (default: the whole repo), directory nodes first, sorted by key."""
+def scan(repo: Path, paths: Iterable[Path] = ()) -> Discovery:
+    """Every node under ``paths`` (default: the whole repo), sorted by key, and the folders skipped."""
     repo = repo.resolve()
     tops = [p.resolve() for p in paths] or [repo]
     found: dict[str, NodeSource] = {}
+    skipped: dict[str, SkippedNode] = {}
     for top in tops:
+        folder = node_folder_of(top, repo)
+        if folder is not None:
+            _load_folder(folder, repo, found, skipped)
+            continue
         if top.is_file():
-            node = node_for_path(top, repo)
-            if node is not None:
-                found[node.key] = node
+            module_node = load_module_node(top, repo) if top.suffix == ".py" else None
+            if module_node is not None:
+                found[module_node.key] = module_node
             continue
-        inside = node_for_path(top, repo)
-        if inside is not None:
-            found[inside.key] = inside
-            continue
-        for directory in _walk(top):
-            if is_node_dir(directory):
-                node = load_directory_node(directory, repo)
-                found[node.key] = node
-        for directory in _walk(top):
-            if any(parent.name in found or is_node_dir(parent) for parent in (directory, *directory.parents)):
+        for directory in _walk(top, prune=lambda folder: _is_node_dir_in(folder, repo)):
+            if _is_node_dir_in(directory, repo):
+                _load_folder(directory, repo, found, skipped)
                 continue
             for file in sorted(directory.glob("*.py")):
                 module_node = load_module_node(file, repo)
                 if module_node is not None:
                     found[module_node.key] = module_node
-    return [found[key] for key in sorted(found)]
+    return Discovery(
+        tuple(found[key] for key in sorted(found)), tuple(skipped[key] for key in sorted(skipped))
+    )
+
+
+def discover(repo: Path, paths: Iterable[Path] = ()) -> list[NodeSource]:
+    """Every node under ``paths`` (default: the whole repo), sorted by key."""
+    return list(scan(repo, paths).nodes)
+
+
+def _load_folder(
+    folder: Path, repo: Path, found: dict[str, NodeSource], skipped: dict[str, SkippedNode]
+) -> None:
+    try:
+        node = load_directory_node(folder, repo)
+    except UnknownNodeType as unknown:
+        key = folder.relative_to(repo).as_posix()
+        skipped[key] = SkippedNode(key, str(unknown))
+        return
+    found[node.key] = node
+
+
+def _is_node_dir_in(folder: Path, repo: Path) -> bool:
+    """``is_node_dir``, except that a repository is not one node because its root has a contract."""
+    if folder == repo:
+        return bool(_NODE_DIR.match(folder.name)) and is_node_dir(folder)
+    return is_node_dir(folder)
 
 
 def node_folder_of(path: Path, repo: Path) -> Path | None:
-    """The nearest directory node enclosing ``path`` (itself included), without loading it."""
+    """The outermost directory node enclosing ``path`` (itself included), without loading it.
+
+    Outermost: everything inside a node folder is part of that node, including a test fixture
+    folder that happens to hold a ``contract.yaml``.
+    """
     repo = repo.resolve()
     path = path.resolve()
-    for candidate in (path, *path.parents):
-        if candidate == repo.parent:
-            break
-        if candidate.is_dir() and is_node_dir(candidate):
+    if not path.is_relative_to(repo):
+        return None
+    chain = [path, *path.parents]
+    for candidate in reversed(chain[: chain.index(repo) + 1]):
+        if candidate.is_dir() and _is_node_dir_in(candidate, repo):
             return candidate
     return None
 
 
 def node_for_path(path: Path, repo: Path) -> NodeSource | None:
-    """The node a file or folder belongs to: the nearest enclosing directory node, or a module node."""
+    """The node a file or folder belongs to: the nearest enclosing directory node, or a module node.
+
+    None also for a node folder of unknown type (``scan`` says why).
+    """
     folder = node_folder_of(path, repo)
     if folder is not None:
-        return load_directory_node(folder, repo.resolve())
+        try:
+            return load_directory_node(folder, repo.resolve())
+        except UnknownNodeType:
+            return None
     path = path.resolve()
     if path.is_file() and path.suffix == ".py":
         return load_module_node(path, repo.resolve())
     return None
 
 
-def nodes_for_paths(paths: Iterable[Path], repo: Path) -> list[NodeSource]:
+def scan_paths(paths: Iterable[Path], repo: Path) -> Discovery:
     """The distinct nodes holding ``paths``, each loaded (read and hashed) once, sorted by key."""
+    repo = repo.resolve()
     found: dict[str, NodeSource] = {}
+    skipped: dict[str, SkippedNode] = {}
     folders: set[Path] = set()
     for path in paths:
         folder = node_folder_of(path, repo)
@@ -221,6 +328,12 @@ def nodes_for_paths(paths: Iterable[Path], repo: Path) -> list[NodeSource]:
         if node is not None:
             found[node.key] = node
     for folder in folders:
-        node = load_directory_node(folder, repo.resolve())
-        found[node.key] = node
-    return [found[key] for key in sorted(found)]
+        _load_folder(folder, repo, found, skipped)
+    return Discovery(
+        tuple(found[key] for key in sorted(found)), tuple(skipped[key] for key in sorted(skipped))
+    )
+
+
+def nodes_for_paths(paths: Iterable[Path], repo: Path) -> list[NodeSource]:
+    """The distinct nodes holding ``paths``, each loaded (read and hashed) once, sorted by key."""
+    return list(scan_paths(paths, repo).nodes)

@@ -15,14 +15,16 @@ every node.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
-from nodeforge.nodes import NodeSource
+from nodeforge.nodes import NodeSource, is_node_dir
 
 _SKIP_DIRS = frozenset(
     {".git", ".nodeforge", ".venv", "venv", "node_modules", "__pycache__", "site-packages", "build", "dist"}
@@ -246,6 +248,43 @@ class NodeMapper:
         while (package / "__init__.py").is_file() and package.parent != package:
             package = package.parent
         return package if package != node.root.resolve() else package.parent
+
+
+_TEST_MODULE = re.compile(r"^(test_\w*|\w+_test)\.py$")
+
+
+def outside_test_modules(repo: Path) -> Iterator[Path]:
+    """Test modules (``test_*.py``, ``*_test.py``) of the repository that no node folder holds."""
+    for current, dirs, files in os.walk(repo):
+        folder = Path(current)
+        dirs[:] = sorted(
+            d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and not is_node_dir(folder / d)
+        )
+        yield from (folder / name for name in sorted(files) if _TEST_MODULE.match(name))
+
+
+def link_tests(repo: Path, nodes: Sequence[NodeSource]) -> list[NodeSource]:
+    """``nodes`` with their ``linked_tests``: the test modules outside node folders importing them.
+
+    A test module is read only if it spells a node's folder or module name, which any import of
+    that node's code must; the rest is ``NodeMapper``'s static import analysis.
+    """
+    if not nodes:
+        return []
+    repo = repo.resolve()
+    mapper = NodeMapper(repo, nodes)
+    names = re.compile("|".join(re.escape(name) for name in sorted({node.name for node in nodes})))
+    linked: dict[str, list[Path]] = {}
+    for test in outside_test_modules(repo):
+        try:
+            text = test.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # pytest reports a test module it cannot read; there is nothing to link
+        if names.search(text) is None:
+            continue
+        for node in mapper.nodes_for_test_file(test):
+            linked.setdefault(node.key, []).append(test.resolve())
+    return [dataclasses.replace(node, linked_tests=tuple(sorted(linked.get(node.key, ())))) for node in nodes]
 
 
 def node_for_test_file(test_path: Path, repo: Path, nodes: Sequence[NodeSource]) -> list[NodeSource]:

@@ -249,7 +249,7 @@ def learn_commit(repo: Path, commit: str) -> LearnReport:
 
     settings = load_settings(repo)
     # the plugin only records verdicts for nodes under node_paths; others would wait forever
-    nodes = [node for node in nodes_of_commit(repo, commit) if _inside(node, settings.node_roots)]
+    nodes = [node for node in nodes_of_commit(repo, commit).nodes if _inside(node, settings.node_roots)]
     options = LearnOptions(
         quality_threshold=settings.quality_threshold,
         embed=False,

@@ -291,7 +291,7 @@ def _phase_outcome(report: pytest.TestReport) -> Outcome | None:
 
 
 def _unchanged(node: NodeSource, repo: Path) -> bool:
-    from nodeforge.nodes import DIRECTORY, load_directory_node, load_module_node
+    from nodeforge.nodes import DIRECTORY, UnknownNodeType, load_directory_node, load_module_node
 
     try:
         if node.layout == DIRECTORY:
@@ -300,6 +300,6 @@ def _unchanged(node: NodeSource, repo: Path) -> bool:
             now: NodeSource | None = load_directory_node(node.root, repo)
         else:
             now = load_module_node(node.root, repo)
-    except OSError:
+    except (OSError, UnknownNodeType):  # gone, or its contract no longer names a known type
         return False
     return now is not None and now.content_hash == node.content_hash

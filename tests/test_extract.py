@@ -111,7 +111,9 @@ def test_no_handler_no_pattern_and_bad_file_is_reported(tmp_path: Path) -> None:
     (node / "handlers" / "broken.py").write_text("def (:\n", encoding="utf-8")
     [found] = discover(tmp_path)
     mined = mine_node(found)
-    assert mined.patterns == ()
+    # Its models and its tests (as tests of the whole node) are still learned; no operation is.
+    assert {p.kind for p in mined.patterns} == {PatternKind.MODEL, PatternKind.TEST_SHAPE}
+    assert {p.slot for p in mined.patterns if p.kind is PatternKind.TEST_SHAPE} == {"effect:test:node"}
     statuses = {o.path.rsplit("/", 1)[-1]: o.status for o in mined.outcomes}
     assert statuses["broken.py"] == "failed"
     assert statuses["handler_user_create.py"] == "skipped"

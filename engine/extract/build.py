@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nodeforge.extract import deps
 from nodeforge.extract.boilerplate import boilerplate_reason
 from nodeforge.extract.context import NodeContext
 from nodeforge.extract.evidence import Evidence, leftover_entity_words, placeholder_count
@@ -76,6 +77,41 @@ class Mining:
 
     def skip(self, parsed: ParsedFile, what: str, reason: str) -> None:
         self.skipped.setdefault(parsed.rel, []).append(f"{what}: {reason}")
+
+
+def add_definitions(
+    mining: Mining,
+    parsed: ParsedFile,
+    *,
+    kind: PatternKind,
+    slot: str,
+    parts: Sequence[cst.CSTNode],
+    summary: str,
+    symbol: str = "",
+    class_name: str = "",
+    follow_siblings: bool = False,
+    boilerplate_of: cst.CSTNode | None = None,
+) -> None:
+    """A pattern made of whole module-level definitions of ``parsed``, with what they need."""
+    code = "\n\n\n".join(mining.render(part, parsed).strip() for part in parts) + "\n"
+    names = [getattr(getattr(p, "name", None), "value", "") for p in parts]
+    add_pattern(
+        mining,
+        parsed,
+        kind=kind,
+        slot=slot,
+        operation="",
+        node=fragment(parts),
+        code=code,
+        dependencies=deps.collect(mining.ctx, parsed, mining.render, *parts, follow_siblings=follow_siblings),
+        symbol=symbol or "+".join(names),
+        summary=summary,
+        class_name=class_name,
+        lines_of=(parts[0], parts[-1]),
+        references_of=(tuple(parts), None),
+        tested=None,
+        boilerplate_of=boilerplate_of,
+    )
 
 
 def fragment(parts: Sequence[cst.CSTNode]) -> cst.Module:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cached_property
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import libcst as cst
@@ -101,21 +102,49 @@ class NodeContext:
     def base(self) -> Path:
         return self.node.root if self.node.layout == DIRECTORY else self.node.root.parent
 
+    @cached_property
+    def linked(self) -> dict[str, Path]:
+        """The node's linked outside tests by the node-relative path they take: ``tests/<name>``.
+
+        That is where a test of the node lives inside a node folder, so their test dependencies
+        travel with the node's layout; a name taken already gets its folder's name as a prefix.
+        """
+        taken = {self.rel(p) for p in self.node.files}
+        found: dict[str, Path] = {}
+        for path in self.node.linked_tests:
+            rel = f"tests/{path.name}"
+            if rel in taken or rel in found:
+                rel = f"tests/{path.parent.name}_{path.name}"
+            found[rel] = path
+        return found
+
     def rel(self, path: Path) -> str:
         return path.relative_to(self.base).as_posix()
 
+    def path_of(self, rel: str) -> Path:
+        return self.linked.get(rel) or self.base / rel
+
     def repo_rel(self, rel: str) -> str:
-        """The repository-relative path of the node file at ``rel``."""
+        """The repository-relative path of the node file at ``rel`` (a linked test's own path)."""
+        linked = self.linked.get(rel)
+        if linked is not None:
+            return linked.relative_to(self._repo).as_posix()
         return f"{self.node.key}/{rel}" if self.node.layout == DIRECTORY else self.node.key
+
+    @property
+    def _repo(self) -> Path:
+        depth = len(PurePosixPath(self.node.key).parts)
+        return self.node.root.parents[depth - 1]
 
     def parsed(self, rel: str) -> ParsedFile:
         """The parsed file at ``rel`` (relative to the node root). Raises libcst.ParserSyntaxError."""
         if rel not in self._parsed:
-            self._parsed[rel] = ParsedFile.parse(self.base / rel, rel)
+            self._parsed[rel] = ParsedFile.parse(self.path_of(rel), rel)
         return self._parsed[rel]
 
     def python_files(self) -> list[str]:
-        return [self.rel(p) for p in self.node.files if p.suffix == ".py"]
+        """The node's own Python files, then its linked outside tests (node-relative)."""
+        return [*(self.rel(p) for p in self.node.files if p.suffix == ".py"), *self.linked]
 
     def sibling_module(self, importing_rel: str, statement: cst.ImportFrom) -> str | None:
         """The node-relative path of the module a relative import names, if it is inside the node."""

@@ -15,6 +15,9 @@ test_shape                ``<type>:test:<operation>``                  ``extract
 naming                    ``<type>:naming``                            ``extract.conventions``
 workflow                  ``<type>:workflow:steps`` / ``compensation``  ``extract.workflow``
                           / ``state_transition``
+model                     ``<type>:model:<role>``                      ``extract.models``
+registry                  ``<type>:registry``                          ``extract.registry``
+support                   ``<type>:support:<module>``                  ``extract.registry``
 ========================  ===========================================  ====================================
 
 Every pattern is generalized (``generalize.generalize_source`` then ``parameterize_literals``), so
@@ -35,7 +38,14 @@ from nodeforge.extract.context import ContractFacts, NodeContext
 from nodeforge.extract.conventions import NamingEvidence, mine_naming, note_class_names
 from nodeforge.extract.handlers import GatherHandlerClassesVisitor, mine_operations
 from nodeforge.extract.imports import mine_imports
+from nodeforge.extract.models import mine_models
 from nodeforge.extract.outcome import EXTRACTED, FAILED, SKIPPED, FileOutcome
+from nodeforge.extract.registry import (
+    GatherDefinitionsVisitor,
+    is_support_module,
+    mine_registry,
+    mine_support,
+)
 from nodeforge.extract.skeleton import mine_skeletons
 from nodeforge.extract.source import ParsedFile
 from nodeforge.extract.testshape import mine_test_shapes
@@ -156,9 +166,18 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
+_TEST_FOLDERS = frozenset({"tests", "test", "node_tests"})
+
+
 def is_test_path(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return rel.startswith("tests/") or name.startswith("test_") or name == "conftest.py"
+    """A node-relative path of test code: in a tests folder, or a test module or conftest by name."""
+    *folders, name = rel.split("/")
+    return (
+        any(folder in _TEST_FOLDERS for folder in folders)
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
 
 
 def _test_modules(mining: Mining) -> list[ParsedFile]:
@@ -180,4 +199,9 @@ def mine_file(mining: Mining, parsed: ParsedFile, tests: list[ParsedFile], namin
     mine_imports(mining, parsed)
     if may_hold_workflow(parsed.text):
         mine_workflow(mining, parsed, handlers)
+    mine_models(mining, parsed)
+    definitions = parsed.visit(GatherDefinitionsVisitor())
+    mine_registry(mining, parsed, definitions)
+    if not handlers and not definitions.registries and is_support_module(parsed.rel):
+        mine_support(mining, parsed, definitions)
     note_class_names(parsed, naming)

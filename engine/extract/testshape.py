@@ -70,11 +70,11 @@ def mine_test_shapes(mining: Mining, test: ParsedFile, naming: NamingEvidence) -
     imported = [
         name for name, top in test.top_level.items() if top.is_import and name in mining.handler_operations
     ]
-    if not imported:
-        mining.skip(test, "tests", "they import no handler of this node")
-        return
-    raw_operation = mining.handler_operations[imported[0]]
-    naming.add_operation_name("test_module", test.rel, raw_operation, pascal=False)
+    # A test of no one handler (it imports the node's models, functions or registry) tests the
+    # node as a whole: slot ``<type>:test:node``.
+    raw_operation = mining.handler_operations[imported[0]] if imported else ""
+    if raw_operation:
+        naming.add_operation_name("test_module", test.rel, raw_operation, pascal=False)
     shapes = test.visit(GatherTestShapesVisitor())
     if not shapes.tests:
         mining.skip(test, "tests", "no test functions")
@@ -85,18 +85,18 @@ def mine_test_shapes(mining: Mining, test: ParsedFile, naming: NamingEvidence) -
     found = deps.collect(mining.ctx, test, mining.render, *parts, follow_siblings=False)
     helpers = tuple(d.name for d in found if d.kind == deps.DEFINITION)
     shape = shape_of(code, len(shapes.tests), fixtures + helpers)
-    operation = generalize_text(raw_operation, mining.ctx.node.names)
+    operation = generalize_text(raw_operation, mining.ctx.node.names) if raw_operation else ""
     add_pattern(
         mining,
         test,
         kind=PatternKind.TEST_SHAPE,
-        slot=f"{mining.ctx.node.node_type.value}:test:{operation}",
+        slot=f"{mining.ctx.node.node_type.value}:test:{operation or 'node'}",
         operation=operation,
         node=fragment(parts),
         code=code,
         dependencies=found,
         symbol=test.rel,
-        summary=mining.general(shape.describe(raw_operation)),
+        summary=mining.general(shape.describe(raw_operation or "the node")),
         lines_of=(parts[0], parts[-1]),
         references_of=(tuple(parts), None),
         tested=None,

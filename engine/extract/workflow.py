@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
-from nodeforge.extract import deps
-from nodeforge.extract.build import Mining, add_pattern, fragment
+from nodeforge.extract.build import Mining, add_definitions
 from nodeforge.extract.handlers import handle_method
 from nodeforge.extract.source import ParsedFile, dotted_name
 from nodeforge.model import PatternKind
@@ -156,21 +155,6 @@ def _add_workflow(
     summary: str,
     symbol: str = "",
 ) -> None:
-    module = fragment(parts)
-    code = "\n\n\n".join(mining.render(part, parsed).strip() for part in parts) + "\n"
-    names = [getattr(getattr(p, "name", None), "value", "") for p in parts]
-    add_pattern(
-        mining,
-        parsed,
-        kind=PatternKind.WORKFLOW,
-        slot=slot,
-        operation="",
-        node=module,
-        code=code,
-        dependencies=deps.collect(mining.ctx, parsed, mining.render, *parts, follow_siblings=False),
-        symbol=symbol or "+".join(names),
-        summary=summary,
-        lines_of=(parts[0], parts[-1]),
-        references_of=(tuple(parts), None),
-        tested=None,
+    add_definitions(
+        mining, parsed, kind=PatternKind.WORKFLOW, slot=slot, parts=parts, summary=summary, symbol=symbol
     )
