@@ -15,7 +15,7 @@ test_shape                ``<type>:test:<operation>``                  ``extract
 naming                    ``<type>:naming``                            ``extract.conventions``
 workflow                  ``<type>:workflow:steps`` / ``compensation``  ``extract.workflow``
                           / ``state_transition``
-model                     ``<type>:model:<role>``                      ``extract.models``
+model                     ``<type>:model[:<role>]``                    ``extract.models``
 registry                  ``<type>:registry``                          ``extract.registry``
 support                   ``<type>:support:<module>``                  ``extract.registry``
 ========================  ===========================================  ====================================

@@ -3,7 +3,7 @@
 A model is kept whole (fields, validators, ``model_config``) with what it needs (the imports, enums
 and other models it uses, followed into sibling modules), so generation can write the team's own
 models instead of re-creating them. Slot ``<type>:model:<role>``, the role read off the class name
-(``ModelOrderInput`` -> ``input``), ``model`` when the name names none.
+(``ModelOrderInput`` -> ``input``); ``<type>:model`` when the name names none.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ class GatherModelClassesVisitor(cst.CSTVisitor):
         return False  # nested classes (a model's Config) belong to their model
 
 
-def slot_role(name: str) -> str:
+def model_slot(node_type: str, name: str) -> str:
     role = model_role(name)
-    return role.removesuffix("_model") if role else "model"
+    return f"{node_type}:model:{role.removesuffix('_model')}" if role else f"{node_type}:model"
 
 
 def mine_models(mining: Mining, parsed: ParsedFile) -> None:
@@ -67,7 +67,7 @@ def mine_models(mining: Mining, parsed: ParsedFile) -> None:
             mining,
             parsed,
             kind=PatternKind.MODEL,
-            slot=f"{node_type}:model:{slot_role(cls.name.value)}",
+            slot=model_slot(node_type, cls.name.value),
             parts=[cls],
             summary=docstring_of(cls) or f"model {cls.name.value} ({fields} field line(s))",
             class_name=cls.name.value,
