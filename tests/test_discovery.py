@@ -92,6 +92,19 @@ class ModelLedgerSnapshot(pydantic.BaseModel):
         return sum(self.balances.values())
 '''
 
+_ENUM = '''\
+"""Kinds of ledger accounts."""
+
+from enum import StrEnum
+
+
+class EnumLedgerKind(StrEnum):
+    """Whether an account holds assets or owes them."""
+
+    ASSET = "asset"
+    LIABILITY = "liability"
+'''
+
 _REGISTRY = '''\
 """How the ledger capture node builds its handler from a container."""
 
@@ -171,10 +184,10 @@ def test_total_sums_the_balances() -> None:
     assert ModelLedgerSnapshot(label="x", balances={"a": 1, "b": 2}).total() == 3
 '''
 
-_UNRELATED_TEST = '''\
+_UNRELATED_TEST = """\
 def test_arithmetic() -> None:
     assert 1 + 1 == 2
-'''
+"""
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -197,6 +210,7 @@ def team(tmp_path: Path) -> Path:
             f"{NODE}/handlers/probes/probe_disk.py": _PROBE,
             f"{NODE}/models/model_ledger_capture_request.py": _REQUEST_MODEL,
             f"{NODE}/models/model_ledger_snapshot.py": _SNAPSHOT_MODEL,
+            f"{NODE}/models/enum_ledger_kind.py": _ENUM,
             f"{NODE}/registry/__init__.py": "",
             f"{NODE}/registry/registry_ledger_capture.py": _REGISTRY,
             # a test fixture holding a contract inside the node is part of the node, not a node
@@ -258,7 +272,8 @@ def test_models_registry_helpers_and_outside_tests_are_mined(team: Path) -> None
     mined = mine_node(_linked(team))
     assert not [o for o in mined.outcomes if o.status == "failed"]
     models = {p.slot: p for p in _by_kind(mined.patterns, PatternKind.MODEL)}
-    assert set(models) == {"compute:model", "compute:model:request"}
+    assert set(models) == {"compute:model", "compute:model:request", "compute:model:enum"}
+    assert "LIABILITY = " in models["compute:model:enum"].code
     request = models["compute:model:request"]
     assert "class Model__Entity__Request(BaseModel):" in request.code
     assert "min_length=1" in request.code
@@ -274,7 +289,9 @@ def test_models_registry_helpers_and_outside_tests_are_mined(team: Path) -> None
     outside = shapes["compute:test:snapshot"]
     assert outside.provenance.path == "tests/nodes/node_ledger_capture/test_handler.py"
     assert outside.extra["tests"] == "2" and outside.extra["raises"] == "1"
-    assert shapes["compute:test:node"].provenance.path == "tests/unit/nodes/node_ledger_capture/test_models.py"
+    assert (
+        shapes["compute:test:node"].provenance.path == "tests/unit/nodes/node_ledger_capture/test_models.py"
+    )
 
 
 def test_the_operation_carries_its_outside_test_into_the_node_layout(team: Path) -> None:

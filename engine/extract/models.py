@@ -1,9 +1,10 @@
-"""Model classes: the pydantic models a node declares (its input, output, state, events...).
+"""Model classes: the pydantic models a node declares (its input, output, state, events...), and enums.
 
 A model is kept whole (fields, validators, ``model_config``) with what it needs (the imports, enums
 and other models it uses, followed into sibling modules), so generation can write the team's own
 models instead of re-creating them. Slot ``<type>:model:<role>``, the role read off the class name
-(``ModelOrderInput`` -> ``input``); ``<type>:model`` when the name names none.
+(``ModelOrderInput`` -> ``input``); ``<type>:model`` when the name names none; ``<type>:model:enum``
+for an enum (``models/`` holds the enums the models use).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from nodeforge.extract.source import ParsedFile
 from nodeforge.model import PatternKind
 
 PYDANTIC_BASES = frozenset({"BaseModel", "RootModel"})
+ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum", "Flag", "IntFlag"})
 
 
 def base_tail(node: cst.BaseExpression) -> str:
@@ -35,9 +37,13 @@ def is_model_class(cls: cst.ClassDef, local_models: frozenset[str] = frozenset()
     return any(base_tail(base.value) in PYDANTIC_BASES | local_models for base in cls.bases)
 
 
+def is_enum_class(cls: cst.ClassDef) -> bool:
+    return any(base_tail(base.value) in ENUM_BASES for base in cls.bases)
+
+
 @dataclass
 class GatherModelClassesVisitor(cst.CSTVisitor):
-    """Module-level pydantic model classes, in source order (subclasses of earlier models too)."""
+    """Module-level pydantic models and enums, in source order (subclasses of earlier models too)."""
 
     classes: list[cst.ClassDef] = field(default_factory=list)
 
@@ -48,13 +54,15 @@ class GatherModelClassesVisitor(cst.CSTVisitor):
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        if is_model_class(node, frozenset(cls.name.value for cls in self.classes)):
+        if is_enum_class(node) or is_model_class(node, frozenset(cls.name.value for cls in self.classes)):
             self.classes.append(node)
         return False  # nested classes (a model's Config) belong to their model
 
 
-def model_slot(node_type: str, name: str) -> str:
-    role = model_role(name)
+def model_slot(node_type: str, cls: cst.ClassDef) -> str:
+    if is_enum_class(cls):
+        return f"{node_type}:model:enum"
+    role = model_role(cls.name.value)
     return f"{node_type}:model:{role.removesuffix('_model')}" if role else f"{node_type}:model"
 
 
@@ -67,7 +75,7 @@ def mine_models(mining: Mining, parsed: ParsedFile) -> None:
             mining,
             parsed,
             kind=PatternKind.MODEL,
-            slot=model_slot(node_type, cls.name.value),
+            slot=model_slot(node_type, cls),
             parts=[cls],
             summary=docstring_of(cls) or f"model {cls.name.value} ({fields} field line(s))",
             class_name=cls.name.value,

@@ -17,7 +17,7 @@ import libcst as cst
 
 from nodeforge.extract.build import Mining, add_definitions
 from nodeforge.extract.handlers import docstring_of, is_node_class
-from nodeforge.extract.models import is_model_class
+from nodeforge.extract.models import is_enum_class, is_model_class
 from nodeforge.extract.source import ParsedFile
 from nodeforge.model import PatternKind
 from nodeforge.naming import generalize_text
@@ -41,7 +41,7 @@ def is_support_module(rel: str) -> bool:
 
 @dataclass
 class GatherDefinitionsVisitor(cst.CSTVisitor):
-    """Module-level classes and functions, in source order, except node and pydantic model classes."""
+    """Module-level classes and functions, in source order, except node classes, models and enums."""
 
     definitions: list[cst.ClassDef | cst.FunctionDef] = field(default_factory=list)
     registries: list[cst.ClassDef] = field(default_factory=list)
@@ -55,7 +55,7 @@ class GatherDefinitionsVisitor(cst.CSTVisitor):
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        if is_model_class(node, frozenset(self._models)):
+        if is_enum_class(node) or is_model_class(node, frozenset(self._models)):
             self._models.add(node.name.value)
         elif not is_node_class(node):
             self.definitions.append(node)
