@@ -28,7 +28,7 @@ from nodeforge.errors import InputError, NodeforgeError, StoreError
 from nodeforge.extract.miner import mine_node
 from nodeforge.learn import LEARNED_FILE, LearnOptions, LearnReport, gate_patterns
 from nodeforge.model import Pattern, PatternStatus
-from nodeforge.nodes import NodeSource, discover
+from nodeforge.nodes import Discovery, NodeSource, scan
 from nodeforge.paths import git, state_dir
 from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, store_path
 from nodeforge.store.lock import StoreLock
@@ -226,7 +226,9 @@ def _mine_revision(
                 f"cannot read the node files of commit {revision.sha[:10]}: {error}"
             ) from None
         tops = [root / p for p in settings.node_paths if (root / p).exists()]
-        for node in discover(root, tops) if tops else []:
+        found = scan(root, tops) if tops else Discovery(())
+        report.learn.skipped.extend((f"{s.key}@{revision.sha[:10]}", s.reason) for s in found.skipped)
+        for node in found.nodes:
             if (node.key, node.content_hash) in seen:
                 continue
             seen.add((node.key, node.content_hash))
