@@ -11,6 +11,7 @@ probes, adapters, clients, protocols, utilities. Its classes and functions make 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -67,32 +68,36 @@ class GatherDefinitionsVisitor(cst.CSTVisitor):
 def mine_registry(mining: Mining, parsed: ParsedFile, found: GatherDefinitionsVisitor) -> None:
     """The registry module's definitions, or the ``Registry*`` classes of any other module."""
     parts = found.definitions if is_registry_module(parsed.rel) else found.registries
-    if not parts:
-        return
-    add_definitions(
-        mining,
-        parsed,
-        kind=PatternKind.REGISTRY,
-        slot=f"{mining.ctx.node.node_type.value}:registry",
-        parts=parts,
-        summary=docstring_of(parsed.module) or docstring_of(parts[0]) or "how the node wires its handlers",
-        symbol=f"{parsed.rel}#registry",
-        follow_siblings=True,
+    _add_module_part(
+        mining, parsed, PatternKind.REGISTRY, "registry", parts, "how the node wires its handlers"
     )
 
 
 def mine_support(mining: Mining, parsed: ParsedFile, found: GatherDefinitionsVisitor) -> None:
     """A helper module's classes and functions, as one pattern."""
-    if not found.definitions:
-        return
     module = generalize_text(parsed.rel.rsplit("/", 1)[-1].removesuffix(".py"), mining.ctx.node.names)
+    _add_module_part(
+        mining, parsed, PatternKind.SUPPORT, f"support:{module}", found.definitions, f"helpers of {module}"
+    )
+
+
+def _add_module_part(
+    mining: Mining,
+    parsed: ParsedFile,
+    kind: PatternKind,
+    slot: str,
+    parts: Sequence[cst.CSTNode],
+    fallback_summary: str,
+) -> None:
+    if not parts:
+        return
     add_definitions(
         mining,
         parsed,
-        kind=PatternKind.SUPPORT,
-        slot=f"{mining.ctx.node.node_type.value}:support:{module}",
-        parts=found.definitions,
-        summary=docstring_of(parsed.module) or f"node-local helpers of {module}",
-        symbol=f"{parsed.rel}#support",
+        kind=kind,
+        slot=f"{mining.ctx.node.node_type.value}:{slot}",
+        parts=parts,
+        summary=docstring_of(parsed.module) or fallback_summary,
+        symbol=f"{parsed.rel}#{kind.value}",
         follow_siblings=True,
     )
