@@ -217,7 +217,7 @@ def team(tmp_path: Path) -> Path:
             f"{NODE}/tests/fixtures/sample/contract.yaml": "name: sample\nnode_type: effect\n",
             f"{NODE}/tests/fixtures/sample/helper.py": "VALUE = 1\n",
             # a contract this nodeforge has no node type for: skipped, and said so
-            f"{NODES}/node_ledger_feed/contract.yaml": "name: ledger_feed\nnode_type: service\n",
+            f"{NODES}/node_ledger_feed/contract.yaml": "name: ledger_feed\nnode_type: gizmo\n",
             f"{NODES}/node_ledger_feed/__init__.py": "",
             # a contract without code is no node
             f"{NODES}/node_ledger_docs/contract.yaml": "name: ledger_docs\nnode_type: compute\n",
@@ -249,7 +249,7 @@ def test_a_folder_with_a_contract_is_a_node_whatever_its_name(team: Path) -> Non
     assert node.names.words == ("ledger", "capture")
     [skipped] = found.skipped
     assert skipped.key == f"{NODES}/node_ledger_feed"
-    assert "'service'" in skipped.reason
+    assert "'gizmo'" in skipped.reason
     # everything below the node folder belongs to it, a fixture with its own contract included
     inner = team / NODE / "tests/fixtures/sample/helper.py"
     assert node_folder_of(inner, team) == team / NODE
@@ -305,4 +305,4 @@ def test_learn_reports_the_node_it_cannot_type(team: Path, capsys: pytest.Captur
     assert main(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(team)]) == 0
     out = capsys.readouterr().out
     assert "learned 1 node(s)" in out
-    assert f"skipped: {NODES}/node_ledger_feed: contract.yaml declares node_type 'service'" in out
+    assert f"skipped: {NODES}/node_ledger_feed: contract.yaml declares node_type 'gizmo'" in out
