@@ -7,6 +7,7 @@ under ``tests/nodes/<node>/``.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -302,6 +303,7 @@ def test_the_operation_carries_its_outside_test_into_the_node_layout(team: Path)
 
 
 def test_learn_reports_the_node_it_cannot_type(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=team, check=True)
     assert main(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(team)]) == 0
     out = capsys.readouterr().out
     assert "learned 1 node(s)" in out
