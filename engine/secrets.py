@@ -1,47 +1,37 @@
 """Find secrets in code before it is stored: learned code may travel to a shared server.
 
-Two layers:
+The rules come from detect-secrets (``nodeforge.secret_rules``): its vendor-format detectors over
+every line (so comments, docstrings and f-strings are covered), its keyword detector over free
+text (comments, docstrings, string contents such as ``.env`` lines and connection strings), and
+its entropy measures over literal values. On top, a libcst **context** layer finds what a line
+scanner cannot: a literal assigned to, passed as, keyed by or compared with a secret-like name
+(``password = "hunter2"``, ``connect(api_key="...")``, ``{"X-Api-Key": "..."}``,
+``os.getenv("DB_PASSWORD", "...")``), and values split over implicitly concatenated literals.
 
-* **formats** — regexes for credentials with a recognisable shape (``AKIA...``, ``ghp_...``, PEM
-  private keys, ``scheme://user:password@host``...). They run over the whole text, so comments,
-  docstrings and f-strings are covered, and again over the value of implicitly concatenated
-  literals (``"AKIA" "..."`` is one literal to Python). Stripe test-mode keys count: they are
-  still an account's credentials.
-* **context** (libcst) — a literal assigned to, passed as, keyed by or compared with a secret-like
-  name (``password = "hunter2"``, ``connect(api_key="...")``, ``{"X-Api-Key": "..."}``,
-  ``os.getenv("DB_PASSWORD", "...")``), and high-entropy literals anywhere but docstrings.
+What is deliberately *not* a finding: see ``secret_rules.is_placeholder`` (references, masks,
+well-known defaults) and the guards of ``secret_rules.entropy_hits`` (UUIDs, identifiers, digests).
+Every finding is reported: one secret never hides another on another line. On one line only the
+most specific finding is kept (``password = "AKIA..."`` is an AWS key, not also a credential).
 
-What is deliberately *not* a finding (see ``_is_placeholder``): values under 4 characters,
-references (``os.environ["DB_PASSWORD"]``, ``settings.password``, an UPPER_SNAKE name such as
-``"DB_PASSWORD"``, ``"${X}"``, ``"{password}"``, file paths), annotations (``password: str``),
-masked values (``"****"``, ``"<redacted>"``), well-known defaults and placeholder words
-(``"changeme"``, ``"admin"``, ``"guest"``, ``"example"``, ``"dummy"``...), and plain lowercase
-words compared with a secret-like name (lexers test ``token == "async"``). ``"changeme"`` is public
-knowledge: storing it leaks nothing, and flagging it would discard every pattern showing a default.
-Hex-only literals are not entropy findings (in code they are digests, commit ids and UUIDs); a hex
-secret is still found by its name (``secret_key = "9f86..."``).
-
-A finding's ``detail`` never holds the secret: at most a public prefix such as ``AKIA`` or ``ghp_``.
+A finding's ``detail`` never holds the secret.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import enum
 import io
-import math
 import re
 import textwrap
 import tokenize
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
+from nodeforge import secret_rules
 from nodeforge.naming import split_identifier
+from nodeforge.secret_rules import RuleHit
 
 
 class SecretKind(enum.StrEnum):
@@ -62,9 +52,19 @@ class SecretKind(enum.StrEnum):
     AUTHORIZATION_HEADER = "authorization_header"
     HARDCODED_CREDENTIAL = "hardcoded_credential"
     HIGH_ENTROPY_STRING = "high_entropy_string"
+    ENCODED_CREDENTIAL = "encoded_credential"
     TWILIO_API_KEY = "twilio_api_key"
     SENDGRID_API_KEY = "sendgrid_api_key"
     NPM_TOKEN = "npm_token"
+    MAILGUN_API_KEY = "mailgun_api_key"
+    MAILCHIMP_KEY = "mailchimp_key"
+    DISCORD_TOKEN = "discord_token"
+    TELEGRAM_TOKEN = "telegram_token"
+    PYPI_TOKEN = "pypi_token"
+    SQUARE_OAUTH_SECRET = "square_oauth_secret"
+    ARTIFACTORY_TOKEN = "artifactory_token"
+    CLOUD_CREDENTIAL = "cloud_credential"  # IBM Cloud IAM / COS HMAC, SoftLayer, Cloudant
+    VENDOR_TOKEN = "vendor_token"  # a detect-secrets detector newer than this list
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,15 @@ class SecretVerdict:
 
     @property
     def reason(self) -> str:
-        """``""`` when clean, else ``skipped: secret (kind) at line N`` for the first finding."""
+        """``""`` when clean, else every finding: ``skipped: secret (kind) at line N, ...``."""
         if self.clean:
             return ""
-        first = self.findings[0]
-        more = f" (+{len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
-        return f"skipped: secret ({first.kind}) at line {first.line}{more}"
+        return "skipped: " + describe_findings(self.findings)
+
+
+def describe_findings(findings: Iterable[SecretFinding]) -> str:
+    """``secret (aws_access_key_id) at line 3, secret (jwt) at line 9``: all of them, no values."""
+    return ", ".join(f"secret ({finding.kind}) at line {finding.line}" for finding in findings)
 
 
 def check_pattern_code(code: str) -> SecretVerdict:
@@ -103,195 +106,40 @@ def check_pattern_code(code: str) -> SecretVerdict:
 
 
 def scan(code: str) -> tuple[SecretFinding, ...]:
-    """Every secret in ``code``, sorted by line; at most one finding per kind and line."""
+    """Every secret in ``code``, sorted by line; the most specific finding(s) per line."""
     source = textwrap.dedent(code)
     lines = _LineIndex(source)
-    found: list[SecretFinding] = list(_scan_formats(source, lines.line_of))
+    found = [*_scan_lines(source, lines), *_hits(secret_rules.supplement_hits(source), lines.line_of)]
+    tokens = _tokens(source)
+    for line, comment in tokens.comments:
+        found.extend(_hits(secret_rules.keyword_hits(comment), lambda _offset, at=line: at))
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         found.extend(_scan_unparsed(source, lines.line_of))
         return _most_specific(found)
-    visitor = GatherStringLiteralsVisitor(_string_token_lines(source))
+    visitor = GatherStringLiteralsVisitor(tokens)
     module.visit(visitor)
-    in_source = [(finding.kind, finding.line) for finding in found]
     for literal in visitor.literals:
-        found.extend(
-            finding
-            for finding in _scan_literal(literal)
-            # a concatenated literal's format finding may already be known from one of its parts
-            if not any(
-                kind is finding.kind and literal.line <= line <= literal.end_line for kind, line in in_source
-            )
-        )
+        found.extend(_scan_literal(literal, lines))
     return _most_specific(found)
 
 
-# -- formats -----------------------------------------------------------------------------------
+def _scan_lines(
+    text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None
+) -> Iterator[SecretFinding]:
+    """detect-secrets' format detectors, line by line."""
+    start = 0
+    for raw in text.splitlines(keepends=True):
+        for hit in secret_rules.vendor_hits(raw, text[start:]):
+            line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
+            yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
+        start += len(raw)
 
 
-@dataclass(frozen=True)
-class _FormatRule:
-    kind: SecretKind
-    label: str
-    pattern: re.Pattern[str]
-    public_prefix: int = 0  # characters of the match that are a format marker, safe to show
-    accept: Callable[[re.Match[str]], bool] | None = None
-    rank: int = 3  # on one line only the highest-ranked findings are kept (specific beats generic)
-    describe: Callable[[re.Match[str]], str] | None = None  # a detail naming more than the label
-
-    def detail(self, match: re.Match[str]) -> str:
-        if self.describe is not None:
-            return self.describe(match)
-        return f"{self.label} {_redact(match.group(), self.public_prefix)}"
-
-
-def _mixed(text: str) -> bool:
-    return (
-        any(c.isdigit() for c in text) and any(c.isupper() for c in text) and any(c.islower() for c in text)
-    )
-
-
-def _password_group_is_real(match: re.Match[str]) -> bool:
-    password = match.group("password")
-    is_port = password.isdigit() and len(password) <= 5
-    return not is_port and not _is_placeholder(password, name="password")
-
-
-def _authorization_is_real(match: re.Match[str]) -> bool:
-    credential = match.group("credential")
-    if match.group("scheme") == "Basic":
-        decoded = _decode_base64_text(credential)
-        return decoded is not None and ":" in decoded
-    return any(c.isdigit() for c in credential) and any(c.isalpha() for c in credential)
-
-
-_B64 = r"A-Za-z0-9+/="
-_PEM_PRIVATE_KEY = re.compile(
-    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-    # then line breaks (real or escaped) and optional "Header: value" lines, then the base64 body;
-    # a bare header (a key parser checking ``startswith("-----BEGIN ...")``) is not a key.
-    r"(?:\\[rn]|\s)+(?:[A-Za-z-]+:[^\n\\]*(?:\\[rn]|\s)+)*"
-    rf"[{_B64}]{{40,}}"
-)
-_FORMAT_RULES = (
-    _FormatRule(
-        SecretKind.AWS_ACCESS_KEY_ID,
-        "AWS access key id",
-        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
-        public_prefix=4,
-    ),
-    _FormatRule(
-        SecretKind.AWS_SECRET_ACCESS_KEY,
-        "AWS secret access key",
-        re.compile(r"(?i)secret_?access_?key['\"]?\s*[:=]\s*['\"]?(?-i:[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-    ),
-    _FormatRule(
-        SecretKind.AZURE_CONNECTION_STRING,
-        "Azure connection string key",
-        re.compile(rf"\b(?:AccountKey|SharedAccessKey)=[{_B64}]{{20,}}"),
-    ),
-    _FormatRule(
-        SecretKind.GITHUB_TOKEN,
-        "GitHub token",
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})(?![A-Za-z0-9_])"),
-        public_prefix=4,
-    ),
-    _FormatRule(
-        SecretKind.GITLAB_TOKEN, "GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), public_prefix=6
-    ),
-    _FormatRule(
-        SecretKind.SLACK_WEBHOOK,
-        "Slack webhook URL",
-        re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{20,}"),
-        public_prefix=len("https://hooks.slack.com/"),
-    ),
-    _FormatRule(
-        SecretKind.SLACK_TOKEN,
-        "Slack token",
-        re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]{10,}"),
-        public_prefix=5,
-    ),
-    # Test-mode Stripe keys too: they are still an account's credentials.
-    _FormatRule(
-        SecretKind.STRIPE_KEY,
-        "Stripe key",
-        re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
-        public_prefix=8,
-    ),
-    _FormatRule(
-        SecretKind.OPENAI_API_KEY,
-        "OpenAI-style API key",
-        re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?(?P<body>[A-Za-z0-9_-]{20,})"),
-        public_prefix=3,
-        accept=lambda match: _mixed(match.group("body")),
-    ),
-    _FormatRule(
-        SecretKind.GOOGLE_API_KEY,
-        "Google API key",
-        re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
-        public_prefix=4,
-    ),
-    _FormatRule(
-        SecretKind.JWT,
-        "JSON web token",
-        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
-        public_prefix=3,
-        rank=2,
-    ),
-    _FormatRule(SecretKind.PRIVATE_KEY, "PEM private key", _PEM_PRIVATE_KEY, rank=2),
-    _FormatRule(
-        SecretKind.CONNECTION_STRING_PASSWORD,
-        "password in a connection URL",
-        re.compile(
-            r"\b(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://[^\s:/@'\"]*:(?P<password>[^\s@/'\"]+)@[A-Za-z0-9\[{$%]"
-        ),
-        accept=_password_group_is_real,
-        rank=2,
-        describe=lambda match: f"password in a {match.group('scheme')}:// URL",
-    ),
-    _FormatRule(
-        SecretKind.TWILIO_API_KEY,
-        "Twilio API key",
-        re.compile(r"\bSK[0-9a-fA-F]{32}\b"),
-        public_prefix=2,
-    ),
-    _FormatRule(
-        SecretKind.SENDGRID_API_KEY,
-        "SendGrid API key",
-        re.compile(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
-        public_prefix=3,
-    ),
-    _FormatRule(SecretKind.NPM_TOKEN, "npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), public_prefix=4),
-    _FormatRule(
-        SecretKind.AUTHORIZATION_HEADER,
-        "credential in an Authorization value",
-        re.compile(r"\b(?P<scheme>Bearer|Basic|Token)\s+(?P<credential>[A-Za-z0-9._~+/=-]{16,})"),
-        accept=_authorization_is_real,
-        rank=1,
-        describe=lambda match: f"credential in an Authorization {match.group('scheme')} value",
-    ),
-)
-_GCP_TYPE = re.compile(r"""["']type["']\s*:\s*["']service_account["']""")
-_GCP_PRIVATE_KEY = re.compile(r"""["']private_key["']\s*:\s*["']-----BEGIN""")
-_GCP_RANK = 4
-_GENERIC_RANK = 0
-
-
-def _scan_formats(text: str, line_of: Callable[[int], int]) -> Iterator[SecretFinding]:
-    for rule in _FORMAT_RULES:
-        for match in rule.pattern.finditer(text):
-            if rule.accept is None or rule.accept(match):
-                yield SecretFinding(rule.kind, line_of(match.start()), rule.detail(match))
-    # A service-account key file pasted as JSON or a dict: the "type" marks it, the key is the secret.
-    if _GCP_TYPE.search(text):
-        for match in _GCP_PRIVATE_KEY.finditer(text):
-            detail = "GCP service-account key (private_key of a service_account credential)"
-            yield SecretFinding(SecretKind.GCP_SERVICE_ACCOUNT_KEY, line_of(match.start()), detail)
-
-
-def _redact(secret: str, public_prefix: int) -> str:
-    return f"{secret[:public_prefix]}… ({len(secret)} chars)"
+def _hits(hits: Iterable[RuleHit], line_of: _OffsetToLine) -> Iterator[SecretFinding]:
+    for hit in hits:
+        yield SecretFinding(SecretKind(hit.kind), line_of(hit.offset), hit.detail)
 
 
 # -- string literals (libcst) --------------------------------------------------------------------
@@ -334,15 +182,16 @@ class LiteralPart:
     end_line: int
 
 
-class _StringTokenLines:
-    """Line numbers of string literals, from the tokenizer, consumed in source order.
+class _Tokens:
+    """String-literal lines and comments, from the tokenizer.
 
     libcst visits literals in source order, so matching each literal's source text against the
     next string tokens gives its exact line without the cost of libcst's position metadata.
     """
 
-    def __init__(self, tokens: list[tuple[str, int]]) -> None:
-        self._tokens = tokens
+    def __init__(self, strings: list[tuple[str, int]], comments: list[tuple[int, str]]) -> None:
+        self._tokens = strings
+        self.comments = comments
         self._next = 0
         self._last_line = 1
 
@@ -356,15 +205,18 @@ class _StringTokenLines:
         return self._last_line
 
 
-def _string_token_lines(source: str) -> _StringTokenLines:
-    tokens: list[tuple[str, int]] = []
+def _tokens(source: str) -> _Tokens:
+    strings: list[tuple[str, int]] = []
+    comments: list[tuple[int, str]] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.STRING:
-                tokens.append((token.string, token.start[0]))
+                strings.append((token.string, token.start[0]))
+            elif token.type == tokenize.COMMENT:
+                comments.append((token.start[0], token.string))
     except (tokenize.TokenError, SyntaxError):
-        pass  # keep the lines found so far; later literals fall back to the last known line
-    return _StringTokenLines(tokens)
+        pass  # keep what was found so far; later literals fall back to the last known line
+    return _Tokens(strings, comments)
 
 
 _PLAIN_WORD = re.compile(r"[#@]?[a-z_][a-z_-]*")
@@ -374,7 +226,7 @@ _ENV_GETTERS = frozenset({"getenv", "get", "setdefault", "pop"})
 class GatherStringLiteralsVisitor(cst.CSTVisitor):
     """Collects every string literal with its value, line and binding name (if any)."""
 
-    def __init__(self, token_lines: _StringTokenLines) -> None:
+    def __init__(self, token_lines: _Tokens) -> None:
         super().__init__()
         self.literals: list[StringLiteral] = []
         self._lines = token_lines
@@ -521,20 +373,29 @@ def _literal_text(node: cst.BaseExpression) -> str:
 
 # -- judging literals ----------------------------------------------------------------------------
 
+_OffsetToLine = Callable[[int], int]
 
-def _scan_literal(literal: StringLiteral) -> Iterator[SecretFinding]:
-    if literal.concatenated:
-        yield from _scan_formats(literal.value, literal.line_of)
+
+def _scan_literal(literal: StringLiteral, lines: _LineIndex) -> Iterator[SecretFinding]:
+    value = literal.value
+    if literal.concatenated:  # a format split over parts exists nowhere in the source as one piece
+        yield from _scan_lines(value, lines, literal.line_of)
+        yield from _hits(secret_rules.supplement_hits(value), literal.line_of)
+    yield from _hits(_per_line(value, secret_rules.keyword_hits), literal.line_of)
     if literal.context:
-        finding = _judge_binding(literal.context, literal.value, literal.line)
+        finding = _judge_binding(literal.context, value, literal.line)
         if finding is not None:
             yield finding
     if not literal.is_docstring:
-        for token in _high_entropy_tokens(literal.value):
-            detail = f"high-entropy literal ({len(token)} chars, {_entropy(token):.1f} bits/char)"
-            yield SecretFinding(
-                SecretKind.HIGH_ENTROPY_STRING, literal.line_of(literal.value.find(token)), detail
-            )
+        yield from _hits(secret_rules.entropy_hits(value, lines.text_of(literal.line)), literal.line_of)
+
+
+def _per_line(text: str, rule: Callable[[str], Iterator[RuleHit]]) -> Iterator[RuleHit]:
+    start = 0
+    for raw in text.splitlines(keepends=True):
+        for hit in rule(raw):
+            yield RuleHit(hit.kind, start + hit.offset, hit.detail)
+        start += len(raw)
 
 
 _AWS_SECRET_VALUE = re.compile(r"[A-Za-z0-9/+]{40}")
@@ -543,193 +404,15 @@ _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
 def _judge_binding(name: str, value: str, line: int) -> SecretFinding | None:
     words = split_identifier(name)
-    if not _is_secret_name(words) or _is_placeholder(value, name=name):
+    if not secret_rules.is_secret_name(words) or secret_rules.is_placeholder(value, name=name):
         return None
-    if (
-        "secret" in words
-        and ("aws" in words or "access" in words)
-        and _AWS_SECRET_VALUE.fullmatch(value)
-        and _mixed(value)
-    ):
+    if "secret" in words and ("aws" in words or "access" in words) and _AWS_SECRET_VALUE.fullmatch(value):
         return SecretFinding(SecretKind.AWS_SECRET_ACCESS_KEY, line, f"AWS secret access key in {name!r}")
     if "twilio" in words and _HEX32.fullmatch(value):
         return SecretFinding(SecretKind.TWILIO_API_KEY, line, f"Twilio auth token in {name!r}")
     return SecretFinding(
         SecretKind.HARDCODED_CREDENTIAL, line, f"literal bound to {name!r} ({len(value)} chars)"
     )
-
-
-_SECRET_WORDS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "pw",
-        "pass",
-        "passphrase",
-        "secret",
-        "token",
-        "apikey",
-        "credential",
-        "credentials",
-        "authorization",
-    }
-)
-_KEY_QUALIFIERS = frozenset(
-    {
-        "api",
-        "access",
-        "secret",
-        "private",
-        "signing",
-        "encryption",
-        "client",
-        "master",
-        "app",
-        "consumer",
-        "ssh",
-    }
-)
-
-
-def _is_secret_name(words: list[str]) -> bool:
-    """The last word names a secret: ``db_password``, ``clientSecret``, ``X-Api-Key``.
-
-    The last word decides, so ``password_hash``, ``token_type``, ``TOKEN_URL`` and ``secret_name``
-    are not secret names, and ``cache_key`` or ``primary_key`` are not keys of the secret kind.
-    """
-    if not words:
-        return False
-    last = words[-1]
-    if last in _SECRET_WORDS:
-        return True
-    return last == "key" and len(words) >= 2 and words[-2] in _KEY_QUALIFIERS
-
-
-_PLACEHOLDER_WORDS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pass",
-        "secret",
-        "token",
-        "apikey",
-        "key",
-        "changeme",
-        "changeit",
-        "example",
-        "sample",
-        "dummy",
-        "fake",
-        "mock",
-        "placeholder",
-        "redacted",
-        "hidden",
-        "masked",
-        "none",
-        "null",
-        "nil",
-        "undefined",
-        "notset",
-        "todo",
-        "fixme",
-        "test",
-        "testing",
-        "secretkey",
-        "secrettoken",
-        # well-known defaults and metasyntactic words: public knowledge, nothing leaks
-        "admin",
-        "guest",
-        "root",
-        "user",
-        "foo",
-        "bar",
-        "baz",
-    }
-)
-_MIN_SECRET_LENGTH = 4
-_WRAPPERS = ("<>", "{}", "[]", "()")
-_ENV_REFERENCE = re.compile(r"[A-Z][A-Z0-9_]*")
-_FILE_REFERENCE = re.compile(r"(?:~|\.{0,2})/[\w./-]*|[\w./-]+\.(?:pem|key|json|txt|crt|p12|env)")
-
-
-def _is_placeholder(value: str, *, name: str) -> bool:
-    """Values that are not secrets even when bound to a secret-like name."""
-    text = value.strip()
-    if len(text) < _MIN_SECRET_LENGTH:
-        return True
-    normalized = re.sub(r"[^a-z0-9]", "", text.lower())
-    if normalized in _PLACEHOLDER_WORDS or normalized == re.sub(r"[^a-z0-9]", "", name.lower()):
-        return True
-    if normalized.startswith(("your", "replace", "insert", "enter")) or normalized.endswith("here"):
-        return True  # "your-api-key", "REPLACE_ME", "insert-token-here"
-    if any(text[0] == wrap[0] and text[-1] == wrap[1] for wrap in _WRAPPERS):
-        return True  # "<redacted>", "{password}", "[SEP]"
-    if text.startswith(("$", "%(")) or ("{" in text and "}" in text) or "****" in text:
-        return True  # "${DB_PASSWORD}", "%(password)s", "Bearer {token}", "sk-****abcd"
-    if len(set(text)) == 1:
-        return True  # "xxxxxxxx", "********"
-    # A reference to a secret, not the secret: an environment variable name or a file path.
-    return bool(_ENV_REFERENCE.fullmatch(text) or _FILE_REFERENCE.fullmatch(text))
-
-
-# -- entropy -------------------------------------------------------------------------------------
-
-_ENTROPY_CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_HEX = re.compile(r"[0-9a-fA-F-]+")
-_MIN_ENTROPY_LENGTH = 20
-# Random base64/base62 text of n characters has close to log2(n) bits per character for small n
-# and approaches 6 for large n; asking for 85 % of log2(n), capped at 4.5 (detect-secrets' base64
-# limit), keeps random tokens of 20+ characters and drops words, paths and identifiers.
-_ENTROPY_SHARE = 0.85
-_ENTROPY_CAP = 4.5
-_IDENTIFIER_WORD_LENGTH = 3.5
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    total = len(text)
-    return -sum(count / total * math.log2(count / total) for count in counts.values())
-
-
-def _entropy_threshold(length: int) -> float:
-    return min(_ENTROPY_CAP, _ENTROPY_SHARE * math.log2(length))
-
-
-def _high_entropy_tokens(value: str) -> Iterator[str]:
-    for match in _ENTROPY_CANDIDATE.finditer(value):
-        token = match.group()
-        if _UUID.search(token) or _HEX.fullmatch(token) or not _mixed(token):
-            continue
-        if _looks_like_words(token) or _decode_base64_text(token) is not None:
-            continue
-        if _entropy(token) >= _entropy_threshold(len(token)):
-            yield token
-
-
-def _looks_like_words(token: str) -> bool:
-    """``HandlerUserCreate2024`` splits into long words; random text splits into short pieces."""
-    words = [word for word in split_identifier(token) if word.isalpha()]
-    return bool(words) and sum(map(len, words)) / len(words) >= _IDENTIFIER_WORD_LENGTH
-
-
-_PRINTABLE_SHARE = 0.9
-
-
-def _decode_base64_text(token: str) -> str | None:
-    """The text ``token`` encodes when it is base64 of mostly printable text, else None."""
-    stripped = token.rstrip("=")
-    padded = stripped + "=" * (-len(stripped) % 4)
-    altchars = b"-_" if ("-" in token or "_" in token) else None
-    try:
-        raw = base64.b64decode(padded, altchars=altchars, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if not raw:
-        return None
-    printable = sum(32 <= byte < 127 or byte in (9, 10, 13) for byte in raw)
-    return raw.decode("ascii", errors="replace") if printable / len(raw) >= _PRINTABLE_SHARE else None
 
 
 # -- unparsable code and bookkeeping -------------------------------------------------------------
@@ -741,39 +424,51 @@ _RAW_BINDING = re.compile(
 _RAW_STRING = re.compile(r"""(?P<quote>["'])(?P<value>[^"'\\\n]{20,})(?P=quote)""")
 
 
-def _scan_unparsed(source: str, line_of: Callable[[int], int]) -> Iterator[SecretFinding]:
+def _scan_unparsed(source: str, line_of: _OffsetToLine) -> Iterator[SecretFinding]:
     """Code libcst cannot parse still gets the name and entropy checks, from the raw text."""
     for match in _RAW_BINDING.finditer(source):
         finding = _judge_binding(match.group("name"), match.group("value"), line_of(match.start("value")))
         if finding is not None:
             yield finding
     for match in _RAW_STRING.finditer(source):
-        for token in _high_entropy_tokens(match.group("value")):
-            detail = f"high-entropy literal ({len(token)} chars, {_entropy(token):.1f} bits/char)"
-            yield SecretFinding(SecretKind.HIGH_ENTROPY_STRING, line_of(match.start("value")), detail)
+        line = line_of(match.start("value"))
+        for hit in secret_rules.entropy_hits(match.group("value"), match.group()):
+            yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
 
 
 class _LineIndex:
     def __init__(self, text: str) -> None:
+        self._text = text
         self._starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self._starts, offset)
 
+    def text_of(self, line: int) -> str:
+        start = self._starts[line - 1]
+        end = self._starts[line] if line < len(self._starts) else len(self._text)
+        return self._text[start:end]
 
-def _rank(kind: SecretKind) -> int:
-    if kind is SecretKind.GCP_SERVICE_ACCOUNT_KEY:
-        return _GCP_RANK
-    if kind in (SecretKind.HARDCODED_CREDENTIAL, SecretKind.HIGH_ENTROPY_STRING):
-        return _GENERIC_RANK
-    return next((rule.rank for rule in _FORMAT_RULES if rule.kind is kind), _GENERIC_RANK)
+
+_RANK = {
+    SecretKind.GCP_SERVICE_ACCOUNT_KEY: 4,
+    SecretKind.JWT: 2,
+    SecretKind.PRIVATE_KEY: 2,
+    SecretKind.CONNECTION_STRING_PASSWORD: 2,
+    SecretKind.AUTHORIZATION_HEADER: 1,
+    SecretKind.ENCODED_CREDENTIAL: 0,
+    SecretKind.HARDCODED_CREDENTIAL: 0,
+    SecretKind.HIGH_ENTROPY_STRING: 0,
+}
+_FORMAT_RANK = 3
 
 
 def _most_specific(findings: Iterable[SecretFinding]) -> tuple[SecretFinding, ...]:
     """One finding per (kind, line); on a line, only the most specific kinds are kept.
 
     ``password = "AKIA..."`` is an AWS key, not also a hard-coded credential and a high-entropy
-    string; a GCP key file's private key is reported as the GCP key.
+    string; a GCP key file's private key is reported as the GCP key. Findings on other lines are
+    all kept: one secret never hides another.
     """
     by_line: dict[int, dict[SecretKind, SecretFinding]] = {}
     for finding in findings:
@@ -781,6 +476,6 @@ def _most_specific(findings: Iterable[SecretFinding]) -> tuple[SecretFinding, ..
     kept: list[SecretFinding] = []
     for line in sorted(by_line):
         kinds = by_line[line]
-        best = max(_rank(kind) for kind in kinds)
-        kept.extend(finding for kind, finding in kinds.items() if _rank(kind) == best)
+        best = max(_RANK.get(kind, _FORMAT_RANK) for kind in kinds)
+        kept.extend(finding for kind, finding in kinds.items() if _RANK.get(kind, _FORMAT_RANK) == best)
     return tuple(kept)

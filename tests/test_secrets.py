@@ -20,6 +20,11 @@ FAKE_AWS_ID = "AKIA" + "FAKEEXAMPLE00000"
 FAKE_GITHUB = "ghp_" + "FAKEexample" + "0" * 25
 
 
+def kind_of(path: Path) -> str:
+    """``leaky/<kind>.py`` or ``leaky/<kind>__<case>.py``."""
+    return path.stem.split("__")[0]
+
+
 def planted_line(text: str) -> int:
     (line,) = [number for number, content in enumerate(text.splitlines(), 1) if PLANTED in content]
     return line
@@ -38,8 +43,9 @@ def only(code: str) -> SecretFinding:
 
 
 def test_the_corpus_covers_every_kind_and_enough_clean_files() -> None:
-    assert {path.stem for path in LEAKY} == {kind.value for kind in SecretKind}
-    assert len(LEAKY) >= 15
+    # vendor_token stands for a detect-secrets detector newer than our kind list: nothing to plant
+    assert {kind_of(path) for path in LEAKY} == {kind.value for kind in SecretKind} - {"vendor_token"}
+    assert len(LEAKY) >= 40
     assert len(CLEAN) >= 10
 
 
@@ -49,17 +55,18 @@ def test_each_planted_secret_is_found_with_its_kind_and_line(path: Path) -> None
 
     findings = scan(text)
 
-    assert kinds(findings) == {(path.stem, planted_line(text))}
+    assert kinds(findings) == {(kind_of(path), planted_line(text))}
     verdict = check_pattern_code(text)
     assert not verdict.clean
-    assert verdict.reason == f"skipped: secret ({path.stem}) at line {planted_line(text)}"
+    assert verdict.reason == f"skipped: secret ({kind_of(path)}) at line {planted_line(text)}"
 
 
 @pytest.mark.parametrize("path", LEAKY, ids=lambda path: path.stem)
 def test_details_never_repeat_the_secret(path: Path) -> None:
     text = path.read_text()
     line = text.splitlines()[planted_line(text) - 1]
-    values = re.findall(r'"([^"]{6,})"(?!\s*:)', line)  # literals, not dict keys
+    literals = re.findall(r'"([^"]{6,})"(?!\s*:)', line)  # literals, not dict keys
+    values = [*literals, *(v for v in re.findall(r"[\w./+=:@-]{6,}", line) if re.search(r"\d", v))]
     assert values
 
     for finding in scan(text):
@@ -216,7 +223,7 @@ def test_passwords_in_connection_urls(url: str) -> None:
 
     assert finding.kind is SecretKind.CONNECTION_STRING_PASSWORD
     assert "FakePass123" not in finding.detail
-    assert finding.detail.startswith("password in a ")
+    assert "Fake9" not in finding.detail
 
 
 def test_connection_url_password_in_an_fstring_is_still_a_secret() -> None:
@@ -244,10 +251,10 @@ def test_token_variants(value: str, kind: SecretKind) -> None:
     assert value[-12:] not in finding.detail
 
 
-def test_redaction_shows_only_the_public_prefix() -> None:
+def test_details_name_the_rule_not_the_value() -> None:
     finding = only(f'TOKEN = "{FAKE_GITHUB}"')
 
-    assert finding.detail == f"GitHub token ghp_… ({len(FAKE_GITHUB)} chars)"
+    assert finding.detail == "GitHub Token (detect-secrets)"
     assert str(finding) == f"secret (github_token) at line 1: {finding.detail}"
 
 
@@ -255,7 +262,9 @@ def test_high_entropy_strings_and_their_guards() -> None:
     random_token = "q8Zr3LmW0pXv7TnB2kYs9HdJ4fGc6Ae1"
 
     assert only(f'SALT = "{random_token}"').kind is SecretKind.HIGH_ENTROPY_STRING
-    assert scan(f'def f() -> None:\n    """Example token: {random_token}."""\n') == ()  # docstrings
+    assert scan(f'def f() -> None:\n    """Example value: {random_token}."""\n') == ()  # docstrings
+    # ... unless the docstring says what it is: a token in prose is a token
+    assert only(f'def f() -> None:\n    """Example token: {random_token}."""\n').line == 2
     assert scan('ID = "123e4567-e89b-12d3-a456-426614174000"') == ()  # UUIDs
     assert scan('NAME = "HandlerUserCreateOperation2024"') == ()  # identifiers
     assert scan('B64 = "bm9kZWZvcmdlIHRlc3QgcGF5bG9hZA=="') == ()  # encoded text
@@ -273,8 +282,11 @@ def test_indented_fragments_are_scanned_with_their_own_lines() -> None:
     assert kinds(scan(code)) == {("hardcoded_credential", 2)}
 
 
-def test_verdict_reason_counts_the_rest() -> None:
-    verdict = check_pattern_code('password = "hunter2"\ntoken = "hunter3-fake"\n')
+def test_verdict_reason_lists_every_finding() -> None:
+    verdict = check_pattern_code(f'password = "hunter2"\ntoken = "hunter3-fake"\nKEY = "{FAKE_AWS_ID}"\n')
 
     assert not verdict.clean
-    assert verdict.reason == "skipped: secret (hardcoded_credential) at line 1 (+1 more)"
+    assert verdict.reason == (
+        "skipped: secret (hardcoded_credential) at line 1, secret (hardcoded_credential) at line 2, "
+        "secret (aws_access_key_id) at line 3"
+    )

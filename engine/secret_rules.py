@@ -1,0 +1,367 @@
+"""The rule set behind the secret gate: detect-secrets' detectors, judged with our value policy.
+
+* **vendor formats** — every regex detector detect-secrets ships (AWS, GitHub, GitLab, Slack,
+  Stripe, SendGrid, Twilio, JWT, private keys, Basic-auth URLs, ...), discovered from the package,
+  so a detector added upstream is used without a change here. A short supplement covers formats
+  it lacks (Google API keys, Mailgun, Azure connection strings, JDBC/``key=value`` passwords,
+  ``Authorization`` values, fine-grained GitHub PATs, Stripe test keys, project OpenAI keys).
+* **keywords in text** — detect-secrets' keyword detector (config syntax: ``password: x``,
+  ``DB_PASSWORD=x``) over comments, docstrings and string contents; ``.env`` lines, connection
+  strings and prose such as "the password is x" are text, not code.
+* **entropy** — detect-secrets' base64 and hex entropy measures over literal values.
+
+``is_placeholder`` is the policy of what is *not* a secret even where a secret is expected.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.plugins import keyword
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
+
+from nodeforge.naming import split_identifier
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A rule matched: ``kind`` is a ``SecretKind`` value, ``offset`` where in the text."""
+
+    kind: str
+    offset: int
+    detail: str
+
+
+# -- vendor formats (detect-secrets) -------------------------------------------------------------
+
+# detect-secrets' secret_type -> our kind; a type not listed (added upstream later) is a vendor_token.
+_KIND_OF_TYPE = {
+    "Artifactory Credentials": "artifactory_token",
+    "AWS Access Key": "aws_access_key_id",
+    "Azure Storage Account access key": "azure_connection_string",
+    "Basic Auth Credentials": "connection_string_password",
+    "Cloudant Credentials": "cloud_credential",
+    "Discord Bot Token": "discord_token",
+    "GitHub Token": "github_token",
+    "GitLab Token": "gitlab_token",
+    "IBM Cloud IAM Key": "cloud_credential",
+    "IBM COS HMAC Credentials": "cloud_credential",
+    "JSON Web Token": "jwt",
+    "Mailchimp Access Key": "mailchimp_key",
+    "NPM tokens": "npm_token",
+    "OpenAI Token": "openai_api_key",
+    "Private Key": "private_key",
+    "PyPI Token": "pypi_token",
+    "SendGrid API Key": "sendgrid_api_key",
+    "Slack Token": "slack_token",
+    "SoftLayer Credentials": "cloud_credential",
+    "Square OAuth Secret": "square_oauth_secret",
+    "Stripe Access Key": "stripe_key",
+    "Telegram Bot Token": "telegram_token",
+    "Twilio API Key": "twilio_api_key",
+}
+# Public IPs are not credentials; keyword and entropy detectors are not regex detectors.
+_SKIPPED_TYPES = frozenset({"Public IP (ipv4)"})
+_B64 = r"A-Za-z0-9+/="
+_PEM_BODY = re.compile(
+    rf"PRIVATE KEY(?: BLOCK)?-----(?:\\[rn]|\s)+(?:[A-Za-z-]+:[^\n\\]*(?:\\[rn]|\s)+)*[{_B64}]{{40,}}"
+)
+
+
+def _detectors() -> list[tuple[str, RegexBasedDetector]]:
+    found: list[tuple[str, RegexBasedDetector]] = []
+    for secret_type, plugin in sorted(get_mapping_from_secret_type_to_class().items()):
+        if issubclass(plugin, RegexBasedDetector) and secret_type not in _SKIPPED_TYPES:
+            found.append((secret_type, plugin()))
+    return found
+
+
+_DETECTORS = _detectors()
+
+
+def vendor_hits(line: str, rest: str) -> Iterator[RuleHit]:
+    """detect-secrets' format detectors over one line; ``rest`` is the text from that line on."""
+    for secret_type, detector in _DETECTORS:
+        for secret in detector.analyze_string(line):
+            kind = _KIND_OF_TYPE.get(secret_type, "vendor_token")
+            if kind == "aws_access_key_id" and len(secret) == 40:
+                kind = "aws_secret_access_key"  # AWSKeyDetector's second rule: the 40-char secret
+            if kind == "slack_token" and secret.startswith("https://"):
+                kind = "slack_webhook"
+            if kind == "private_key" and not _PEM_BODY.search(rest):
+                continue  # a parser checking for the header is not a key: a key has a body
+            if kind == "connection_string_password" and not _url_password_is_real(secret):
+                continue
+            yield RuleHit(kind, line.find(secret), f"{secret_type} (detect-secrets)")
+
+
+def _url_password_is_real(password: str) -> bool:
+    is_port = password.isdigit() and len(password) <= 5
+    return not is_port and not is_placeholder(password, name="password")
+
+
+# -- formats detect-secrets lacks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Supplement:
+    kind: str
+    label: str
+    pattern: re.Pattern[str]
+    accept: Callable[[re.Match[str]], bool] | None = None
+
+
+def _authorization_is_real(match: re.Match[str]) -> bool:
+    credential = match.group("credential")
+    if match.group("scheme").lower() == "basic":
+        decoded = decode_base64_text(credential)
+        return decoded is not None and ":" in decoded
+    return any(c.isdigit() for c in credential) and any(c.isalpha() for c in credential)
+
+
+def _password_is_real(match: re.Match[str]) -> bool:
+    return looks_like_password(match.group("password"))
+
+
+_SUPPLEMENTS = (
+    _Supplement("google_api_key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
+    _Supplement("mailgun_api_key", "Mailgun API key", re.compile(r"\bkey-[0-9a-f]{32}\b")),
+    _Supplement(
+        "azure_connection_string",
+        "Azure connection string key",
+        re.compile(rf"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=[{_B64}%&]{{20,}}"),
+    ),
+    _Supplement("github_token", "GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
+    _Supplement("stripe_key", "Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}")),
+    _Supplement(
+        "openai_api_key",
+        "OpenAI-style API key",
+        re.compile(
+            r"\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
+        ),
+    ),
+    _Supplement("npm_token", "npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    _Supplement(
+        "connection_string_password",
+        "password in a URL without a user",
+        re.compile(r"://:(?P<password>[^\s@/'\"]+)@"),
+        accept=_password_is_real,
+    ),
+    _Supplement("private_key", "PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*" + _PEM_BODY.pattern)),
+    _Supplement(
+        "connection_string_password",
+        "password in a JDBC/ODBC/key=value connection string",
+        re.compile(r"(?i)[?&;]\s*(?:password|pwd|passwd)\s*=\s*(?P<password>[^;&\s'\"]+)"),
+        accept=_password_is_real,
+    ),
+    _Supplement(
+        "authorization_header",
+        "credential in an Authorization value",
+        re.compile(r"(?i)\b(?P<scheme>Bearer|Basic|Token)\s+(?P<credential>[A-Za-z0-9._~+/=-]{16,})"),
+        accept=_authorization_is_real,
+    ),
+)
+_GCP_TYPE = re.compile(r"""["']type["']\s*:\s*["']service_account["']""")
+_GCP_PRIVATE_KEY = re.compile(r"""["']private_key["']\s*:\s*["']-----BEGIN""")
+
+
+def supplement_hits(text: str) -> Iterator[RuleHit]:
+    """The supplementary formats over a whole text (a GCP key file spans lines)."""
+    for rule in _SUPPLEMENTS:
+        for match in rule.pattern.finditer(text):
+            if rule.accept is None or rule.accept(match):
+                yield RuleHit(rule.kind, match.start(), rule.label)
+    if _GCP_TYPE.search(text):
+        for match in _GCP_PRIVATE_KEY.finditer(text):
+            yield RuleHit("gcp_service_account_key", match.start(), "GCP service-account key")
+
+
+# -- keywords in text ----------------------------------------------------------------------------
+
+# detect-secrets' config-syntax keyword rules (``name: value``, ``name=value``) and their value group.
+_KEYWORD_RULES = (
+    (keyword.FOLLOWED_BY_COLON_REGEX, 4),
+    (keyword.FOLLOWED_BY_EQUAL_SIGNS_REGEX, 5),
+)
+# Words its denylist lacks, and prose ("the token is ..."): same shape, our vocabulary.
+_MORE_KEYWORDS = re.compile(
+    r"(?i)(?P<name>[\w-]*(?:token|credentials?|passphrase|password|secret|api_?key))"
+    r"\s*(?::|=|\bis\b)\s*['\"`]?(?P<value>[^\s'\"`]+)"
+)
+_VALUE_END = re.compile(r"[\s,;&)\]>'\"`]")
+
+
+def keyword_hits(text: str) -> Iterator[RuleHit]:
+    """``password: x`` / ``DB_PASSWORD=x`` / ``the token is x`` in free text (one line)."""
+    for regex, group in _KEYWORD_RULES:
+        for match in regex.finditer(text):
+            yield from _keyword_hit(match.group(1), match.group(group), match.start())
+    for match in _MORE_KEYWORDS.finditer(text):
+        yield from _keyword_hit(match.group("name"), match.group("value"), match.start())
+
+
+def _keyword_hit(name: str, raw_value: str, offset: int) -> Iterator[RuleHit]:
+    value = _VALUE_END.split(raw_value.strip(), maxsplit=1)[0].rstrip(".:")
+    if is_secret_name(split_identifier(name)) and looks_like_password(value, name=name):
+        yield RuleHit("hardcoded_credential", offset, f"value of {name!r} in text ({len(value)} chars)")
+
+
+_WORD = re.compile(r"[A-Z]?[a-z]+|[a-z]+(?:[-_][a-z]+)*")
+_REFERENCE = re.compile(r"[\w]+(?:\.[\w]+)+|[\w.]+\(.*|[A-Z][A-Z0-9]*_[A-Z0-9_]+")
+
+
+def looks_like_password(value: str, *, name: str = "password") -> bool:
+    """A value in free text that is a credential, not a word, a type, a reference or a placeholder."""
+    return not (is_placeholder(value, name=name) or _WORD.fullmatch(value) or _REFERENCE.fullmatch(value))
+
+
+# -- names and placeholders ----------------------------------------------------------------------
+
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pw", "pass", "passphrase", "secret", "token", "apikey", "credential"}
+    | {"credentials", "authorization", "contrasena"}
+)
+_KEY_QUALIFIERS = frozenset(
+    {"api", "access", "secret", "private", "signing", "encryption", "client", "master", "app"}
+    | {"consumer", "ssh", "auth", "service", "account", "db", "database", "priv"}
+)
+
+
+def is_secret_name(words: list[str]) -> bool:
+    """The last word names a secret: ``db_password``, ``clientSecret``, ``X-Api-Key``.
+
+    The last word decides, so ``password_hash``, ``token_type``, ``TOKEN_URL`` and ``secret_name``
+    are not secret names, and ``cache_key`` or ``primary_key`` are not keys of the secret kind.
+    """
+    if not words:
+        return False
+    if words[-1] in _SECRET_WORDS:
+        return True
+    return words[-1] == "key" and len(words) >= 2 and words[-2] in _KEY_QUALIFIERS
+
+
+_PLACEHOLDER_WORDS = frozenset(
+    {"password", "passwd", "pass", "secret", "token", "apikey", "key", "changeme", "changeit", "example"}
+    | {"sample", "dummy", "fake", "mock", "placeholder", "redacted", "hidden", "masked", "none", "null"}
+    | {"nil", "undefined", "notset", "todo", "fixme", "test", "testing", "secretkey", "secrettoken"}
+    # well-known defaults and metasyntactic words: public knowledge, nothing leaks
+    | {"admin", "guest", "root", "user", "foo", "bar", "baz"}
+)
+_MIN_SECRET_LENGTH = 4
+_WRAPPERS = ("<>", "{}", "[]", "()")
+# An environment variable's name (``DB_PASSWORD``): a reference. A single upper-case word
+# (``HUNTER2X``) is a value: references have more than one word.
+_ENV_REFERENCE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_FILE_REFERENCE = re.compile(r"(?:~|\.{0,2})/[\w./-]*|[\w./-]+\.(?:pem|key|json|txt|crt|p12|env)")
+
+
+def is_placeholder(value: str, *, name: str) -> bool:
+    """Values that are not secrets even when bound to a secret-like name."""
+    text = value.strip()
+    if len(text) < _MIN_SECRET_LENGTH:
+        return True
+    normalized = re.sub(r"[^a-z0-9]", "", text.lower())
+    if normalized in _PLACEHOLDER_WORDS or normalized == re.sub(r"[^a-z0-9]", "", name.lower()):
+        return True
+    if normalized.startswith(("your", "replace", "insert", "enter")) or normalized.endswith("here"):
+        return True  # "your-api-key", "REPLACE_ME", "insert-token-here"
+    if any(text[0] == wrap[0] and text[-1] == wrap[1] for wrap in _WRAPPERS):
+        return True  # "<redacted>", "{password}", "[SEP]"
+    if text.startswith(("$", "%(")) or ("{" in text and "}" in text) or "****" in text:
+        return True  # "${DB_PASSWORD}", "%(password)s", "Bearer {token}", "sk-****abcd"
+    if len(set(text)) == 1:
+        return True  # "xxxxxxxx", "********"
+    return bool(_ENV_REFERENCE.fullmatch(text) or _FILE_REFERENCE.fullmatch(text))
+
+
+# -- entropy (detect-secrets' measures) ----------------------------------------------------------
+
+_BASE64 = Base64HighEntropyString()
+_HEX = HexHighEntropyString()
+_BASE64_CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_HEX_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[0-9a-fA-F]{32,}(?![A-Za-z0-9])")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Random base64 of n characters has close to log2(n) bits per character for small n: asking for
+# 85 % of log2(n), capped at detect-secrets' limit, keeps random tokens of 20+ characters.
+_ENTROPY_SHARE = 0.85
+_IDENTIFIER_WORD_LENGTH = 3.5
+# Hex near these words is a digest, a commit or an id, not a key.
+_DIGEST_WORDS = re.compile(r"(?i)sha|md5|hash|digest|checksum|commit|etag|fingerprint|uuid|crc|blake|rev")
+
+
+def entropy_hits(value: str, line_text: str) -> Iterator[RuleHit]:
+    """Random-looking base64 or hex in a literal's value; ``line_text`` is its source line."""
+    for match in _BASE64_CANDIDATE.finditer(value):
+        token = match.group()
+        if _UUID.search(token) or re.fullmatch(r"[0-9a-fA-F-]+", token) or not _mixed(token):
+            continue
+        if _looks_like_words(token):
+            continue
+        decoded = decode_base64_text(token)
+        if decoded is not None:
+            if re.fullmatch(r"[^:\s]+:[^:\s]{4,}", decoded):  # base64 of "user:password"
+                yield RuleHit("encoded_credential", match.start(), "base64 of a user:password pair")
+            continue
+        bits = _BASE64.calculate_shannon_entropy(token)
+        if bits >= min(_BASE64.entropy_limit, _ENTROPY_SHARE * math.log2(len(token))):
+            yield RuleHit("high_entropy_string", match.start(), _entropy_detail("base64", token, bits))
+    if _DIGEST_WORDS.search(line_text):
+        return
+    for match in _HEX_CANDIDATE.finditer(value):
+        token = match.group()
+        bits = _HEX.calculate_shannon_entropy(token)
+        if bits > _HEX.entropy_limit and _mixed_hex(token):
+            yield RuleHit("high_entropy_string", match.start(), _entropy_detail("hex", token, bits))
+
+
+def _entropy_detail(charset: str, token: str, bits: float) -> str:
+    return f"high-entropy {charset} literal ({len(token)} chars, {bits:.1f} bits/char)"
+
+
+def _mixed(text: str) -> bool:
+    return (
+        any(c.isdigit() for c in text) and any(c.isupper() for c in text) and any(c.islower() for c in text)
+    )
+
+
+def _mixed_hex(text: str) -> bool:
+    return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
+def _looks_like_words(token: str) -> bool:
+    """``HandlerUserCreate2024`` splits into long words; random text splits into short pieces."""
+    words = [word for word in split_identifier(token) if word.isalpha()]
+    return bool(words) and sum(map(len, words)) / len(words) >= _IDENTIFIER_WORD_LENGTH
+
+
+_PRINTABLE_SHARE = 0.9
+
+
+def decode_base64_text(token: str) -> str | None:
+    """The text ``token`` encodes when it is base64 of mostly printable text, else None."""
+    stripped = token.rstrip("=")
+    padded = stripped + "=" * (-len(stripped) % 4)
+    altchars = b"-_" if ("-" in token or "_" in token) else None
+    try:
+        raw = base64.b64decode(padded, altchars=altchars, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw:
+        return None
+    printable = sum(32 <= byte < 127 or byte in (9, 10, 13) for byte in raw)
+    return raw.decode("ascii", errors="replace") if printable / len(raw) >= _PRINTABLE_SHARE else None
+
+
+def all_rule_kinds() -> frozenset[str]:
+    """Every kind a rule here can report (the corpus test checks each is planted)."""
+    supplements = {rule.kind for rule in _SUPPLEMENTS}
+    derived = {"aws_secret_access_key", "slack_webhook", "gcp_service_account_key", "hardcoded_credential"}
+    entropy = {"high_entropy_string", "encoded_credential"}
+    return frozenset(set(_KIND_OF_TYPE.values()) | supplements | derived | entropy)
