@@ -25,7 +25,7 @@ from nodeforge.paths import git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
 from nodeforge.runtests import TestRun, TestRunner
-from nodeforge.secrets import SecretFinding, check_pattern_code
+from nodeforge.secrets import SecretFinding, check_pattern_code, describe_findings
 from nodeforge.store.protocol import PatternStore, ServerUnreachable, UpsertReport
 from nodeforge.testmap import link_tests
 from nodeforge.verdicts import VerdictBook
@@ -330,8 +330,8 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
         findings = [f for text in texts for f in findings_in(text)]
         if findings:
             report.secrets_blocked += 1
-            kinds = ", ".join(sorted({f.kind for f in findings}))
-            report.skipped.append((label, f"secret ({kinds}); not stored"))
+            # every finding, so fixing one secret does not reveal the next only on the next commit
+            report.skipped.append((label, f"{describe_findings(findings)}; not stored"))
             continue
         passed = dataclasses.replace(pattern, quality=round(quality, 3))
         decided[pattern.id] = passed

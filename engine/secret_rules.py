@@ -19,12 +19,12 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins import keyword
-from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
 
 from nodeforge.naming import split_identifier
@@ -77,7 +77,8 @@ _PEM_BODY = re.compile(
 
 def _detectors() -> list[tuple[str, RegexBasedDetector]]:
     found: list[tuple[str, RegexBasedDetector]] = []
-    for secret_type, plugin in sorted(get_mapping_from_secret_type_to_class().items()):
+    plugins: Mapping[str, type[BasePlugin]] = get_mapping_from_secret_type_to_class()
+    for secret_type, plugin in sorted(plugins.items()):
         if issubclass(plugin, RegexBasedDetector) and secret_type not in _SKIPPED_TYPES:
             found.append((secret_type, plugin()))
     return found
@@ -213,7 +214,7 @@ def _keyword_hit(name: str, raw_value: str, offset: int) -> Iterator[RuleHit]:
         yield RuleHit("hardcoded_credential", offset, f"value of {name!r} in text ({len(value)} chars)")
 
 
-_WORD = re.compile(r"[A-Z]?[a-z]+|[a-z]+(?:[-_][a-z]+)*")
+_WORD = re.compile(r"(?:[A-Z]?[a-z]+)+|[a-z]+(?:[-_][a-z]+)*")
 _REFERENCE = re.compile(r"[\w]+(?:\.[\w]+)+|[\w.]+\(.*|[A-Z][A-Z0-9]*_[A-Z0-9_]+")
 
 
@@ -240,8 +241,8 @@ def is_secret_name(words: list[str]) -> bool:
     The last word decides, so ``password_hash``, ``token_type``, ``TOKEN_URL`` and ``secret_name``
     are not secret names, and ``cache_key`` or ``primary_key`` are not keys of the secret kind.
     """
-    if not words:
-        return False
+    if not words or words in (["pass"], ["pw"]):
+        return False  # alone, "pass" is as often a test outcome ({"pass": "success"}) as a password
     if words[-1] in _SECRET_WORDS:
         return True
     return words[-1] == "key" and len(words) >= 2 and words[-2] in _KEY_QUALIFIERS
@@ -270,6 +271,8 @@ def is_placeholder(value: str, *, name: str) -> bool:
     normalized = re.sub(r"[^a-z0-9]", "", text.lower())
     if normalized in _PLACEHOLDER_WORDS or normalized == re.sub(r"[^a-z0-9]", "", name.lower()):
         return True
+    if all(word in _PLACEHOLDER_WORDS | {"my", "the", "a"} for word in re.split(r"[-_. ]+", text.lower())):
+        return True  # "test-key", "fake_token", "dummy password"
     if normalized.startswith(("your", "replace", "insert", "enter")) or normalized.endswith("here"):
         return True  # "your-api-key", "REPLACE_ME", "insert-token-here"
     if any(text[0] == wrap[0] and text[-1] == wrap[1] for wrap in _WRAPPERS):

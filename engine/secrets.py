@@ -112,7 +112,7 @@ def scan(code: str) -> tuple[SecretFinding, ...]:
     found = [*_scan_lines(source, lines), *_hits(secret_rules.supplement_hits(source), lines.line_of)]
     tokens = _tokens(source)
     for line, comment in tokens.comments:
-        found.extend(_hits(secret_rules.keyword_hits(comment), lambda _offset, at=line: at))
+        found.extend(_hits(secret_rules.keyword_hits(comment), _always(line)))
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
@@ -135,6 +135,11 @@ def _scan_lines(
             line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
             yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
         start += len(raw)
+
+
+def _always(line: int) -> _OffsetToLine:
+    """Every offset of a one-line text (a comment) is on its line."""
+    return lambda _offset: line
 
 
 def _hits(hits: Iterable[RuleHit], line_of: _OffsetToLine) -> Iterator[SecretFinding]:
