@@ -116,6 +116,14 @@ def test_clean_files_have_no_findings(path: Path) -> None:
         'checksum = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
         'message = "Rotate the signing key every 90 days; see docs/RunbookKeyRotation2024.md"',
         'path = "src/nodeforge/store/QdrantEdgeStore2.py"',
+        'CONCLUSION = {"pass": "success", "fail": "failure"}',
+        'client = Client(api_key="test-key", token="fake_token")',
+        'def f(github_token: str) -> None:\n    """github_token: GitHub token. Defaults to ``GITHUB_TOKEN``."""',
+        '# password: required, see the runbook\nX = 1',
+        'ERROR = "Invalid password: too short"',
+        'QUERY = "SELECT id FROM users WHERE password = :password"',
+        'api_key = "API_KEY"',
+        'ETAG_SHA = "4f9a1c0be7d35a6e4f9a1c0be7d35a6e4f9a1c0be7d35a6e"',
     ],
 )
 def test_look_alikes_are_not_findings(code: str) -> None:
