@@ -16,6 +16,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from nodeforge.argtypes import at_least_one, fraction
 from nodeforge.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, NodeforgeError, UsageError
 
 
@@ -198,16 +199,26 @@ def _patterns_parser(sub: Subparsers) -> None:
     )
     psearch.add_argument("text", metavar="TEXT", help="words or identifiers to look for")
     _filters(psearch)
-    psearch.add_argument("--limit", type=int, default=5, metavar="N", help="how many hits (default: 5)")
+    psearch.add_argument(
+        "--limit", type=at_least_one, default=5, metavar="N", help="how many hits, >= 1 (default: 5)"
+    )
     _command(psub, "stats", "usage, success and support per pattern", "nodeforge patterns stats --json")
     pprune = _command(
         psub, "prune", "retire patterns that keep failing", "nodeforge patterns prune --dry-run"
     )
     pprune.add_argument(
-        "--min-success", type=float, default=0.3, metavar="RATE", help="success rate to keep (default: 0.3)"
+        "--min-success",
+        type=fraction,
+        default=0.3,
+        metavar="RATE",
+        help="success rate to keep, 0-1 (default: 0.3)",
     )
     pprune.add_argument(
-        "--min-uses", type=int, default=3, metavar="N", help="outcomes needed before judging (default: 3)"
+        "--min-uses",
+        type=at_least_one,
+        default=3,
+        metavar="N",
+        help="outcomes needed before judging, >= 1 (default: 3)",
     )
     pprune.add_argument("--dry-run", action="store_true", help="list what would be retired; retire nothing")
     pexport = _command(
@@ -218,6 +229,24 @@ def _patterns_parser(sub: Subparsers) -> None:
         psub, "import", "read patterns from a JSON-lines export", "nodeforge patterns import patterns.jsonl"
     )
     pimport.add_argument("file", type=Path, metavar="FILE", help="an export written by `patterns export`")
+    pimport.add_argument(
+        "--trust-counters",
+        action="store_true",
+        help="keep the file's uses, successes, failures and status (default: start unverified)",
+    )
+    prestore = _command(
+        psub,
+        "restore",
+        "undo a prune from the export it wrote",
+        "nodeforge patterns restore .nodeforge/prune-*.jsonl",
+    )
+    prestore.add_argument("file", type=Path, metavar="FILE", help="the export `patterns prune` wrote")
+    _command(
+        psub, "review", "list learned code held for review, with the reason", "nodeforge patterns review"
+    )
+    for decision, text in (("approve", "allow held code to be reused"), ("reject", "retire held code")):
+        pdecide = _command(psub, decision, text, f"nodeforge patterns {decision} 370e0ddd")
+        pdecide.add_argument("id", metavar="ID", help="the held pattern's id (from `patterns review`)")
 
 
 def _store_parser(sub: Subparsers) -> None:
@@ -307,6 +336,13 @@ def _report_error(error: NodeforgeError, as_json: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from nodeforge.redact import redacted_streams
+
+    with redacted_streams():  # no credential reaches the terminal, whoever prints it
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
     try:

@@ -294,14 +294,16 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             count = store.export_jsonl(args.file)
             emit(args, {"exported": count}, [f"nodeforge: exported {count} pattern(s) to {args.file}"])
         else:
-            if not args.file.is_file():
-                raise InputError(f"{args.file}: no such export file")
-            imported = store.import_jsonl(args.file)
-            emit(
-                args,
-                imported,
-                [f"nodeforge: imported {len(imported.inserted)} new, merged {len(imported.merged)}"],
+            from nodeforge.importer import import_export
+
+            imported = import_export(
+                store,
+                args.file,
+                trust_counters=args.trust_counters,
+                quality_threshold=settings.quality_threshold,
             )
+            emit(args, imported, imported.lines())
+            return EXIT_CHECK_FAILED if imported.refused else EXIT_OK
     return EXIT_OK
 
 
