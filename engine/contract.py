@@ -13,6 +13,7 @@ uses. Names that become file, module or class names may not escape a folder: no 
 from __future__ import annotations
 
 import copy
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,16 @@ def load_contract(path: Path) -> Contract:
     return parse_contract(text, source=path)
 
 
+def _refuse_special_file(path: Path) -> None:
+    """A FIFO, socket or device is refused before it is opened: opening a FIFO blocks forever."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: the read below says which, in its own words
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise InputError(f"{path}: expected a contract file, got a FIFO, socket or device; not opened")
+
+
 def parse_contract(text: str, *, source: Path | None = None) -> Contract:
     """Validate contract YAML given as text; ``source`` names the file in messages."""
     label = str(source) if source is not None else "<contract>"
@@ -217,6 +228,7 @@ def _with_name(data: dict[str, Any], source: Path | None) -> dict[str, Any]:
 
 
 def _read_text(path: Path) -> str:
+    _refuse_special_file(path)
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_CONTRACT_BYTES + 1)

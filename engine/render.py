@@ -62,6 +62,7 @@ def docstring_text(text: str) -> str:
 
 def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict[str, str]:
     """Node-relative path -> file text."""
+    check_path_collisions(plan)
     head = header(plan.used, source)
     contract = plan.contract
     node = {
@@ -134,6 +135,31 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
         operations=repr(sorted(h.operation for h in plan.handlers)),
     )
     return files
+
+
+def check_path_collisions(plan: NodePlan) -> None:
+    """Two contract entries that would be written to one file are an input error, before any write.
+
+    ``x.h`` and ``y.h`` handlers, operations ``__init__`` and ``init``, ``a.same`` and ``b.same``
+    models: each pair maps to one file, and one entry would silently replace the other.
+    """
+    owners: dict[str, tuple[str, str]] = {}  # path -> (identity, how the contract names it)
+
+    def claim(path: str, identity: str, label: str) -> None:
+        earlier = owners.setdefault(path, (identity, label))
+        if earlier[0] != identity:
+            raise InputError(f"contract entries {earlier[1]} and {label} would both be written to {path}")
+
+    contract = plan.contract
+    # one handler per contract operation, in order; the contract's own spelling identifies it
+    for operation, handler in zip(contract.operations, plan.handlers, strict=False):
+        claim(f"handlers/{handler.module}.py", operation.name, f"operation {operation.name!r}")
+    for role, ref, module in (
+        ("input_model", contract.input_model, plan.input_module),
+        ("output_model", contract.output_model, plan.output_module),
+    ):
+        full = ref.module if ref is not None and ref.module else module
+        claim(f"models/{module}.py", full, f"{role} {full!r}")
 
 
 def _handler_context(handler: HandlerPlan, plan: NodePlan) -> dict[str, object]:

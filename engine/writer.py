@@ -20,12 +20,19 @@ def safe_target(out: Path, node_dir: str) -> Path:
     return target
 
 
+STAGING_MARKER = ".nodeforge-staging"  # what makes a folder nodeforge's to recover or remove
+STAGING_GRACE_SECONDS = 60
+_NODE = "node"  # the staged node, inside the marked staging folder
+_RETIRED = "retired"  # the node being replaced, parked inside the staging folder during the swap
+
+
 def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path]:
     """Write all ``files`` under ``target`` or nothing at all.
 
-    The node is assembled in a temporary sibling folder and moved into place with one rename, so a
-    crash leaves either the old state or the complete new node. An existing folder is replaced only
-    with ``force``.
+    The node is assembled in a marked staging folder next to ``target`` and moved into place with
+    one rename, so a crash leaves either the old state or the complete new node. An overwritten
+    node is parked inside the staging folder during the swap, so recovery can put it back. An
+    existing folder is replaced only with ``force``.
     """
     recover_interrupted_write(target)
     if target.exists() and not force:
@@ -33,16 +40,11 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
     for rel in files:
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
             raise InputError(f"generated path {rel!r} would escape {target}")
+    staging = _make_staging(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    except (FileExistsError, NotADirectoryError):
-        raise InputError(f"{target.parent}: expected a folder to write into, found a file") from None
-    except OSError as error:
-        raise NodeforgeError(f"cannot write into {target.parent}: {error.strerror or error}") from None
-    try:
+        node = staging / _NODE
         for rel, text in sorted(files.items()):
-            path = staging / rel
+            path = node / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         _swap_into_place(staging, target)
@@ -52,44 +54,68 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
             f"cannot write {target}: {error.strerror or error}; nothing was written"
         ) from None
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        _remove_staging(staging, target)
     return [target / rel for rel in sorted(files)]
+
+
+def _make_staging(target: Path) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        (staging / STAGING_MARKER).write_text(f"{target.name}\n", encoding="utf-8")
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"{target.parent}: expected a folder to write into, found a file") from None
+    except OSError as error:
+        raise NodeforgeError(f"cannot write into {target.parent}: {error.strerror or error}") from None
+    return staging
+
+
+def _is_ours(folder: Path, target: Path) -> bool:
+    """A staging folder nodeforge made for ``target``: marked, and the marker names the target."""
+    marker = folder / STAGING_MARKER
+    try:
+        return marker.is_file() and marker.read_text(encoding="utf-8").strip() == target.name
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _remove_staging(staging: Path, target: Path) -> None:
+    """Our own staging folder goes; a node parked in it by a failed swap goes back first."""
+    retired = staging / _RETIRED
+    if retired.is_dir() and not target.exists():
+        os.replace(retired, target)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def recover_interrupted_write(target: Path) -> None:
     """Undo what a write killed half-way left behind, before anything else touches ``target``.
 
-    A kill between the two renames of an overwrite leaves ``.<name>.old`` and no ``<name>``: the old
-    node is put back. A kill while staging leaves a ``.<name>.<random>`` folder: it is removed. A
-    staging folder another writer is filling right now is spared (it changed in the last minute).
+    Only folders nodeforge created and marked (``.nodeforge-staging`` naming ``target``) are
+    touched; a user's own ``.<name>.backup`` folder is never moved or removed. A kill in the middle
+    of an overwrite leaves the old node parked in the staging folder and no ``target``: it is put
+    back. A staging folder another writer is filling right now is spared (changed in the last minute).
     """
-    retired = target.with_name(f".{target.name}.old")
-    if retired.is_dir():
-        if target.exists():
-            shutil.rmtree(retired)
-        else:
-            os.replace(retired, target)
     if not target.parent.is_dir():
         return
     now = time.time()
-    for leftover in target.parent.glob(f".{target.name}.*"):
-        if leftover.is_dir() and now - leftover.stat().st_mtime > STAGING_GRACE_SECONDS:
+    for leftover in sorted(target.parent.glob(f".{target.name}.*")):
+        if not leftover.is_dir() or not _is_ours(leftover, target):
+            continue
+        retired = leftover / _RETIRED
+        if retired.is_dir() and not target.exists():
+            os.replace(retired, target)
+        if now - leftover.stat().st_mtime > STAGING_GRACE_SECONDS:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-STAGING_GRACE_SECONDS = 60
-
-
 def _swap_into_place(staging: Path, target: Path) -> None:
+    node = staging / _NODE
     if not target.exists():
-        os.replace(staging, target)
+        os.replace(node, target)
         return
-    retired = target.with_name(f".{target.name}.old")
-    if retired.exists():
-        shutil.rmtree(retired)
+    retired = staging / _RETIRED
     os.replace(target, retired)
-    os.replace(staging, target)
+    os.replace(node, target)
     shutil.rmtree(retired)
 
 
