@@ -173,7 +173,7 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
         store=parsed.store,
         collection=parsed.collection,
         server_url=parsed.server_url,
-        api_key=environ.get("QDRANT_API_KEY") or None,
+        api_key=_registered(environ.get("QDRANT_API_KEY") or None),
         quality_threshold=parsed.quality_threshold,
         detection_threshold=parsed.detection_threshold,
         min_score=parsed.min_score,
@@ -260,3 +260,11 @@ def _where(key: str, filename: str, env: Mapping[str, str]) -> str:
     if env_name and env.get(env_name):
         return f"environment {env_name} (overrides {SECTION}.{key})"
     return f"{filename}: {SECTION}.{key}"
+
+
+def _registered(api_key: str | None) -> str | None:
+    """The API key, registered so that no output, log or report ever shows it."""
+    from nodeforge.redact import register_secret
+
+    register_secret(api_key)
+    return api_key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nodeforge.redact import redact
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -17,7 +19,7 @@ class NodeforgeError(Exception):
     exit_code: int = EXIT_CHECK_FAILED
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))  # messages often quote a URL, which may hold a password
         if exit_code is not None:
             self.exit_code = exit_code
 

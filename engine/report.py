@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from nodeforge.model import NodeType, Pattern, PatternStatus
+from nodeforge.redact import redact
 from nodeforge.store.protocol import LIVE_STATUSES, PatternStore, StoreInfo
 from nodeforge.writer import atomic_write_text
 
@@ -246,7 +247,7 @@ def write_report(store: PatternStore, out: Path, *, title: str) -> ReportSummary
     catalogue = build_catalogue(store, title=title)
     page = render_html(catalogue)
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, page, shared=True)  # a page to hand around: 0644, not 0600
+    atomic_write_text(out, redact(page), shared=True)  # a page to hand around: 0644, not 0600
     return ReportSummary(
         path=out,
         patterns=catalogue.pattern_count,

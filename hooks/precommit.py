@@ -321,6 +321,13 @@ def _start_embedding(repo: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from nodeforge.redact import redacted_streams
+
+    with redacted_streams():  # the commit's output and .nodeforge/hook.log never show credentials
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parse(argv)
     started = time.perf_counter()
     from nodeforge.paths import find_repo_root, state_dir
