@@ -206,6 +206,14 @@ def _status_for(
     if verdict is None:
         _wait(node, "no verdict for this content", report, ledger)
         return None
+    if verdict.partial:
+        _wait(
+            node,
+            "its tests ran only in part (-k, -m, --deselect or --lf); a full run certifies it",
+            report,
+            ledger,
+        )
+        return None
     if not verdict.passed:
         report.skipped.append((node.key, "its tests failed for this content"))
         ledger.pending.pop(node.key, None)

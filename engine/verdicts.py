@@ -64,6 +64,9 @@ class Verdict:
     skipped_count: int
     recorded_at: str  # ISO-8601 UTC
     source: str  # "pytest", "junit" or "run-tests"
+    # Some of the node's tests were deselected (-k, -m, --deselect, --lf): what ran passed, but that
+    # certifies nothing. Never together with ``passed``; a failure in a partial run is a failure.
+    partial: bool = False
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -73,6 +76,13 @@ class Verdict:
             raise ValueError(f"verdict counts must be >= 0, got {counts}")
         if not self.node_key or not self.content_hash:
             raise ValueError("verdict needs a node key and a content hash")
+        if self.partial and self.passed:
+            raise ValueError("a partial verdict certifies nothing: it cannot be passed")
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed`` or ``partial``."""
+        return "passed" if self.passed else "partial" if self.partial else "failed"
 
     @property
     def ran_count(self) -> int:
@@ -89,6 +99,8 @@ def tally(
     outcomes: Iterable[Outcome],
     source: str,
     recorded_at: str | None = None,
+    *,
+    partial: bool = False,
 ) -> Verdict | None:
     """The verdict of a node whose tests had ``outcomes``; None when none of them ran (all skipped)."""
     counts = dict.fromkeys(Outcome, 0)
@@ -96,10 +108,12 @@ def tally(
         counts[outcome] += 1
     if counts[Outcome.PASSED] + counts[Outcome.FAILED] + counts[Outcome.ERROR] == 0:
         return None
+    clean = counts[Outcome.FAILED] == 0 and counts[Outcome.ERROR] == 0
     return Verdict(
         node_key=node_key,
         content_hash=content_hash,
-        passed=counts[Outcome.FAILED] == 0 and counts[Outcome.ERROR] == 0,
+        passed=clean and not partial,
+        partial=clean and partial,
         passed_count=counts[Outcome.PASSED],
         failed_count=counts[Outcome.FAILED],
         error_count=counts[Outcome.ERROR],
@@ -234,6 +248,7 @@ def _verdict_from_json(node_key: str, entry: Any) -> Verdict:
         skipped_count=_typed(entry, "skipped_count", int),
         recorded_at=_typed(entry, "recorded_at", str),
         source=_typed(entry, "source", str),
+        partial=_typed(entry, "partial", bool) if "partial" in entry else False,
     )
     if verdict.node_key != node_key:
         raise ValueError(f"a verdict filed under {node_key!r} names node {verdict.node_key!r}")

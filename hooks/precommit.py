@@ -196,6 +196,8 @@ def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage
             pending.append((key, reason))
         elif verdict is None:
             pending.append((key, "no verdict for this content"))
+        elif verdict.partial:
+            pending.append((key, "its tests ran only in part"))
         elif not verdict.passed:
             skipped.append((key, "its tests failed for this content"))
         else:

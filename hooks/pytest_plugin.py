@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Sequence
 
     from nodeforge.nodes import NodeSource
     from nodeforge.testmap import NodeMapper
@@ -119,6 +119,7 @@ class _Recorder:
         self._start_nodes: dict[str, NodeSource] = {}
         self._summary = _Summary()
         self._interrupted = False
+        self._deselected: list[_TestRecord] = []
 
     # -- collecting --------------------------------------------------------------------------------
 
@@ -155,6 +156,24 @@ class _Recorder:
 
             path = self._config.rootpath / report.nodeid.split("::")[0]
             self._tests[f"{report.nodeid}::<collect>"] = _TestRecord(path, Outcome.ERROR)
+
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        # -k, -m, --deselect and --lf: these tests do not run, so their nodes are not certified
+        for item in items:
+            names = {str(value) for marker in item.iter_markers(MARKER) for value in _marker_values(marker)}
+            self._deselected.append(_TestRecord(item.path, marker_nodes=names))
+
+    def _filtered_blindly(self) -> bool:
+        """Tests were left out in a way no per-test event reports.
+
+        ``--lf`` skips whole files that had no failure without a word; under xdist the controller
+        never sees the workers' deselections. Then no node of the session is certified.
+        """
+        options = self._config.option
+        selected = any(getattr(options, name, None) for name in ("keyword", "markexpr", "deselect"))
+        return bool(getattr(options, "lf", False)) or (
+            selected and not self._deselected and _is_xdist(self._config)
+        )
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # Ctrl-C and pytest.exit() cut tests short; Session.Interrupted (collection errors, stepwise)
@@ -197,6 +216,10 @@ class _Recorder:
                 continue
             for node in self._nodes_of(record, mapper, by_file):
                 outcomes.setdefault(node.key, []).append(record.outcome)
+        left_out = {
+            node.key for record in self._deselected for node in self._nodes_of(record, mapper, by_file)
+        }
+        blind = self._filtered_blindly()
         stamp = now_iso()
         verdicts: list[Verdict] = []
         for key in sorted(outcomes):
@@ -204,7 +227,8 @@ class _Recorder:
             if not _unchanged(start, self._repo):
                 self._summary.changed.append(key)
                 continue
-            verdict = tally(key, start.content_hash, outcomes[key], "pytest", stamp)
+            partial = blind or key in left_out
+            verdict = tally(key, start.content_hash, outcomes[key], "pytest", stamp, partial=partial)
             if verdict is not None:
                 verdicts.append(verdict)
         return verdicts
@@ -236,6 +260,7 @@ class _Recorder:
         """Let the patterns that generated nodes used gain or lose credit (once provenance exists)."""
         from nodeforge.errors import NodeforgeError
 
+        verdicts = [verdict for verdict in verdicts if not verdict.partial]  # half a run credits nothing
         if not verdicts or importlib.util.find_spec(_FEEDBACK_MODULE) is None:
             return
         apply_feedback = getattr(importlib.import_module(_FEEDBACK_MODULE), "apply_feedback", None)
@@ -252,10 +277,12 @@ class _Recorder:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         summary = self._summary
         passed = sum(1 for verdict in summary.recorded if verdict.passed)
-        failed = len(summary.recorded) - passed
+        partial = sum(1 for verdict in summary.recorded if verdict.partial)
+        failed = len(summary.recorded) - passed - partial
         count = len(summary.recorded)
         terminalreporter.write_line(
             f"nodeforge: verdicts recorded for {count} nodes ({passed} passed, {failed} failed)"
+            + (f"; {partial} partial (tests deselected), not certified" if partial else "")
         )
         if summary.changed:
             terminalreporter.write_line(
@@ -303,3 +330,8 @@ def _unchanged(node: NodeSource, repo: Path) -> bool:
     except (OSError, UnknownNodeType):  # gone, or its contract no longer names a known type
         return False
     return now is not None and now.content_hash == node.content_hash
+
+
+def _is_xdist(config: pytest.Config) -> bool:
+    """This process is an xdist controller: the workers collect and deselect, not it."""
+    return config.pluginmanager.has_plugin("dsession")

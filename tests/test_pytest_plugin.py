@@ -312,3 +312,55 @@ def test_verdicts_reach_provenance_feedback(pytester: pytest.Pytester, node_repo
     assert "Traceback" not in result.stdout.str()
     [generated] = generated_nodes(node_repo)
     assert generated.credited == (node_hash(node_repo),)  # the feedback hook saw this verdict
+
+
+FAILING = "import node_user_effect.node\n\ndef test_bad():\n    assert False\n"
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [["-k", "not bad"], ["--deselect", "tests/test_fail.py::test_bad"], ["-m", "not slow"]],
+    ids=["-k", "--deselect", "-m"],
+)
+def test_a_deselected_failing_test_makes_the_node_partial_never_passed(
+    pytester: pytest.Pytester, node_repo: Path, selection: list[str]
+) -> None:
+    add_test(
+        node_repo, "test_fail.py", "import pytest\n\n" + FAILING.replace("def", "@pytest.mark.slow\ndef")
+    )
+    (node_repo / "pytest.ini").write_text("[pytest]\nmarkers =\n    slow: slow\n", encoding="utf-8")
+
+    result = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider", *selection)
+
+    result.assert_outcomes(passed=2, deselected=1)
+    result.stdout.fnmatch_lines(
+        ["nodeforge: verdicts recorded for 1 nodes (0 passed, 0 failed); 1 partial (tests deselected)*"]
+    )
+    verdict = recorded(node_repo)[NODE]
+    assert (verdict.passed, verdict.partial, verdict.status) == (False, True, "partial")
+
+
+def test_last_failed_runs_certify_nothing(pytester: pytest.Pytester, node_repo: Path) -> None:
+    add_test(
+        node_repo, "test_flaky.py", "import node_user_effect.node\n\ndef test_once():\n    assert False\n"
+    )
+    pytester.runpytest("--nodeforge")  # with the cache: remembers the failure
+    add_test(
+        node_repo, "test_flaky.py", "import node_user_effect.node\n\ndef test_once():\n    assert True\n"
+    )
+    add_test(node_repo, "test_fail.py", FAILING)  # new, failing, and --lf will not run it
+
+    result = pytester.runpytest("--nodeforge", "--lf")
+
+    assert "test_bad" not in result.stdout.str()
+    verdict = recorded(node_repo)[NODE]
+    assert not verdict.passed and verdict.partial
+
+
+def test_a_full_run_after_a_partial_one_certifies(pytester: pytest.Pytester, node_repo: Path) -> None:
+    pytester.runpytest("--nodeforge", "-p", "no:cacheprovider", "-k", "inside")
+    assert recorded(node_repo)[NODE].partial
+
+    pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
+
+    assert recorded(node_repo)[NODE].passed

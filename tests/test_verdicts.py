@@ -202,3 +202,13 @@ def test_junit_unreadable_report_is_input_error(node_repo: Path) -> None:
     report.write_text("<testsuite><testcase", encoding="utf-8")
     with pytest.raises(InputError, match=r"report\.xml"):
         verdicts_from_junit(report, node_repo, discover(node_repo))
+
+
+def test_a_partial_run_is_partial_when_clean_and_failed_when_not() -> None:
+    from nodeforge.verdicts import Outcome, tally
+
+    clean = tally("n", "h", [Outcome.PASSED, Outcome.PASSED], "pytest", partial=True)
+    broken = tally("n", "h", [Outcome.PASSED, Outcome.FAILED], "pytest", partial=True)
+
+    assert clean is not None and (clean.passed, clean.partial, clean.status) == (False, True, "partial")
+    assert broken is not None and (broken.passed, broken.partial, broken.status) == (False, False, "failed")
