@@ -93,10 +93,9 @@ class LearnReport:
 
 
 def _load_map(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    from nodeforge.statefile import read_state_object
+
+    return {str(k): str(v) for k, v in read_state_object(path).items()}
 
 
 def _save_map(path: Path, data: dict[str, str]) -> None:

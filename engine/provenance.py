@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nodeforge.errors import NodeforgeError
 from nodeforge.paths import state_dir
+from nodeforge.statefile import read_state_object
 from nodeforge.writer import atomic_write_text
 
 FILE = "generated.json"
@@ -49,15 +49,7 @@ def _locked(folder: Path) -> Iterator[Path]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise NodeforgeError(f"{path}: not valid JSON ({error}); move it aside to start afresh") from error
-    if not isinstance(data, dict):
-        raise NodeforgeError(f"{path}: expected a JSON object")
-    return data
+    return read_state_object(path)  # a corrupt file is set aside with a warning
 
 
 def record_generated(repo: Path, node: GeneratedNode) -> None:

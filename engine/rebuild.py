@@ -30,6 +30,7 @@ from nodeforge.learn import LEARNED_FILE, LearnOptions, LearnReport, gate_patter
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import Discovery, NodeSource, scan
 from nodeforge.paths import git, state_dir
+from nodeforge.statefile import read_state_object
 from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, store_path
 from nodeforge.store.lock import StoreLock
 from nodeforge.store.protocol import PatternStore
@@ -248,12 +249,6 @@ def _mine_revision(
 def _record_learned(repo: Path, learned: dict[str, str]) -> None:
     """The ledger's "learned at" hashes, so the next ``learn`` does not redo what was rebuilt."""
     path = state_dir(repo) / LEARNED_FILE
-    current: dict[str, str] = {}
-    if path.is_file():
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            current = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            current = {}
+    current = {str(k): str(v) for k, v in read_state_object(path).items()}
     current.update(learned)
     atomic_write_text(path, json.dumps(current, indent=2, sort_keys=True) + "\n")

@@ -32,6 +32,7 @@ from xml.etree import ElementTree
 
 from nodeforge.errors import InputError, NodeforgeError
 from nodeforge.nodes import NodeSource
+from nodeforge.statefile import set_aside
 
 VERDICTS_FILE = "verdicts.json"
 FORMAT = 1
@@ -167,14 +168,17 @@ class VerdictBook:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
-        except (OSError, UnicodeDecodeError) as error:
+        except UnicodeDecodeError:
+            set_aside(self.path, "not UTF-8 text")
+            return {}
+        except OSError as error:
             raise NodeforgeError(f"cannot read verdict book {self.path}: {error}") from error
         try:
             return _parse_book(json.loads(text))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-            raise NodeforgeError(
-                f"verdict book {self.path} is corrupt ({error}); repair or delete it to start over"
-            ) from error
+            # verdicts are rebuilt by the next test run: set the book aside, warn once, go on
+            set_aside(self.path, str(error) or type(error).__name__)
+            return {}
 
     def _write(self, book: dict[str, list[Verdict]]) -> None:
         document = {

@@ -29,6 +29,7 @@ importable in the hook's environment, a detached ``nodeforge embed --pending`` f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -165,6 +166,18 @@ def _touches_a_node(repo: Path, files: Sequence[str]) -> bool:
 # -- the quick look, in the commit's time ------------------------------------------------------
 
 LOG_FILE = "hook.log"
+FAILED_FILE = "last-learn-failed"  # written by a background learn that failed, read by the next hook
+
+
+def _report_last_failure(state: Path) -> None:
+    """Say, in this commit's output, that the previous background learn failed (then forget it)."""
+    marker = state / FAILED_FILE
+    try:
+        detail = marker.read_text(encoding="utf-8").strip()
+        marker.unlink()
+    except OSError:
+        return
+    print(f"{PREFIX} the previous background learn failed ({detail}); see .nodeforge/{LOG_FILE}")
 
 
 @dataclass(frozen=True)
@@ -334,11 +347,14 @@ def _main(argv: Sequence[str] | None) -> int:
     started = time.perf_counter()
     from nodeforge.paths import find_repo_root, state_dir
 
+    state: Path | None = None
+    commit = args.commit
     try:
         repo = find_repo_root()
         commit = _git(repo, "rev-parse", args.commit).decode().strip()
         files = touched_files(repo, commit)
         state = state_dir(repo)
+        _report_last_failure(state)
         if not _touches_a_node(repo, files) and not _has_pending(state):
             print(f"{PREFIX} nothing to learn (no node in this commit, none pending)")
             return 0
@@ -352,6 +368,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"{PREFIX} learning skipped: {detail}")
+        if args.foreground and state is not None:  # nobody sees the background: the next commit will
+            with contextlib.suppress(OSError):
+                (state / FAILED_FILE).write_text(f"{commit[:10]}: {detail}\n", encoding="utf-8")
         return 1 if args.strict else 0
     print(summary_line(report, time.perf_counter() - started))
     if (

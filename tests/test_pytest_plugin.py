@@ -231,13 +231,19 @@ def test_file_changed_during_the_session_is_not_recorded(pytester: pytest.Pytest
     assert recorded(node_repo) == {}
 
 
-def test_corrupt_book_is_reported_without_failing_the_run(pytester: pytest.Pytester, node_repo: Path) -> None:
+def test_corrupt_book_is_set_aside_with_a_warning_and_the_run_recorded(
+    pytester: pytest.Pytester, node_repo: Path
+) -> None:
     (node_repo / ".nodeforge").mkdir()
     (node_repo / ".nodeforge" / "verdicts.json").write_text("{oops", encoding="utf-8")
-    result = pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("--nodeforge", "-p", "no:cacheprovider")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["nodeforge: verdicts not recorded: verdict book *verdicts.json is corrupt*"])
-    assert (node_repo / ".nodeforge" / "verdicts.json").read_text(encoding="utf-8") == "{oops"
+    result.stderr.fnmatch_lines(
+        ["nodeforge: warning: *verdicts.json was corrupt*moved to verdicts.json.corrupt-*"]
+    )
+    result.stdout.fnmatch_lines(["nodeforge: verdicts recorded for 1 nodes (1 passed, 0 failed)"])
+    (aside,) = (node_repo / ".nodeforge").glob("verdicts.json.corrupt-*")
+    assert aside.read_text(encoding="utf-8") == "{oops"
 
 
 def test_xdist_gives_the_same_verdicts_as_a_serial_run(pytester: pytest.Pytester, node_repo: Path) -> None:

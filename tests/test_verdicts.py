@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.errors import InputError, NodeforgeError
+from nodeforge.errors import InputError
 from nodeforge.nodes import discover
 from nodeforge.verdicts import (
     KEEP_PER_NODE,
@@ -85,14 +85,19 @@ def test_history_per_node_is_bounded(tmp_path: Path) -> None:
     ],
     ids=["syntax", "format", "missing-fields", "wrong-type", "misfiled"],
 )
-def test_corrupt_book_is_a_clear_error_and_is_kept(tmp_path: Path, content: str) -> None:
+def test_corrupt_book_is_set_aside_with_a_warning_and_kept(
+    tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     book = VerdictBook(tmp_path)
     book.path.write_text(content, encoding="utf-8")
-    with pytest.raises(NodeforgeError, match=r"verdicts\.json is corrupt"):
-        book.all()
-    with pytest.raises(NodeforgeError, match=str(book.path)):
-        book.record([verdict()])
-    assert book.path.read_text(encoding="utf-8") == content  # never silently discarded
+
+    assert book.all() == []
+    book.record([verdict()])
+
+    (aside,) = tmp_path.glob("verdicts.json.corrupt-*")
+    assert aside.read_text(encoding="utf-8") == content  # never silently discarded
+    assert [v.node_key for v in book.all()] == [verdict().node_key]
+    assert capsys.readouterr().err.count("warning:") == 1
 
 
 def _record_many(state_dir: str, worker: int, count: int) -> None:
