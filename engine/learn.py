@@ -21,7 +21,7 @@ from nodeforge.extract.outcome import FAILED, FileOutcome
 from nodeforge.idioms import merge_with_store
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
-from nodeforge.paths import git, state_dir
+from nodeforge.paths import changed_files, git, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
 from nodeforge.runtests import TestRun, TestRunner
@@ -102,10 +102,9 @@ def _save_map(path: Path, data: dict[str, str]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def nodes_of_commit(repo: Path, commit: str) -> Discovery:
-    """The nodes touched by ``commit`` (files from ``git diff-tree``), as they are on disk now."""
-    output = git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", commit)
-    return _nodes_of_files(repo, output.splitlines())
+def nodes_of_commit(repo: Path, commit: str, since: str = "") -> Discovery:
+    """The nodes ``commit`` brought (``paths.changed_files``: a merge's too), as they are on disk now."""
+    return _nodes_of_files(repo, changed_files(repo, commit, since))
 
 
 def nodes_since(repo: Path, revision: str) -> Discovery:

@@ -65,6 +65,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--foreground", action="store_true", help="learn before returning instead of in a detached process"
     )
     parser.add_argument("--commit", default="HEAD", help=argparse.SUPPRESS)  # the detached run's commit
+    parser.add_argument(
+        "--since",
+        default="",
+        help="learn what arrived since this revision (post-merge / post-rewrite hooks pass ORIG_HEAD)",
+    )
     parser.add_argument("filenames", nargs="*", help="ignored: the files come from the commit itself")
     return parser.parse_args(argv)
 
@@ -135,9 +140,10 @@ class CommittedContent:
         return None
 
 
-def touched_files(repo: Path, commit: str) -> list[str]:
-    output = _git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", "-z", commit)
-    return [os.fsdecode(name) for name in output.split(b"\0") if name]
+def touched_files(repo: Path, commit: str, since: str = "") -> list[str]:
+    from nodeforge.paths import changed_files
+
+    return changed_files(repo, commit, since)
 
 
 def _has_pending(state: Path) -> bool:
@@ -236,11 +242,19 @@ def triage_line(found: Triage, commit: str, seconds: float) -> str:
     return f"{PREFIX} " + ", ".join(parts) + f" (log: .nodeforge/{LOG_FILE}) [{seconds:.2f} s]"
 
 
-def _learn_detached(repo: Path, commit: str, state: Path) -> None:
+def _learn_detached(repo: Path, commit: str, state: Path, since: str = "") -> None:
     """The mining, in its own session: the commit returns at once; the result goes to the log."""
     with (state / LOG_FILE).open("ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "nodeforge.hooks.precommit", "--foreground", "--commit", commit],
+            [
+                sys.executable,
+                "-m",
+                "nodeforge.hooks.precommit",
+                "--foreground",
+                "--commit",
+                commit,
+                *(["--since", since] if since else []),
+            ],
             cwd=repo,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -257,14 +271,15 @@ def _inside(node: NodeSource, roots: Sequence[Path]) -> bool:
     return any(root == top or top in root.parents for top in roots)
 
 
-def learn_commit(repo: Path, commit: str) -> LearnReport:
+def learn_commit(repo: Path, commit: str, since: str = "") -> LearnReport:
     from nodeforge.config import load_settings
     from nodeforge.learn import LearnOptions, learn, nodes_of_commit
     from nodeforge.store.factory import open_configured
 
     settings = load_settings(repo)
     # the plugin only records verdicts for nodes under node_paths; others would wait forever
-    nodes = [node for node in nodes_of_commit(repo, commit).nodes if _inside(node, settings.node_roots)]
+    found = nodes_of_commit(repo, commit, since).nodes
+    nodes = [node for node in found if _inside(node, settings.node_roots)]
     options = LearnOptions(
         quality_threshold=settings.quality_threshold,
         embed=False,
@@ -352,7 +367,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         repo = find_repo_root()
         commit = _git(repo, "rev-parse", args.commit).decode().strip()
-        files = touched_files(repo, commit)
+        files = touched_files(repo, commit, args.since)
         state = state_dir(repo)
         _report_last_failure(state)
         if not _touches_a_node(repo, files) and not _has_pending(state):
@@ -362,9 +377,9 @@ def _main(argv: Sequence[str] | None) -> int:
             found = triage(repo, commit, files, state)
             print(triage_line(found, commit, time.perf_counter() - started))
             if found.ready or found.pending:
-                _learn_detached(repo, commit, state)
+                _learn_detached(repo, commit, state, args.since)
             return 0
-        report = learn_commit(repo, commit)
+        report = learn_commit(repo, commit, args.since)
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"{PREFIX} learning skipped: {detail}")
