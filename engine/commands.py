@@ -281,6 +281,10 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             emit(args, {"mode": result.mode.value, "results": result.patterns}, lines)
         elif action == "stats":
             _stats(args, store)
+        elif action in ("review", "approve", "reject"):
+            from nodeforge import review
+
+            return review.run(args, store)
         elif action == "prune":
             retired = store.prune(args.min_success, args.min_uses, args.dry_run)
             verb = "would retire" if args.dry_run else "retired"

@@ -13,7 +13,7 @@ from nodeforge.config import DEFAULT_BASE_MODULE, Settings
 from nodeforge.contract import Contract
 from nodeforge.detect import Detection, detect, explain
 from nodeforge.errors import NodeforgeError
-from nodeforge.model import PatternKind, PatternQuery, ScoredPattern
+from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
 from nodeforge.nodes import load_directory_node
 from nodeforge.provenance import GeneratedNode, record_generated
 from nodeforge.quality import analyze
@@ -103,6 +103,8 @@ def generate(
     )
     if base_note:
         plan.notes.append(base_note)
+    if retriever is not None and store is not None:
+        plan.notes.extend(_held_back(store, contract))
     uncovered = [need.label for need in plan.features if need.label not in plan.coverage]
     plan.notes.extend(
         f"{label}: no learned pattern shows it; add it by hand" for label in uncovered if options.learning
@@ -156,6 +158,16 @@ def _base_module(settings: Settings, contract: Contract, store: PatternStore | N
         if learned:
             return learned, f"base class {node_type.base_class} from {learned}, as the team's nodes import it"
     return settings.base_module, ""
+
+
+def _held_back(store: PatternStore, contract: Contract) -> list[str]:
+    """Learned code of this node type a person has not reviewed yet: never used, but said."""
+    held = store.list(statuses=(PatternStatus.HELD,), node_type=contract.node_type)
+    return [
+        f"held back for review: {p.slot} {p.id[:12]} ({p.extra.get('held_reason', 'unreviewed')}); "
+        "see `nodeforge patterns review`"
+        for p in held
+    ]
 
 
 def _retriever(store: PatternStore) -> _Retrieve:

@@ -63,6 +63,7 @@ class LearnReport:
     patterns_superseded: int = 0
     below_quality: int = 0
     secrets_blocked: int = 0
+    held: int = 0  # stored, but held for review (nodeforge.danger): generation does not use them
     dense_pending: int = 0
     feedback: int = 0
     test_runs: list[TestRun] = field(default_factory=list)  # --run-tests
@@ -85,6 +86,8 @@ class LearnReport:
             parts.append(f"{len(self.failed_files)} file(s) failed")
         if self.secrets_blocked:
             parts.append(f"{self.secrets_blocked} blocked for secrets")
+        if self.held:
+            parts.append(f"{self.held} held for review (nodeforge patterns review)")
         if self.feedback:
             parts.append(f"feedback for {self.feedback} generated node(s)")
         if self.offline:
@@ -339,7 +342,24 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
             # every finding, so fixing one secret does not reveal the next only on the next commit
             report.skipped.append((label, f"{describe_findings(findings)}; not stored"))
             continue
-        passed = dataclasses.replace(pattern, quality=round(quality, 3))
+        passed = _held_if_hazardous(dataclasses.replace(pattern, quality=round(quality, 3)))
+        report.held += passed.status is PatternStatus.HELD  # stored, listed by `patterns review`
         decided[pattern.id] = passed
         kept.append(passed)
     return kept
+
+
+def _held_if_hazardous(pattern: Pattern) -> Pattern:
+    """``pattern`` held for review when its code or the definitions it carries call something dangerous."""
+    from nodeforge.danger import hazards
+
+    codes = [pattern.code, *(d.code for d in pattern.dependencies if d.kind == "definition")]
+    found = [str(hazard) for code in codes for hazard in hazards(code)]
+    if not found:
+        return pattern
+    extra = {
+        **pattern.extra,
+        "held_reason": "; ".join(dict.fromkeys(found)),
+        "held_from": pattern.status.value,
+    }
+    return dataclasses.replace(pattern, status=PatternStatus.HELD, extra=extra)

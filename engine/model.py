@@ -75,6 +75,7 @@ class PatternStatus(enum.StrEnum):
     UNVERIFIED = "unverified"  # learned with --no-test-gate
     SUPERSEDED = "superseded"
     RETIRED = "retired"
+    HELD = "held"  # learned code that needs a person's review before reuse (nodeforge.danger)
 
 
 @dataclass(frozen=True)

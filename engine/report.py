@@ -160,7 +160,7 @@ class _Highlight:
 def build_catalogue(store: PatternStore, *, title: str, now: datetime | None = None) -> Catalogue:
     """Every live pattern of ``store``, grouped by node type then slot, with its history."""
     info = store.info()
-    live = store.list(statuses=LIVE_STATUSES)
+    live = store.list(statuses=(*LIVE_STATUSES, PatternStatus.HELD))  # held: shown, marked, not reused
     paint = highlighter()
     by_type: dict[NodeType, dict[str, list[PatternView]]] = {}
     ranked = sorted(live, key=lambda p: (-p.success_count, -p.support, -p.quality, p.id))

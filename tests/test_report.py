@@ -52,7 +52,7 @@ def test_patterns_are_grouped_by_node_type_and_slot_with_their_history(store: Pa
     [create] = catalogue.node_types[0].slots[0].patterns
     assert create.version == 2
     assert [(v.version, v.status) for v in create.history] == [(1, "superseded")]
-    assert dict(catalogue.counts) == {"active": 3, "unverified": 0, "superseded": 1, "retired": 0}
+    assert dict(catalogue.counts) == {"active": 3, "unverified": 0, "superseded": 1, "retired": 0, "held": 0}
 
 
 def test_each_pattern_shows_provenance_rates_and_highlighted_code(store: PatternStore) -> None:

@@ -141,7 +141,7 @@ def test_scenario_results_are_the_documented_semantics(stores: tuple[DriverStore
     assert by_id[create_v2.id][4:] == (1, 1, 0)
     assert seen["prune_dry"] == [fetch.id] == seen["prune"] == seen["retired"]
     assert by_id[fetch.id][1] == PatternStatus.RETIRED
-    assert seen["info"][0] == {"active": 3, "unverified": 1, "superseded": 1, "retired": 1}
+    assert seen["info"][0] == {"active": 3, "unverified": 1, "superseded": 1, "retired": 1, "held": 0}
     mode, ranked = seen["q_slot"]
     assert mode.value == "sparse" and [r[0] for r in ranked] == [create.id]  # v2 is superseded
     mode, ranked = seen["q_no_text"]

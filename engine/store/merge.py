@@ -26,8 +26,10 @@ def merged_status(existing: PatternStatus, incoming: PatternStatus) -> PatternSt
     """
     if PatternStatus.RETIRED in (existing, incoming):
         return PatternStatus.RETIRED
-    if incoming == PatternStatus.SUPERSEDED:
-        return existing
+    if incoming in (PatternStatus.SUPERSEDED, PatternStatus.HELD):
+        return existing  # a review already made of this very code stands
+    if existing == PatternStatus.HELD:
+        return existing  # still awaiting review, however often it is learned
     if PatternStatus.ACTIVE in (existing, incoming):
         return PatternStatus.ACTIVE
     return PatternStatus.UNVERIFIED

@@ -1,0 +1,64 @@
+"""Dangerous learned code is held for review: listed with its reason, never used by generate until
+approved, retired when rejected, and shown as held in the HTML catalogue."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from nodeforge.model import PatternStatus
+from tests.reliability.conftest import Result, nodes_of, stored
+
+Cli = Callable[..., Result]
+
+
+def _learn_a_handler_that_shells_out(cli: Cli, team: Path) -> Path:
+    node = nodes_of(team)[0]
+    handler = sorted((node / "handlers").glob("handler_*.py"))[0]
+    text, count = re.subn(
+        r"(\n(\s+)(async )?def (handle|execute)\([^\n]*\n)",
+        r"\1\2    import os\n\2    os.system('echo ' + str(request))\n",
+        handler.read_text(encoding="utf-8"),
+        count=1,
+    )
+    assert count == 1
+    handler.write_text(text, encoding="utf-8")
+    result = cli("learn", node, "--no-test-gate", "--no-embed", "--repo", team)
+    assert result.code == 0, result.err
+    assert "held for review" in result.out.splitlines()[0]
+    return node
+
+
+def test_held_code_is_listed_never_generated_and_decided_by_a_person(cli: Cli, team: Path) -> None:
+    node = _learn_a_handler_that_shells_out(cli, team)
+    held = [p for p in stored(team) if p.status is PatternStatus.HELD]
+    assert held and all("os.system() shells out" in p.extra["held_reason"] for p in held)
+
+    review = cli("patterns", "review", "--repo", team)
+    assert review.code == 0
+    assert all(p.id in review.out for p in held) and "os.system() shells out" in review.out
+
+    out = team / "generated"
+    generated = cli("generate", node / "contract.yaml", "--out", out, "--repo", team, "--explain")
+    assert generated.code == 0, generated.err
+    assert "os.system" not in "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.py"))
+    assert "held back for review" in generated.out
+
+    first, *rest = held
+    assert cli("patterns", "approve", first.id, "--repo", team).code == 0
+    assert {p.id: p.status for p in stored(team)}[first.id] is PatternStatus.UNVERIFIED  # learned ungated
+    for pattern in rest:
+        assert cli("patterns", "reject", pattern.id, "--repo", team).code == 0
+        assert {p.id: p.status for p in stored(team)}[pattern.id] is PatternStatus.RETIRED
+    again = cli("patterns", "approve", first.id, "--repo", team)
+    assert again.code == 2 and "not held" in again.err
+
+
+def test_the_catalogue_shows_held_patterns(cli: Cli, team: Path) -> None:
+    _learn_a_handler_that_shells_out(cli, team)
+    page = team / "catalogue.html"
+
+    assert cli("report", "--html", page, "--repo", team).code == 0
+
+    assert 'class="badge status-held"' in page.read_text(encoding="utf-8")
