@@ -16,23 +16,12 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from nodeforge.compose import HandlerPlan, NodePlan, UsedPattern
 from nodeforge.errors import InputError
-
-_SHIPPED = jinja2.PackageLoader("nodeforge.templates", "node")
+from nodeforge.templating import render_limited, sandboxed_environment
 
 
 def environment(team_templates: Path | None = None) -> SandboxedEnvironment:
-    loaders: list[jinja2.BaseLoader] = []
-    if team_templates is not None:
-        loaders.append(jinja2.FileSystemLoader(str(team_templates)))
-    loaders.append(_SHIPPED)
-    return SandboxedEnvironment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """The sandbox with nodeforge's limits (``nodeforge.templating``)."""
+    return sandboxed_environment(team_templates)
 
 
 def header(used_patterns: Sequence[UsedPattern], source: str) -> str:
@@ -84,7 +73,8 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
     ) -> None:
         top = head if used is None else header(used, source)
         try:
-            files[path] = env.get_template(template).render(header=top, node=node, **context)
+            context = {"header": top, "node": node, **context}
+            files[path] = render_limited(env.get_template(template), context)
         except jinja2.TemplateError as error:
             raise InputError(f"template {template}: {error}") from error
 
