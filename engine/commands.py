@@ -286,14 +286,14 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
             return review.run(args, store)
         elif action == "prune":
-            retired = store.prune(args.min_success, args.min_uses, args.dry_run)
-            verb = "would retire" if args.dry_run else "retired"
-            emit(
-                args,
-                retired,
-                [f"nodeforge: {verb} {len(retired)} pattern(s)"]
-                + (table(_PATTERN_COLUMNS, [_pattern_row(p) for p in retired]) if retired else []),
-            )
+            _prune(args, store, repo)
+        elif action == "restore":
+            from nodeforge.undo import restore
+
+            restored, left = restore(store, args.file)
+            lines = [f"nodeforge: restored {len(restored)} pattern(s)"]
+            lines += [f"  left as it is now (no longer retired, or gone): {i}" for i in left]
+            emit(args, {"restored": restored, "left": left}, lines)
         elif action == "export":
             count = store.export_jsonl(args.file)
             emit(args, {"exported": count}, [f"nodeforge: exported {count} pattern(s) to {args.file}"])
@@ -309,6 +309,21 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             emit(args, imported, imported.lines())
             return EXIT_CHECK_FAILED if imported.refused else EXIT_OK
     return EXIT_OK
+
+
+def _prune(args: argparse.Namespace, store: PatternStore, repo: Path) -> None:
+    """Retire failing patterns, after writing them as they were to a file ``patterns restore`` reads."""
+    from nodeforge.paths import state_dir
+    from nodeforge.undo import write_undo
+
+    doomed = store.prune(args.min_success, args.min_uses, True)
+    lines = [f"nodeforge: {'would retire' if args.dry_run else 'retired'} {len(doomed)} pattern(s)"]
+    if doomed and not args.dry_run:
+        undo = write_undo(state_dir(repo), doomed)
+        store.prune(args.min_success, args.min_uses, False)
+        lines.append(f"  undo with: nodeforge patterns restore {undo}")
+    rows = table(_PATTERN_COLUMNS, [_pattern_row(p) for p in doomed]) if doomed else []
+    emit(args, doomed, lines + rows)
 
 
 def _show(args: argparse.Namespace, store: PatternStore) -> None:
