@@ -22,8 +22,9 @@ def test_pre_commit_validates_the_manifest() -> None:
 
 
 def test_the_hook_runs_after_commits_on_no_filenames() -> None:
-    [hook] = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert hook["id"] == "nodeforge-learn"
+    hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["nodeforge-learn", "nodeforge-learn-arrived"]
+    hook = hooks[0]
     assert hook["stages"] == ["post-commit"]
     assert hook["always_run"] is True and hook["pass_filenames"] is False
     entry = hook["entry"]
