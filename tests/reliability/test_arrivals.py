@@ -33,7 +33,7 @@ def test_a_merge_commit_brings_the_nodes_of_its_second_parent(team: Path) -> Non
     files = touched_files(team, "HEAD")
 
     assert any(name.startswith(node.relative_to(team).as_posix()) for name in files), files
-    assert [n.key for n in nodes_of_commit(team, "HEAD")] == [node.relative_to(team).as_posix()]
+    assert [n.key for n in nodes_of_commit(team, "HEAD").nodes] == [node.relative_to(team).as_posix()]
 
 
 def test_a_fast_forward_pull_counts_every_commit_since_orig_head(team: Path) -> None:
