@@ -15,7 +15,7 @@ from nodeforge.detect import Detection, detect, explain
 from nodeforge.errors import NodeforgeError
 from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
 from nodeforge.nodes import load_directory_node
-from nodeforge.provenance import GeneratedNode, record_generated
+from nodeforge.provenance import GeneratedNode, feedback_event, record_generated
 from nodeforge.quality import analyze
 from nodeforge.render import environment, render_files
 from nodeforge.store.protocol import PatternStore
@@ -195,4 +195,6 @@ def _record(repo: Path, target: Path, plan: NodePlan, store: PatternStore | None
     content = node.content_hash if node else ""
     record_generated(repo, GeneratedNode(key, content, tuple((u.id, u.version) for u in plan.used)))
     if store is not None and plan.used:
-        store.record_usage([u.id for u in plan.used])
+        # One event per generated node and content: generating the same node again counts once.
+        event = feedback_event(key, content, ((u.id, u.version) for u in plan.used))
+        store.record_usage([u.id for u in plan.used], event=event)

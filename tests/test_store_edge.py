@@ -113,4 +113,4 @@ def test_state_dir_override_is_respected(repo: Path, tmp_path: Path, monkeypatch
         store.upsert([make_pattern("a")])
     assert (tmp_path / "home-state" / "store.lock").exists()
     assert not (repo / ".nodeforge").exists()
-    assert os.listdir(tmp_path / "home-state" / "store") == ["code_generation_patterns"]
+    assert sorted(os.listdir(tmp_path / "home-state" / "store")) == ["code_generation_patterns", "writer_id"]

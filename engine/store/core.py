@@ -13,9 +13,8 @@ import builtins
 import json
 import math
 import os
-import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
@@ -25,7 +24,18 @@ from nodeforge.embeddings import MINILM_NAME, Embedder, pattern_text
 from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
 from nodeforge.sparse import SparseVec, pattern_sparse_vector, sparse_vector
-from nodeforge.store import codec
+from nodeforge.store import codec, counters
+from nodeforge.store.counters import Counter, Tally
+from nodeforge.store.driver import (
+    RRF_K,
+    Driver,
+    FieldMatch,
+    SearchPlan,
+    StoredPoint,
+    Where,
+    point_id,
+    where_for,
+)
 from nodeforge.store.merge import is_live, merge_same_id, next_version
 from nodeforge.store.protocol import (
     LIVE_STATUSES,
@@ -36,112 +46,26 @@ from nodeforge.store.protocol import (
     UpsertReport,
 )
 
-SPARSE_NAME = "identifiers"
-# Qdrant's default reciprocal-rank-fusion constant (server, local mode); Edge is given it
-# explicitly. A point first in both prefetches scores 2 / RRF_K.
-RRF_K = 2
-_POINT_NAMESPACE = uuid.UUID("6f0d3c52-5b3e-4f19-9a4e-2c1f8e7d9a10")
 _EMBED_BATCH = 64
 
 
-def point_id(pattern_id: str) -> str:
-    """Qdrant wants integer or UUID point ids; ours are deterministic strings."""
-    return str(uuid.uuid5(_POINT_NAMESPACE, pattern_id))
-
-
-@dataclass(frozen=True)
-class FieldMatch:
-    """``field`` equals one of ``values`` (keywords)."""
-
-    field: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Where:
-    """An exact filter in our terms; each driver translates it to its Qdrant filter."""
-
-    matches: tuple[FieldMatch, ...] = ()
-    lacks_vector: str | None = None  # only points without this named dense vector
-
-
-@dataclass(frozen=True)
-class StoredPoint:
-    point_id: str
-    payload: codec.JsonDict
-    sparse: SparseVec | None = None
-    dense: dict[str, list[float]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    where: Where
-    limit: int
-    prefetch_limit: int
-    sparse: SparseVec | None = None
-    dense_name: str = ""
-    dense: list[float] | None = None
-
-
-@dataclass(frozen=True)
-class Hit:
-    payload: codec.JsonDict
-    score: float
-
-
-class Driver(Protocol):
-    backend: str
-    location: str
-    collection: str
-
-    def has_dense(self, name: str) -> bool: ...
-
-    def add_dense(self, name: str, dim: int) -> None: ...
-
-    def fetch(self, point_ids: Sequence[str], *, with_vectors: bool) -> list[StoredPoint]: ...
-
-    def scan(self, where: Where, *, with_vectors: bool) -> Iterator[StoredPoint]: ...
-
-    def count(self, where: Where) -> int: ...
-
-    def put(self, points: Sequence[StoredPoint]) -> None: ...
-
-    def search(self, plan: SearchPlan) -> list[Hit]: ...
-
-    def close(self) -> None: ...
-
-
-def where_for(
-    *,
-    kind: PatternKind | None = None,
-    node_type: NodeType | None = None,
-    slot: str | None = None,
-    statuses: Sequence[PatternStatus] | None = None,
-) -> Where:
-    matches: list[FieldMatch] = []
-    if kind is not None:
-        matches.append(FieldMatch("kind", (kind.value,)))
-    if node_type is not None:
-        matches.append(FieldMatch("node_type", (node_type.value,)))
-    if slot is not None:
-        matches.append(FieldMatch("slot", (slot,)))
-    if statuses is not None:
-        matches.append(FieldMatch("status", tuple(s.value for s in statuses)))
-    return Where(tuple(matches))
-
-
 class DriverStore:
-    """``PatternStore`` over a ``Driver``. ``track_unsynced`` flags every write for a later sync."""
+    """``PatternStore`` over a ``Driver``. ``track_unsynced`` flags every write for a later sync.
+
+    ``writer`` is the slot this store counts feedback in (``nodeforge.store.counters``).
+    """
 
     def __init__(
         self,
         driver: Driver,
         *,
         embedder: Embedder | None,
+        writer: str,
         track_unsynced: bool = False,
         note: str = "",
     ) -> None:
         self._driver = driver
+        self.writer = writer
         self._embedder = embedder
         self._track_unsynced = track_unsynced
         self._note = note
@@ -178,7 +102,18 @@ class DriverStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def upsert(self, patterns: Sequence[Pattern], *, embed: bool = True) -> UpsertReport:
+    def upsert(
+        self,
+        patterns: Sequence[Pattern],
+        *,
+        embed: bool = True,
+        tallies: Mapping[str, Tally] | None = None,
+    ) -> UpsertReport:
+        """Store ``patterns``; ``tallies`` (by id) are their counters, joined with the stored ones.
+
+        A pattern without a tally brings only its figures, read as the legacy writer's (zero for
+        a freshly learned one), so learning a pattern again never changes its counts.
+        """
         existing = {
             codec.from_dict(p.payload).id: p
             for p in self._driver.fetch([point_id(p.id) for p in patterns], with_vectors=True)
@@ -188,6 +123,7 @@ class DriverStore:
         inserted: list[str] = []
         merged: list[str] = []
         superseded: list[str] = []
+        joined: dict[str, Tally] = {}
         for incoming in patterns:
             current = self._current(incoming.id, writes, existing)
             if current is None:
@@ -211,7 +147,10 @@ class DriverStore:
                 if not was_live:  # a new lineage step: new code, or old code revived
                     result = next_version(result, retired)
             writes[incoming.id] = (result, existing.get(incoming.id))
-        points, pending = self._points(list(writes.values()), embed=embed)
+            known = joined.get(incoming.id) or _stored_tally(existing.get(incoming.id))
+            brought = (tallies or {}).get(incoming.id) or counters.of_pattern(incoming)
+            joined[incoming.id] = known.join(brought)
+        points, pending = self._points(list(writes.values()), embed=embed, tallies=joined)
         self._driver.put(points)
         return UpsertReport(
             inserted=tuple(inserted),
@@ -272,7 +211,11 @@ class DriverStore:
         return [rivals[i] for i in sorted(rivals)]
 
     def _points(
-        self, writes: Sequence[tuple[Pattern, StoredPoint | None]], *, embed: bool
+        self,
+        writes: Sequence[tuple[Pattern, StoredPoint | None]],
+        *,
+        embed: bool,
+        tallies: Mapping[str, Tally],
     ) -> tuple[list[StoredPoint], int]:
         """Points for ``writes``: vectors kept where present, dense computed where asked and possible."""
         dense_name = self._dense_name
@@ -290,11 +233,11 @@ class DriverStore:
                 dense[dense_name] = computed[pattern.id]
             if dense_name not in dense:
                 pending += 1
-            unsynced = self._track_unsynced or (old is not None and codec.is_unsynced(old.payload))
+            tally = tallies.get(pattern.id) or _stored_tally(old)
             points.append(
                 StoredPoint(
                     point_id(pattern.id),
-                    codec.to_payload(pattern, unsynced=unsynced),
+                    self._payload(pattern, tally, old),
                     pattern_sparse_vector(pattern),
                     dense,
                 )
@@ -306,32 +249,55 @@ class DriverStore:
             return []
         return self._embedder.embed([pattern_text(p) for p in patterns])
 
+    def _payload(self, pattern: Pattern, tally: Tally, old: StoredPoint | None) -> codec.JsonDict:
+        """The payload of ``pattern`` with its counters; the unsynced flag kept or set."""
+        unsynced = self._track_unsynced or (old is not None and codec.is_unsynced(old.payload))
+        payload = codec.to_payload(counters.with_figures(pattern, tally), unsynced=unsynced)
+        payload[counters.TALLY_KEY] = tally.to_json()
+        return payload
+
     def _rewrite(self, ids: Sequence[str], change: _Change) -> builtins.list[Pattern]:
-        """Apply ``change`` to the stored patterns ``ids`` (unknown ids are skipped), in one put."""
+        """Apply ``change`` to the stored patterns ``ids`` (unknown ids are skipped), in one put.
+
+        ``change`` gets and returns a pattern with its tally; nothing is written for a pattern it
+        leaves as it was (an event already counted).
+        """
         unique = list(dict.fromkeys(ids))
         points = self._driver.fetch([point_id(i) for i in unique], with_vectors=True)
         updated: list[Pattern] = []
         writes: list[StoredPoint] = []
         for point in points:
-            pattern = change(codec.from_dict(point.payload))
-            updated.append(pattern)
-            unsynced = self._track_unsynced or codec.is_unsynced(point.payload)
-            writes.append(replace(point, payload=codec.to_payload(pattern, unsynced=unsynced)))
+            before = (codec.from_dict(point.payload), counters.read(point.payload))
+            pattern, tally = change(*before)
+            updated.append(counters.with_figures(pattern, tally))
+            if (pattern, tally) != before:
+                writes.append(replace(point, payload=self._payload(pattern, tally, point)))
         if writes:
             self._driver.put(writes)
         return updated
 
-    def record_usage(self, ids: Sequence[str]) -> None:
-        self._rewrite(ids, lambda p: replace(p, usage_count=p.usage_count + 1))
+    def _count(self, ids: Sequence[str], counter: Counter, event: str) -> None:
+        """One ``event`` adds one to ``counter`` of each pattern in ``ids``, once however often applied."""
+        event = event or counters.new_event()
 
-    def record_outcome(self, ids: Sequence[str], passed: bool) -> None:
-        if passed:
-            self._rewrite(ids, lambda p: replace(p, success_count=p.success_count + 1))
-        else:
-            self._rewrite(ids, lambda p: replace(p, failure_count=p.failure_count + 1))
+        def count(pattern: Pattern, tally: Tally) -> tuple[Pattern, Tally]:
+            return pattern, tally.count(self.writer, counter, counters.event_key(counter, event, pattern.id))
+
+        self._rewrite(ids, count)
+
+    def record_usage(self, ids: Sequence[str], *, event: str = "") -> None:
+        self._count(ids, counters.USES, event)
+
+    def record_outcome(self, ids: Sequence[str], passed: bool, *, event: str = "") -> None:
+        self._count(ids, counters.PASSES if passed else counters.FAILURES, event)
+
+    def tallies(self, ids: Sequence[str]) -> dict[str, Tally]:
+        """The stored counters of ``ids`` (unknown ids are left out): what ``sync`` hands on."""
+        points = self._driver.fetch([point_id(i) for i in dict.fromkeys(ids)], with_vectors=False)
+        return {codec.from_dict(p.payload).id: counters.read(p.payload) for p in points}
 
     def set_status(self, ids: Sequence[str], status: PatternStatus) -> None:
-        self._rewrite(ids, lambda p: replace(p, status=status))
+        self._rewrite(ids, lambda p, t: (replace(p, status=status), t))
 
     def prune(self, min_success: float, min_uses: int, dry_run: bool) -> builtins.list[Pattern]:
         """Retire live patterns with Bayesian success below ``min_success`` after ``min_uses`` outcomes."""
@@ -342,7 +308,9 @@ class DriverStore:
         ]
         if dry_run or not doomed:
             return doomed
-        retired = self._rewrite([p.id for p in doomed], lambda p: replace(p, status=PatternStatus.RETIRED))
+        retired = self._rewrite(
+            [p.id for p in doomed], lambda p, t: (replace(p, status=PatternStatus.RETIRED), t)
+        )
         return sorted(retired, key=lambda p: p.id)
 
     def embed_pending(self, progress: Progress | None = None) -> int:
@@ -486,27 +454,37 @@ class DriverStore:
 
     def export_jsonl(self, path: Path) -> int:
         """Every pattern, one JSON object a line, by id; written atomically. Returns the count."""
-        patterns = self.list()
+        lines = []
+        for point in self._driver.scan(Where(), with_vectors=False):
+            line = codec.to_dict(codec.from_dict(point.payload))
+            line[counters.TALLY_KEY] = counters.read(point.payload).to_json()  # so imports merge exactly
+            lines.append(line)
+        lines.sort(key=lambda line: str(line["id"]))
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("w", encoding="utf-8") as out:
-            for pattern in patterns:
-                out.write(json.dumps(codec.to_dict(pattern), sort_keys=True) + "\n")
+            for line in lines:
+                out.write(json.dumps(line, sort_keys=True) + "\n")
         tmp.replace(path)
-        return len(patterns)
+        return len(lines)
 
     def import_jsonl(self, path: Path) -> UpsertReport:
-        """Upsert the patterns of an export (oldest versions first, so lineages rebuild). No embedding."""
-        patterns = [
-            codec.from_dict(json.loads(line))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
-        patterns.sort(key=lambda p: (p.version, p.id))
-        return self.upsert(patterns, embed=False)
+        """Upsert the patterns of an export (oldest versions first, so lineages rebuild). No embedding.
+
+        Counters join the stored ones (an export without them brings its figures as the legacy
+        writer's), so importing the same file twice counts nothing twice.
+        """
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        patterns = sorted((codec.from_dict(line) for line in lines), key=lambda p: (p.version, p.id))
+        tallies = {str(line["id"]): counters.read(line) for line in lines}
+        return self.upsert(patterns, embed=False, tallies=tallies)
 
 
 class _Change(Protocol):
-    def __call__(self, pattern: Pattern, /) -> Pattern: ...
+    def __call__(self, pattern: Pattern, tally: Tally, /) -> tuple[Pattern, Tally]: ...
+
+
+def _stored_tally(point: StoredPoint | None) -> Tally:
+    return counters.read(point.payload) if point is not None else Tally()
 
 
 def _tied_positions(scores: Sequence[float]) -> list[int]:

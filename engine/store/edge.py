@@ -19,16 +19,9 @@ import qdrant_edge as qe
 from nodeforge.embeddings import MINILM_DIM, MINILM_NAME, Embedder
 from nodeforge.errors import StoreError
 from nodeforge.sparse import SparseVec
-from nodeforge.store import codec
-from nodeforge.store.core import (
-    RRF_K,
-    SPARSE_NAME,
-    DriverStore,
-    Hit,
-    SearchPlan,
-    StoredPoint,
-    Where,
-)
+from nodeforge.store import codec, counters
+from nodeforge.store.core import DriverStore
+from nodeforge.store.driver import RRF_K, SPARSE_NAME, Hit, SearchPlan, StoredPoint, Where
 from nodeforge.store.lock import StoreLock
 from nodeforge.store.protocol import DEFAULT_COLLECTION, PatternStore
 from nodeforge.store.spool import IngestReport, SpoolingStore, ingest_spool, spool_dir
@@ -45,6 +38,11 @@ _SCROLL_PAGE = 256
 
 def store_path(state_dir: Path, collection: str) -> Path:
     return state_dir / STORE_DIR / collection
+
+
+def local_writer(state_dir: Path) -> str:
+    """The identity this checkout's store counts feedback under (one for all its collections)."""
+    return counters.writer_id(state_dir / STORE_DIR)
 
 
 class EdgeDriver:
@@ -196,10 +194,11 @@ class EdgeStore(DriverStore):
         lock: StoreLock,
         *,
         embedder: Embedder | None,
+        writer: str,
         track_unsynced: bool = False,
         note: str = "",
     ) -> None:
-        super().__init__(driver, embedder=embedder, track_unsynced=track_unsynced, note=note)
+        super().__init__(driver, embedder=embedder, writer=writer, track_unsynced=track_unsynced, note=note)
         self._lock = lock
         self.ingested = IngestReport()
 
@@ -267,7 +266,10 @@ def open_embedded(
     ready = False
     try:
         driver = _open_driver(store_path(state_dir, collection), dense)
-        store = EdgeStore(driver, lock, embedder=embedder, track_unsynced=track_unsynced, note=note)
+        writer = local_writer(state_dir)
+        store = EdgeStore(
+            driver, lock, embedder=embedder, writer=writer, track_unsynced=track_unsynced, note=note
+        )
         store.ingested = ingest_spool(store, state_dir)
         ready = True
     finally:

@@ -15,7 +15,8 @@ from nodeforge.embeddings import DEFAULT_PLACEMENT, Embedder, Placement, find_em
 from nodeforge.errors import StoreError
 from nodeforge.paths import state_dir
 from nodeforge.store.core import DriverStore
-from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, open_embedded
+from nodeforge.store.counters import server_writer
+from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, local_writer, open_embedded
 from nodeforge.store.protocol import DEFAULT_COLLECTION, PatternStore, Progress
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def open_store(
     from nodeforge.store.server import ServerStore
 
     try:
-        return ServerStore.connect(url, api_key=api_key, collection=collection, embedder=chosen)
+        writer = server_writer(local_writer(state))
+        return ServerStore.connect(
+            url, api_key=api_key, collection=collection, embedder=chosen, writer=writer
+        )
     except ServerUnreachable as down:
         note = f"{down}; learning into the embedded store, run `nodeforge store sync` later"
         print(f"nodeforge: {note}", file=sys.stderr, flush=True)
@@ -88,18 +92,21 @@ def open_configured(
 def sync(embedded: PatternStore, server: PatternStore, progress: Progress | None = None) -> int:
     """Push the embedded store's unsynced patterns to ``server``; returns how many were pushed.
 
-    The server merges them like any learned pattern (support united, counters by maximum,
-    versions in order), so pushing twice is harmless. Batches go oldest version first, so a
-    lineage split over two batches still arrives in order; each batch is marked synced once the
-    server has it, so an interrupted sync resumes where it stopped. ``progress(done, total)``
+    The server merges them like any learned pattern (support united, versions in order) and joins
+    their counters slot by slot (``counters.Tally.join``): what this machine counted offline is
+    added to what others counted, and pushing twice is harmless. Batches go oldest version first,
+    so a lineage split over two batches still arrives in order; each batch is marked synced once
+    the server has it, so an interrupted sync resumes where it stopped. ``progress(done, total)``
     is called after each batch.
     """
     if not isinstance(embedded, DriverStore):
         raise StoreError("the embedded store is locked by another process; try `nodeforge store sync` again")
+    if not isinstance(server, DriverStore):
+        raise StoreError("sync needs a Qdrant store to push to, not a spool")
     patterns = sorted(embedded.unsynced(), key=lambda p: (p.version, p.id))
     for start in range(0, len(patterns), SYNC_BATCH):
         batch = patterns[start : start + SYNC_BATCH]
-        server.upsert(batch)
+        server.upsert(batch, tallies=embedded.tallies([p.id for p in batch]))
         embedded.mark_synced([p.id for p in batch])
         if progress is not None:
             progress(start + len(batch), len(patterns))

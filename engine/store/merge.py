@@ -38,17 +38,14 @@ def merged_status(existing: PatternStatus, incoming: PatternStatus) -> PatternSt
 def merge_same_id(existing: Pattern, incoming: Pattern) -> Pattern:
     """The same generalized code learned again: unite the nodes it came from, keep the record.
 
-    Counters take the larger side, which keeps them when a pattern is re-learned (the incoming
-    copy has zeros) and carries offline feedback when a stale copy meets a newer one (sync).
+    Counters are not merged here: the store joins the two copies' tallies (``counters.Tally``),
+    which adds up what different writers counted and never counts one event twice.
     """
     nodes = tuple(dict.fromkeys((*existing.source_nodes, *incoming.source_nodes)))
     return replace(
         existing,
         source_nodes=nodes,
         support=len(nodes) if nodes else max(existing.support, incoming.support),
-        usage_count=max(existing.usage_count, incoming.usage_count),
-        success_count=max(existing.success_count, incoming.success_count),
-        failure_count=max(existing.failure_count, incoming.failure_count),
         quality=max(existing.quality, incoming.quality),
         confidence=max(existing.confidence, incoming.confidence),
         status=merged_status(existing.status, incoming.status),

@@ -16,8 +16,9 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 from nodeforge.embeddings import MINILM_DIM, MINILM_NAME, Embedder
 from nodeforge.errors import StoreError
 from nodeforge.sparse import SparseVec
-from nodeforge.store import codec
-from nodeforge.store.core import SPARSE_NAME, DriverStore, Hit, SearchPlan, StoredPoint, Where
+from nodeforge.store import codec, counters
+from nodeforge.store.core import DriverStore
+from nodeforge.store.driver import SPARSE_NAME, Hit, SearchPlan, StoredPoint, Where
 from nodeforge.store.protocol import DEFAULT_COLLECTION, ServerUnreachable
 
 _SCROLL_PAGE = 256
@@ -205,12 +206,16 @@ class ServerStore(DriverStore):
         collection: str = DEFAULT_COLLECTION,
         embedder: Embedder | None = None,
         location: str = "",
+        writer: str = "",
     ) -> None:
+        """``writer``: the slot this client counts feedback in (``counters.server_writer`` of the local
+        store's identity); a fresh one when not given."""
         dense = {MINILM_NAME: MINILM_DIM}
         if embedder is not None:
             dense[embedder.name] = embedder.dim
         driver = ClientDriver(client, collection, location=location or "qdrant-client", dense=dense)
-        super().__init__(driver, embedder=embedder)
+        writer = writer or counters.server_writer(counters.new_event())
+        super().__init__(driver, embedder=embedder, writer=writer)
 
     @classmethod
     def connect(
@@ -221,11 +226,12 @@ class ServerStore(DriverStore):
         collection: str = DEFAULT_COLLECTION,
         embedder: Embedder | None = None,
         timeout: int = DEFAULT_TIMEOUT,
+        writer: str = "",
     ) -> ServerStore:
         """Connect to ``url`` (http or https); ``ServerUnreachable`` if it does not answer."""
         client = QdrantClient(url=url, api_key=api_key, timeout=timeout, check_compatibility=False)
         try:
-            return cls(client, collection=collection, embedder=embedder, location=url)
+            return cls(client, collection=collection, embedder=embedder, location=url, writer=writer)
         except ResponseHandlingException as failed:
             client.close()
             raise ServerUnreachable(f"Qdrant server {url} is unreachable: {failed}") from failed

@@ -1,10 +1,11 @@
 """Writes that could not wait for a locked store: ``<state_dir>/spool/*.jsonl``, ingested by the next opener.
 
 Each spool file is written to a temporary name and renamed into place, so a reader sees whole
-files only. Records are ``{"op": "upsert", "pattern": {...}}``, ``{"op": "usage", "ids": [...]}``
-and ``{"op": "outcome", "ids": [...], "passed": bool}``. Ingesting applies a file, then deletes
-it; a crash in between applies it again on the next open, which is harmless for upserts (merging
-is idempotent) and may count one usage or outcome twice.
+files only. Records are ``{"op": "upsert", "pattern": {...}}``, ``{"op": "usage", "ids": [...],
+"event": id}`` and ``{"op": "outcome", "ids": [...], "passed": bool, "event": id}``. Ingesting
+applies a file, then deletes it; a crash in between applies it again on the next open, which
+changes nothing: merging is idempotent, and each usage or outcome carries its event id, fixed
+when the file is written, which the counters count once (``nodeforge.store.counters``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Self
 
 from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
-from nodeforge.store import codec
+from nodeforge.store import codec, counters
 from nodeforge.store.core import DriverStore
 from nodeforge.store.protocol import Progress, QueryResult, RetrievalMode, StoreInfo, UpsertReport
 
@@ -83,10 +84,12 @@ def _apply(store: DriverStore, records: Sequence[dict[str, Any]]) -> int:
         # No embedding here: opening must stay fast; ``embed_pending`` fills the vectors later.
         store.upsert(upserts, embed=False)
     for record in records:
+        # A file from before event ids has none: each of its records counts as a new event.
+        event = str(record.get("event", ""))
         if record["op"] == "usage":
-            store.record_usage([str(i) for i in record["ids"]])
+            store.record_usage([str(i) for i in record["ids"]], event=event)
         elif record["op"] == "outcome":
-            store.record_outcome([str(i) for i in record["ids"]], bool(record["passed"]))
+            store.record_outcome([str(i) for i in record["ids"]], bool(record["passed"]), event=event)
         elif record["op"] != "upsert":
             raise ValueError(f"unknown spool op {record['op']!r}")
     return len(upserts)
@@ -108,13 +111,17 @@ class SpoolingStore:
             write_spool(self._state_dir, [{"op": "upsert", "pattern": codec.to_dict(p)} for p in patterns])
         return UpsertReport(dense_pending=len(patterns), spooled=len(patterns))
 
-    def record_usage(self, ids: Sequence[str]) -> None:
+    def record_usage(self, ids: Sequence[str], *, event: str = "") -> None:
         if ids:
-            write_spool(self._state_dir, [{"op": "usage", "ids": list(ids)}])
+            record = {"op": "usage", "ids": list(ids), "event": event or counters.new_event()}
+            write_spool(self._state_dir, [record])
 
-    def record_outcome(self, ids: Sequence[str], passed: bool) -> None:
+    def record_outcome(self, ids: Sequence[str], passed: bool, *, event: str = "") -> None:
         if ids:
-            write_spool(self._state_dir, [{"op": "outcome", "ids": list(ids), "passed": passed}])
+            event = event or counters.new_event()
+            write_spool(
+                self._state_dir, [{"op": "outcome", "ids": list(ids), "passed": passed, "event": event}]
+            )
 
     def query(self, q: PatternQuery) -> builtins.list[ScoredPattern]:
         raise self._locked()
