@@ -2,7 +2,8 @@
 
 ``python -m tests.store_worker upsert STATE NAME COUNT LOCK_TIMEOUT``: open, upsert COUNT
 patterns (one open per pattern batch of 5), close. ``... loop STATE``: learn forever, printing
-``done <batch>`` after each upsert returns, until killed.
+``done <batch>`` after each upsert returns, until killed. ``... ingest STATE``: open the store,
+which replays its spool, and close it.
 """
 
 from __future__ import annotations
@@ -46,9 +47,16 @@ def loop(state: Path) -> None:
             batch += 1
 
 
+def ingest(state: Path) -> None:
+    with open_embedded(state, lock_timeout=30):
+        pass
+
+
 if __name__ == "__main__":
     command, state = sys.argv[1], Path(sys.argv[2])
     if command == "upsert":
         upsert(state, sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+    elif command == "ingest":
+        ingest(state)
     else:
         loop(state)

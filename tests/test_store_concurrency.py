@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nodeforge.store.core import DriverStore
 from nodeforge.store.edge import open_embedded
-from nodeforge.store.spool import spool_dir
+from nodeforge.store.spool import SpoolingStore, spool_dir
 from tests.store_worker import batch_patterns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,3 +87,46 @@ def test_kill_9_mid_learning_leaves_a_consistent_store(tmp_path: Path) -> None:
         for node in p.source_nodes
     )
     assert max(live.values()) == 1
+
+
+def spool_feedback(state: Path, files: int) -> dict[str, int]:
+    """``files`` spool files of feedback for five stored patterns, every tenth event spooled twice.
+
+    Returns the distinct uses each pattern was given.
+    """
+    patterns = batch_patterns("spooled", 0)
+    with open_embedded(state) as store:
+        store.upsert(patterns)
+    spooler = SpoolingStore(state, lock_path=state / "store.lock")
+    uses = dict.fromkeys((p.id for p in patterns), 0)
+    written = 0
+    for n in range(files):
+        pattern_id = patterns[n % len(patterns)].id
+        if n % 10 == 9 and written < files:  # the same event again, as an at-least-once writer sends it
+            spooler.record_usage([pattern_id], event=f"use-{n - 5}")
+            written += 1
+        if written < files:
+            spooler.record_usage([pattern_id], event=f"use-{n}")
+            uses[pattern_id] += 1
+            written += 1
+    return uses
+
+
+def test_kill_9_mid_spool_replay_counts_every_event_once(tmp_path: Path) -> None:
+    files = 400
+    uses = spool_feedback(tmp_path, files)
+    assert len(list(spool_dir(tmp_path).glob("*.jsonl"))) == files
+    proc = worker("ingest", str(tmp_path))
+    left = files
+    deadline = time.monotonic() + 120
+    while left > files // 2 and time.monotonic() < deadline and proc.poll() is None:
+        left = len(list(spool_dir(tmp_path).glob("*.jsonl")))
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    left = len(list(spool_dir(tmp_path).glob("*.jsonl")))
+    assert 0 < left < files, f"the kill missed the replay ({left} of {files} files left)"
+    with open_embedded(tmp_path, lock_timeout=5) as store:  # replays the rest, and any file applied twice
+        counted = {p.id: p.usage_count for p in store.list()}
+    assert counted == uses
+    assert list(spool_dir(tmp_path).glob("*.jsonl")) == []

@@ -10,9 +10,6 @@ middle leaves either all of it or none of it.
 from __future__ import annotations
 
 import builtins
-import json
-import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -24,10 +21,9 @@ from nodeforge.embeddings import MINILM_NAME, Embedder, pattern_text
 from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
 from nodeforge.sparse import SparseVec, pattern_sparse_vector, sparse_vector
-from nodeforge.store import codec, counters
+from nodeforge.store import codec, counters, jsonl
 from nodeforge.store.counters import Counter, Tally
 from nodeforge.store.driver import (
-    RRF_K,
     Driver,
     FieldMatch,
     SearchPlan,
@@ -45,6 +41,7 @@ from nodeforge.store.protocol import (
     StoreInfo,
     UpsertReport,
 )
+from nodeforge.store.scores import similarity, tied_positions
 
 _EMBED_BATCH = 64
 
@@ -431,8 +428,8 @@ class DriverStore:
             # rarer) identifiers stay apart, where reciprocal ranks would tie equal positions.
             return [(min(1.0, hit.score / hits[0].score), hit.payload) for hit in hits]
         return [
-            (_similarity(hit.score, position, mode), hit.payload)
-            for position, hit in zip(_tied_positions([h.score for h in hits]), hits, strict=True)
+            (similarity(hit.score, position, mode), hit.payload)
+            for position, hit in zip(tied_positions([h.score for h in hits]), hits, strict=True)
         ]
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -453,29 +450,13 @@ class DriverStore:
         )
 
     def export_jsonl(self, path: Path) -> int:
-        """Every pattern, one JSON object a line, by id; written atomically. Returns the count."""
-        lines = []
-        for point in self._driver.scan(Where(), with_vectors=False):
-            line = codec.to_dict(codec.from_dict(point.payload))
-            line[counters.TALLY_KEY] = counters.read(point.payload).to_json()  # so imports merge exactly
-            lines.append(line)
-        lines.sort(key=lambda line: str(line["id"]))
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            for line in lines:
-                out.write(json.dumps(line, sort_keys=True) + "\n")
-        tmp.replace(path)
-        return len(lines)
+        """Every pattern with its counters, one JSON object a line, by id; written atomically."""
+        return jsonl.write_export(path, (p.payload for p in self._driver.scan(Where(), with_vectors=False)))
 
     def import_jsonl(self, path: Path) -> UpsertReport:
-        """Upsert the patterns of an export (oldest versions first, so lineages rebuild). No embedding.
-
-        Counters join the stored ones (an export without them brings its figures as the legacy
-        writer's), so importing the same file twice counts nothing twice.
-        """
-        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        patterns = sorted((codec.from_dict(line) for line in lines), key=lambda p: (p.version, p.id))
-        tallies = {str(line["id"]): counters.read(line) for line in lines}
+        """Upsert the patterns of an export. No embedding. Counters join the stored ones, so
+        importing the same file twice counts nothing twice."""
+        patterns, tallies = jsonl.read_export(path)
         return self.upsert(patterns, embed=False, tallies=tallies)
 
 
@@ -485,23 +466,3 @@ class _Change(Protocol):
 
 def _stored_tally(point: StoredPoint | None) -> Tally:
     return counters.read(point.payload) if point is not None else Tally()
-
-
-def _tied_positions(scores: Sequence[float]) -> list[int]:
-    """Competition ranks (1, 2, 2, 4 -> positions 0, 1, 1, 3) of scores sorted best first.
-
-    Engines order equal scores differently; giving ties one position makes the similarity, and
-    so the final ranking (which breaks ties by support and id), the same on every backend.
-    """
-    positions: list[int] = []
-    for index, value in enumerate(scores):
-        tied = index > 0 and math.isclose(value, scores[index - 1], rel_tol=1e-6, abs_tol=1e-9)
-        positions.append(positions[-1] if tied else index)
-    return positions
-
-
-def _similarity(score: float, position: int, mode: RetrievalMode) -> float:
-    """[0, 1]: the fused RRF score over its maximum, or the reciprocal rank of a single retriever."""
-    if mode == RetrievalMode.HYBRID:
-        return min(1.0, max(0.0, score * RRF_K / 2))
-    return RRF_K / (RRF_K + position)
