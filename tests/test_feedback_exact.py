@@ -27,7 +27,7 @@ from nodeforge.store.core import DriverStore
 from nodeforge.store.driver import StoredPoint, point_id
 from nodeforge.store.edge import EdgeDriver, local_writer, open_embedded, store_path
 from nodeforge.store.protocol import DEFAULT_COLLECTION
-from nodeforge.store.server import ServerStore
+from nodeforge.store.server import ClientDriver, ServerStore
 from nodeforge.store.spool import SpoolingStore, ingest_spool, spool_dir
 from tests.storekit import make_pattern
 
@@ -198,10 +198,14 @@ def test_feedback_given_again_after_a_crash_counts_once(repo: Path) -> None:
         assert figures(store) == (0, 2, 0)  # new content, new event
 
 
+def old_point(pattern: Pattern) -> StoredPoint:
+    """A point as nodeforge wrote it before counters: figures in the payload, no ``_tally``."""
+    return StoredPoint(point_id(pattern.id), codec.to_payload(pattern))
+
+
 def old_store(state: Path, pattern: Pattern) -> None:
-    """A store as nodeforge wrote it before counters: figures in the payload, no ``_tally``."""
     driver = EdgeDriver.open(store_path(state, DEFAULT_COLLECTION), dense={})
-    driver.put([StoredPoint(point_id(pattern.id), codec.to_payload(pattern))])
+    driver.put([old_point(pattern)])
     driver.close()
 
 
@@ -209,14 +213,18 @@ def test_an_old_store_keeps_its_counts_as_the_legacy_writer(tmp_path: Path) -> N
     legacy = replace(PATTERN, usage_count=5, success_count=3, failure_count=1)
     old_store(tmp_path / "laptop", legacy)
     old_store(tmp_path / "runner", legacy)  # the same history, pushed by max before counters existed
-    server = ServerStore(QdrantClient(":memory:"))
-    server.upsert([legacy])  # the old server copy: figures only
+    client = QdrantClient(":memory:")
+    server = ServerStore(client)
+    ClientDriver(client, DEFAULT_COLLECTION, location="old", dense={}).put([old_point(legacy)])
     with embedded(tmp_path / "laptop") as laptop, embedded(tmp_path / "runner") as runner:
         assert figures(laptop) == (5, 3, 1)
         laptop.record_outcome([PATTERN.id], passed=True, event="after-upgrade")
         runner.record_outcome([PATTERN.id], passed=False, event="after-upgrade-too")
         assert set(laptop.tallies([PATTERN.id])[PATTERN.id].slots) == {counters.LEGACY, laptop.writer}
         runner.upsert([PATTERN])  # learning it again keeps the counts
+        found = runner.get(PATTERN.id)
+        assert found is not None
+        runner.upsert([found])  # and so does writing back a pattern read from the store
         for store in (laptop, runner):
             sync(store, server)
     assert figures(server) == (5, 4, 2)  # the shared legacy figures once, plus each machine's own
@@ -233,3 +241,9 @@ def test_export_and_import_carry_the_counters(tmp_path: Path) -> None:
         target.import_jsonl(tmp_path / "export.jsonl")
         target.import_jsonl(tmp_path / "export.jsonl")
         assert figures(target) == (0, 2, 0)
+    # Imported while the store is busy: the spool carries the counters too.
+    SpoolingStore(tmp_path / "c", lock_path=tmp_path / "c" / "store.lock").import_jsonl(
+        tmp_path / "export.jsonl"
+    )
+    with embedded(tmp_path / "c") as late:
+        assert figures(late) == (0, 1, 0)

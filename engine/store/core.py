@@ -108,8 +108,8 @@ class DriverStore:
     ) -> UpsertReport:
         """Store ``patterns``; ``tallies`` (by id) are their counters, joined with the stored ones.
 
-        A pattern without a tally brings only its figures, read as the legacy writer's (zero for
-        a freshly learned one), so learning a pattern again never changes its counts.
+        A pattern without a tally brings no counts, whatever its figures say: learning a pattern
+        again, or writing back one read from a store, never changes (or doubles) its counts.
         """
         existing = {
             codec.from_dict(p.payload).id: p
@@ -145,7 +145,7 @@ class DriverStore:
                     result = next_version(result, retired)
             writes[incoming.id] = (result, existing.get(incoming.id))
             known = joined.get(incoming.id) or _stored_tally(existing.get(incoming.id))
-            brought = (tallies or {}).get(incoming.id) or counters.of_pattern(incoming)
+            brought = (tallies or {}).get(incoming.id, Tally())
             joined[incoming.id] = known.join(brought)
         points, pending = self._points(list(writes.values()), embed=embed, tallies=joined)
         self._driver.put(points)

@@ -1,7 +1,8 @@
 """Writes that could not wait for a locked store: ``<state_dir>/spool/*.jsonl``, ingested by the next opener.
 
 Each spool file is written to a temporary name and renamed into place, so a reader sees whole
-files only. Records are ``{"op": "upsert", "pattern": {...}}``, ``{"op": "usage", "ids": [...],
+files only. Records are ``{"op": "upsert", "pattern": {...}, "tally": {...}}`` (the tally only for
+an import), ``{"op": "usage", "ids": [...],
 "event": id}`` and ``{"op": "outcome", "ids": [...], "passed": bool, "event": id}``. Ingesting
 applies a file, then deletes it; a crash in between applies it again on the next open, which
 changes nothing: merging is idempotent, and each usage or outcome carries its event id, fixed
@@ -15,7 +16,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,8 +24,9 @@ from typing import Any, Self
 
 from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
-from nodeforge.store import codec, counters
+from nodeforge.store import codec, counters, jsonl
 from nodeforge.store.core import DriverStore
+from nodeforge.store.counters import Tally
 from nodeforge.store.protocol import Progress, QueryResult, RetrievalMode, StoreInfo, UpsertReport
 
 SPOOL_DIR = "spool"
@@ -80,9 +82,10 @@ def ingest_spool(store: DriverStore, state_dir: Path) -> IngestReport:
 
 def _apply(store: DriverStore, records: Sequence[dict[str, Any]]) -> int:
     upserts = [codec.from_dict(r["pattern"]) for r in records if r["op"] == "upsert"]
+    tallies = {str(r["pattern"]["id"]): counters.read(r["tally"]) for r in records if "tally" in r}
     if upserts:
         # No embedding here: opening must stay fast; ``embed_pending`` fills the vectors later.
-        store.upsert(upserts, embed=False)
+        store.upsert(upserts, embed=False, tallies=tallies)
     for record in records:
         # A file from before event ids has none: each of its records counts as a new event.
         event = str(record.get("event", ""))
@@ -106,9 +109,17 @@ class SpoolingStore:
     def _locked(self) -> StoreError:
         return StoreError(f"the pattern store is locked by another nodeforge process ({self._lock_path})")
 
-    def upsert(self, patterns: Sequence[Pattern], *, embed: bool = True) -> UpsertReport:
-        if patterns:
-            write_spool(self._state_dir, [{"op": "upsert", "pattern": codec.to_dict(p)} for p in patterns])
+    def upsert(
+        self, patterns: Sequence[Pattern], *, embed: bool = True, tallies: Mapping[str, Tally] | None = None
+    ) -> UpsertReport:
+        records: list[codec.JsonDict] = []
+        for pattern in patterns:
+            record: codec.JsonDict = {"op": "upsert", "pattern": codec.to_dict(pattern)}
+            if tallies and pattern.id in tallies:
+                record["tally"] = {counters.TALLY_KEY: tallies[pattern.id].to_json()}
+            records.append(record)
+        if records:
+            write_spool(self._state_dir, records)
         return UpsertReport(dense_pending=len(patterns), spooled=len(patterns))
 
     def record_usage(self, ids: Sequence[str], *, event: str = "") -> None:
@@ -167,12 +178,8 @@ class SpoolingStore:
         raise self._locked()
 
     def import_jsonl(self, path: Path) -> UpsertReport:
-        patterns = [
-            codec.from_dict(json.loads(line))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
-        return self.upsert(patterns, embed=False)
+        patterns, tallies = jsonl.read_export(path)
+        return self.upsert(patterns, embed=False, tallies=tallies)
 
     def close(self) -> None:
         return None
