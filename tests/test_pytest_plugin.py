@@ -18,7 +18,9 @@ import pytest
 
 from nodeforge.nodes import discover
 from nodeforge.provenance import GeneratedNode, generated_nodes, record_generated
+from nodeforge.store.edge import open_embedded
 from nodeforge.verdicts import Verdict, VerdictBook, verdicts_from_junit
+from tests.storekit import make_pattern
 
 NODE = "node_user_effect"
 OUTSIDE_TEST = """
@@ -370,3 +372,21 @@ def test_a_full_run_after_a_partial_one_certifies(pytester: pytest.Pytester, nod
     pytester.runpytest("--nodeforge", "-p", "no:cacheprovider")
 
     assert recorded(node_repo)[NODE].passed
+
+
+def test_a_rerun_after_a_lost_credit_counts_the_verdict_once(
+    pytester: pytest.Pytester, node_repo: Path
+) -> None:
+    pattern = make_pattern("used")
+    with open_embedded(node_repo / ".nodeforge") as store:
+        store.upsert([pattern])
+    record_generated(node_repo, GeneratedNode(NODE, node_hash(node_repo), ((pattern.id, 1),)))
+    pytester.runpytest("--nodeforge", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+    # As if the session died after the store counted the verdict, before generated.json said so:
+    record_generated(node_repo, GeneratedNode(NODE, node_hash(node_repo), ((pattern.id, 1),)))
+    pytester.runpytest("--nodeforge", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+    [generated] = generated_nodes(node_repo)
+    assert generated.credited == (node_hash(node_repo),)
+    with open_embedded(node_repo / ".nodeforge") as store:
+        found = store.get(pattern.id)
+    assert found is not None and (found.success_count, found.failure_count) == (1, 0)
