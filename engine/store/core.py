@@ -421,6 +421,7 @@ class DriverStore:
             sparse=sparse if mode in (RetrievalMode.HYBRID, RetrievalMode.SPARSE) else None,
             dense_name=dense_name,
             dense=dense,
+            omit=(counters.TALLY_KEY,),  # ranking reads the sums; the slots would only cost decoding
         )
         hits = self._driver.search(plan)
         if mode == RetrievalMode.SPARSE and hits and hits[0].score > 0:

@@ -59,6 +59,7 @@ class SearchPlan:
     sparse: SparseVec | None = None
     dense_name: str = ""
     dense: list[float] | None = None
+    omit: tuple[str, ...] = ()  # payload fields the hits leave out
 
 
 @dataclass(frozen=True)

@@ -134,15 +134,16 @@ class EdgeDriver:
                     plan.prefetch_limit, qe.Query.Nearest(plan.dense, using=plan.dense_name), filter=flt
                 )
             )
+        payload = qe.PayloadSelector.Exclude(list(plan.omit)) if plan.omit else True
         if len(stages) == 1:
-            request = qe.QueryRequest(plan.limit, query=stages[0].query, filter=flt, with_payload=True)
+            request = qe.QueryRequest(plan.limit, query=stages[0].query, filter=flt, with_payload=payload)
         else:
             request = qe.QueryRequest(
                 plan.limit,
                 query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # the stub omits Fusion's nested classes
                 prefetches=stages,
                 filter=flt,
-                with_payload=True,
+                with_payload=payload,
             )
         return [Hit(dict(p.payload or {}), float(p.score)) for p in self._shard.query(request)]
 

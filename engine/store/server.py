@@ -130,6 +130,9 @@ class ClientDriver:
             return self._query(plan, stages, flt)
 
     def _query(self, plan: SearchPlan, stages: list[models.Prefetch], flt: models.Filter | None) -> list[Hit]:
+        payload: bool | models.PayloadSelectorExclude = (
+            models.PayloadSelectorExclude(exclude=list(plan.omit)) if plan.omit else True
+        )
         if len(stages) == 1:
             response = self._client.query_points(
                 self.collection,
@@ -137,7 +140,7 @@ class ClientDriver:
                 using=stages[0].using,
                 query_filter=flt,
                 limit=plan.limit,
-                with_payload=True,
+                with_payload=payload,
             )
         else:
             # FusionQuery rather than RrfQuery(k=...): servers before 1.16 know only the former,
@@ -148,7 +151,7 @@ class ClientDriver:
                 query=models.FusionQuery(fusion=models.Fusion.RRF),
                 query_filter=flt,
                 limit=plan.limit,
-                with_payload=True,
+                with_payload=payload,
             )
         return [Hit(dict(p.payload or {}), float(p.score)) for p in response.points]
 
