@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from nodeforge.config import Settings
@@ -31,6 +31,8 @@ from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import Discovery, NodeSource, scan
 from nodeforge.paths import git, state_dir
 from nodeforge.statefile import read_state_object
+from nodeforge.store.core import DriverStore
+from nodeforge.store.counters import Tally
 from nodeforge.store.edge import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, store_path
 from nodeforge.store.lock import StoreLock
 from nodeforge.store.protocol import PatternStore
@@ -89,32 +91,28 @@ def _move_aside_locked(settings: Settings) -> Path | None:
         lock.release()
 
 
-Counters = dict[str, tuple[int, int, int]]  # pattern id -> (uses, successes, failures)
+Counters = dict[str, Tally]  # pattern id -> its counters, every writer's slot
 
 
 def saved_counters(open_embedded: Callable[[], PatternStore]) -> Counters | None:
     """The counters of a store that still opens (git cannot give them back); None if it does not."""
     try:
         with open_embedded() as store:
-            return {
-                p.id: (p.usage_count, p.success_count, p.failure_count)
-                for p in store.list(statuses=tuple(PatternStatus))
-            }
+            if not isinstance(store, DriverStore):  # the spool: the store is busy
+                return None
+            return store.tallies([p.id for p in store.list(statuses=tuple(PatternStatus))])
     except StoreError:
         return None
 
 
 def restore_counters(store: PatternStore, counters: Counters) -> int:
     """Put saved counters back on the rebuilt patterns with the same id; returns how many."""
-    restored = []
-    for pattern_id, (uses, successes, failures) in counters.items():
-        pattern = store.get(pattern_id)
-        if pattern is not None and (uses or successes or failures):
-            restored.append(
-                replace(pattern, usage_count=uses, success_count=successes, failure_count=failures)
-            )
+    if not isinstance(store, DriverStore):
+        return 0
+    saved = {pattern_id: tally for pattern_id, tally in counters.items() if tally.slots}
+    restored = [p for p in (store.get(pattern_id) for pattern_id in saved) if p is not None]
     if restored:
-        store.upsert(restored, embed=False)  # same ids: merged, counters take the larger side
+        store.upsert(restored, embed=False, tallies=saved)  # same ids: merged, tallies joined
     return len(restored)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -114,13 +114,6 @@ class Tally:
             writer: {"uses": s.uses, "passes": s.passes, "failures": s.failures, "recent": list(s.recent)}
             for writer, s in sorted(self.slots.items())
         }
-
-
-def join_all(tallies: Iterable[Tally]) -> Tally:
-    joined = Tally()
-    for tally in tallies:
-        joined = joined.join(tally)
-    return joined
 
 
 def _slot(data: Mapping[str, Any]) -> Slot:
