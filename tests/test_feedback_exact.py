@@ -247,3 +247,13 @@ def test_export_and_import_carry_the_counters(tmp_path: Path) -> None:
     )
     with embedded(tmp_path / "c") as late:
         assert figures(late) == (0, 1, 0)
+
+
+def test_a_new_pattern_brings_its_figures_and_a_known_one_does_not(tmp_path: Path) -> None:
+    carried = replace(PATTERN, usage_count=2, success_count=2)  # e.g. an idiom merged from stored ones
+    with embedded(tmp_path / "a") as store:
+        store.upsert([carried])
+        assert figures(store) == (2, 2, 0)
+        store.upsert([carried])  # the same copy again: nothing more
+        store.record_outcome([PATTERN.id], passed=True, event="e1")
+        assert figures(store) == (2, 3, 0)

@@ -108,8 +108,10 @@ class DriverStore:
     ) -> UpsertReport:
         """Store ``patterns``; ``tallies`` (by id) are their counters, joined with the stored ones.
 
-        A pattern without a tally brings no counts, whatever its figures say: learning a pattern
-        again, or writing back one read from a store, never changes (or doubles) its counts.
+        A pattern without a tally that the store already holds brings no counts, whatever its
+        figures say: learning it again, or writing back a copy read from a store, never changes
+        (or doubles) its counts. A new one brings its figures as the legacy writer's (zero when
+        freshly mined; an idiom merged from stored patterns carries theirs).
         """
         existing = {
             codec.from_dict(p.payload).id: p
@@ -144,9 +146,7 @@ class DriverStore:
                 if not was_live:  # a new lineage step: new code, or old code revived
                     result = next_version(result, retired)
             writes[incoming.id] = (result, existing.get(incoming.id))
-            known = joined.get(incoming.id) or _stored_tally(existing.get(incoming.id))
-            brought = (tallies or {}).get(incoming.id, Tally())
-            joined[incoming.id] = known.join(brought)
+            joined[incoming.id] = self._joined_tally(incoming, tallies, joined, existing)
         points, pending = self._points(list(writes.values()), embed=embed, tallies=joined)
         self._driver.put(points)
         return UpsertReport(
@@ -206,6 +206,21 @@ class DriverStore:
                 rivals[pattern_id] = (written, written_point)
         rivals.pop(result.id, None)
         return [rivals[i] for i in sorted(rivals)]
+
+    @staticmethod
+    def _joined_tally(
+        incoming: Pattern,
+        tallies: Mapping[str, Tally] | None,
+        joined: Mapping[str, Tally],
+        existing: Mapping[str, StoredPoint],
+    ) -> Tally:
+        """The counters of ``incoming`` once written: what is known of it joined with what it brings."""
+        known = joined.get(incoming.id) or _stored_tally(existing.get(incoming.id))
+        if tallies is not None and incoming.id in tallies:
+            return known.join(tallies[incoming.id])
+        if incoming.id in joined or incoming.id in existing:
+            return known
+        return counters.of_pattern(incoming)
 
     def _points(
         self,

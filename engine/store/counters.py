@@ -137,6 +137,11 @@ def read(payload: Mapping[str, Any]) -> Tally:
     )
 
 
+def of_pattern(pattern: Pattern) -> Tally:
+    """A new pattern handed in without a tally: its figures are all anyone knows of its counts."""
+    return Tally.legacy(pattern.usage_count, pattern.success_count, pattern.failure_count)
+
+
 def with_figures(pattern: Pattern, tally: Tally) -> Pattern:
     """``pattern`` showing ``tally``'s sums."""
     return replace(pattern, usage_count=tally.uses, success_count=tally.passes, failure_count=tally.failures)
