@@ -96,7 +96,7 @@ class NodePlan:
         return self.modules.setdefault(rel, ModulePlan())
 
 
-def _model_names(contract: Contract, names: NodeNames) -> tuple[str, str, str, str]:
+def model_names(contract: Contract, names: NodeNames) -> tuple[str, str, str, str]:
     def pick(ref: object, default_name: str, default_module: str) -> tuple[str, str]:
         name = getattr(ref, "name", None) or default_name
         module = getattr(ref, "module", None) or default_module
@@ -122,7 +122,7 @@ def plan_node(
 ) -> NodePlan:
     """Plan the node: ``retrieve`` is ``None`` for ``--no-learning`` (the template-only node)."""
     names = contract_names(contract)  # the entity the contract's own names use
-    input_model, input_module, output_model, output_module = _model_names(contract, names)
+    input_model, input_module, output_model, output_module = model_names(contract, names)
     plan = NodePlan(contract, names, base_module, input_model, input_module, output_model, output_module)
     plan.features = tuple(d for d in detections if d.kind in FEATURE_KINDS)
     renames = _renames(plan)

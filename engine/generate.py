@@ -8,16 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nodeforge.assemble import Assembled, assemble
 from nodeforge.compose import NodePlan, UsedPattern, plan_node
 from nodeforge.config import DEFAULT_BASE_MODULE, Settings
 from nodeforge.contract import Contract
-from nodeforge.detect import Detection, detect, explain
+from nodeforge.detect import Detection, detect, explain, feature_evidence
 from nodeforge.errors import NodeforgeError
+from nodeforge.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
 from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
+from nodeforge.naming import split_identifier
 from nodeforge.nodes import load_directory_node
 from nodeforge.provenance import GeneratedNode, feedback_event, record_generated
 from nodeforge.quality import analyze
-from nodeforge.render import environment, render_files
+from nodeforge.render import environment, header, render_files
 from nodeforge.store.protocol import PatternStore
 from nodeforge.writer import safe_target, write_node
 
@@ -44,9 +47,15 @@ class GenerateReport:
     seconds: float = 0.0
     retrieval: str = ""  # "hybrid", "sparse" or "off"
     diff: str = ""
+    exemplar: str = ""  # the learned node generation started from, with its similarity facets
+    handler_sources: dict[str, str] = field(default_factory=dict)  # operation -> where its code came from
+    unresolved: list[str] = field(default_factory=list)  # names the scope check could not resolve
 
     def explain_lines(self) -> list[str]:
-        return explain(self.detections)
+        lines = [f"started from exemplar {self.exemplar}"] if self.exemplar else []
+        lines += [f"handler {op}: {where}" for op, where in sorted(self.handler_sources.items())]
+        lines += [f"unresolved: {name}" for name in self.unresolved]
+        return lines + explain(self.detections)
 
 
 def validate_files(files: dict[str, str]) -> None:
@@ -88,10 +97,66 @@ def generate(
     ``contract_file`` is where it is read from (default: ``source``)."""
     started = time.perf_counter()
     detections = detect(contract, threshold=settings.detection_threshold)
-    hint = " ".join(sorted({d.kind for d in detections} | {d.subkind for d in detections if d.subkind}))
     retriever = _retriever(store) if options.learning and store is not None else None
     base_module, base_note = _base_module(settings, contract, store if options.learning else None)
-    plan = plan_node(
+    templates = environment((repo / settings.templates_dir) if settings.templates_dir else None)
+    near = nearest_exemplars(store, contract) if retriever is not None and store is not None else []
+    built = None
+    if near and store is not None:
+        # From an exemplar, the template's files only stand in where nothing learned fits.
+        stand_in = _plan(contract, None, settings, base_module, detections)
+        built = _from_exemplar(contract, source, near, store, render_files(stand_in, templates, source))
+    plan = _plan(contract, retriever if built is None else None, settings, base_module, detections)
+    if base_note:
+        plan.notes.append(base_note)
+    if retriever is not None and store is not None:
+        plan.notes.extend(_held_back(store, contract))
+    uncovered = [need.label for need in plan.features if need.label not in plan.coverage]
+    plan.notes.extend(
+        f"{label}: no learned pattern shows it; add it by hand"
+        for label in uncovered
+        if options.learning and built is None
+    )
+    files, used = (built.files, built.used) if built else (render_files(plan, templates, source), plan.used)
+    contract_path = contract_file or Path(source)
+    files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
+    validate_files(files)
+    target = safe_target(options.out, plan.names.node_dir)
+    report = GenerateReport(
+        contract=source,
+        node_dir=str(target),
+        files=sorted(files),
+        used=used,
+        detections=detections,
+        notes=plan.notes if built is None else plan.notes + built.notes,
+        coverage=plan.coverage if built is None else _coverage(plan, built),
+        retrieval=_retrieval_mode(store, options),
+    )
+    if built is not None:
+        report.exemplar = built.exemplar.describe()
+        report.handler_sources = built.handlers
+        report.unresolved = [u.describe() for u in built.unresolved]
+    if options.diff:
+        report.diff = diff_against_disk(target, files)
+    if options.dry_run and target.exists() and not options.force:
+        report.notes.append(f"{target} exists: writing it needs --force")
+    if not options.dry_run:
+        write_node(target, files, force=options.force)
+        report.written = True
+        _record(repo, target, used, store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan(
+    contract: Contract,
+    retriever: _Retrieve | None,
+    settings: Settings,
+    base_module: str,
+    detections: Sequence[Detection],
+) -> NodePlan:
+    hint = " ".join(sorted({d.kind for d in detections} | {d.subkind for d in detections if d.subkind}))
+    return plan_node(
         contract,
         retrieve=retriever,
         quality=lambda code: analyze(code).score,
@@ -101,40 +166,6 @@ def generate(
         query_hint=hint,
         detections=detections,
     )
-    if base_note:
-        plan.notes.append(base_note)
-    if retriever is not None and store is not None:
-        plan.notes.extend(_held_back(store, contract))
-    uncovered = [need.label for need in plan.features if need.label not in plan.coverage]
-    plan.notes.extend(
-        f"{label}: no learned pattern shows it; add it by hand" for label in uncovered if options.learning
-    )
-    templates = (repo / settings.templates_dir) if settings.templates_dir else None
-    files = render_files(plan, environment(templates), source)
-    contract_path = contract_file or Path(source)
-    files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
-    validate_files(files)
-    target = safe_target(options.out, plan.names.node_dir)
-    report = GenerateReport(
-        contract=source,
-        node_dir=str(target),
-        files=sorted(files),
-        used=plan.used,
-        detections=detections,
-        notes=plan.notes,
-        coverage=plan.coverage,
-        retrieval=_retrieval_mode(store, options),
-    )
-    if options.diff:
-        report.diff = diff_against_disk(target, files)
-    if options.dry_run and target.exists() and not options.force:
-        report.notes.append(f"{target} exists: writing it needs --force")
-    if not options.dry_run:
-        write_node(target, files, force=options.force)
-        report.written = True
-        _record(repo, target, plan, store)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _base_module(settings: Settings, contract: Contract, store: PatternStore | None) -> tuple[str, str]:
@@ -188,13 +219,54 @@ def _retrieval_mode(store: PatternStore | None, options: GenerateOptions) -> str
     return "hybrid" if store.info().dense_available else "sparse"
 
 
-def _record(repo: Path, target: Path, plan: NodePlan, store: PatternStore | None) -> None:
-    """Remember what the node used, so its own verdicts feed back into those patterns."""
+def _from_exemplar(
+    contract: Contract,
+    source: str,
+    near: Sequence[NearExemplar],
+    store: PatternStore,
+    template_files: dict[str, str],
+) -> Assembled | None:
+    """The node built from its nearest learned node, or None when no learned node is near enough.
+
+    The template's files stand in where the exemplar has nothing: a handler no learned code fits,
+    a model the exemplar kept elsewhere.
+    """
+    built = assemble(contract, near, store, lambda target: template_files[f"handlers/{target.module}.py"])
+    if built is None:
+        return None
+    for rel, text in template_files.items():
+        if rel.startswith("models/") and rel not in built.files and rel not in shared_model_paths(contract):
+            built.files[rel] = text
+    head = header(built.used, source)
+    built.files = {
+        rel: f"{head}\n{text}" if rel.endswith(".py") else text for rel, text in built.files.items()
+    }
+    return built
+
+
+def _coverage(plan: NodePlan, built: Assembled) -> dict[str, str]:
+    """Which of the contract's cross-cutting needs the handlers built from learned code show, and how."""
+    words = [
+        word
+        for rel, text in built.files.items()
+        if rel.startswith("handlers/")
+        for word in split_identifier(text)
+    ]
+    found = {}
+    for need in plan.features:
+        word = feature_evidence(need, words)
+        if word:
+            found[need.label] = f"{built.exemplar.pattern.id} ({word})"
+    return found
+
+
+def _record(repo: Path, target: Path, used: Sequence[UsedPattern], store: PatternStore | None) -> None:
+    """Remember what the node used (its exemplar too), so its own verdicts feed back into them."""
     node = load_directory_node(target, repo) if target.is_relative_to(repo.resolve()) else None
     key = node.key if node else str(target)
     content = node.content_hash if node else ""
-    record_generated(repo, GeneratedNode(key, content, tuple((u.id, u.version) for u in plan.used)))
-    if store is not None and plan.used:
+    record_generated(repo, GeneratedNode(key, content, tuple((u.id, u.version) for u in used)))
+    if store is not None and used:
         # One event per generated node and content: generating the same node again counts once.
-        event = feedback_event(key, content, ((u.id, u.version) for u in plan.used))
-        store.record_usage([u.id for u in plan.used], event=event)
+        event = feedback_event(key, content, ((u.id, u.version) for u in used))
+        store.record_usage([u.id for u in used], event=event)

@@ -68,6 +68,7 @@ class PatternKind(enum.StrEnum):
     MODEL = "model"  # a pydantic model class of the node (its input, output, state, events...)
     REGISTRY = "registry"  # how a node wires its handlers and dependencies (registry/ modules)
     SUPPORT = "support"  # a node-local helper module: what handlers call that is not a model
+    EXEMPLAR = "exemplar"  # a whole directory node: its files generalized, its contract's features
 
 
 class PatternStatus(enum.StrEnum):

@@ -50,8 +50,8 @@ def test_each_operation_slot_is_one_pattern_with_support_of_every_node_showing_i
         assert by_slot[slot] == {pattern.id}, slot
         assert len(support[pattern.id]) == _nodes_with(operation, node_type), slot
     for slot, ids in by_slot.items():
-        # A registry lists the node's own handlers: it differs with the node's set of operations.
-        if not slot.endswith((":error_handling", ":registry")):
+        # A registry lists the node's own handlers, an exemplar is a whole node: both vary with the node.
+        if not slot.endswith((":error_handling", ":registry", ":exemplar")):
             assert len(ids) == 1, slot  # validation, tests, skeletons, imports, naming, workflow too
     effects = sum(1 for s in plan_nodes(COUNT, SEED) if s.node_type == "effect")
     for slot in ("effect:error_handling", "effect:skeleton:handler", "effect:imports:base", "effect:naming"):
@@ -92,6 +92,10 @@ def test_no_generic_boilerplate_is_stored(mined: tuple[list[Pattern], dict[str, 
             # Import patterns are the team's own modules only: never the standard library alone.
             assert "teamapp." in pattern.code and "__future__" not in pattern.code
             continue
+        if pattern.kind is PatternKind.EXEMPLAR:
+            # A whole node: its code is a manifest (comments), its files are what it carries.
+            assert pattern.code.startswith("# exemplar ") and pattern.dependencies
+            continue
         assert not _is_boilerplate(pattern.code), (pattern.slot, pattern.code)
         assert pattern.code.strip() not in {"pass", "..."}
 
@@ -115,6 +119,8 @@ def test_identical_idioms_are_entity_independent(tmp_path: Path) -> None:
     by_slot: dict[tuple[str, str], set[str]] = defaultdict(set)
     for node in discover(tmp_path):
         for pattern in mine_node(node).patterns:
+            if pattern.kind is PatternKind.EXEMPLAR:
+                continue  # a whole node, its operations included (tests/test_exemplar.py covers its ids)
             structural = pattern.kind in (PatternKind.ERROR_HANDLING, PatternKind.SKELETON)
             by_slot[(pattern.kind.value, pattern.slot)].add(pattern.id if structural else pattern.code)
     varied = {key: codes for key, codes in by_slot.items() if len(codes) > 1 and key[0] != "error_handling"}

@@ -36,6 +36,7 @@ import libcst as cst
 from nodeforge.extract.build import Mining, pattern_id
 from nodeforge.extract.context import ContractFacts, NodeContext
 from nodeforge.extract.conventions import NamingEvidence, mine_naming, note_class_names
+from nodeforge.extract.exemplar import mine_exemplar
 from nodeforge.extract.handlers import GatherHandlerClassesVisitor, mine_operations
 from nodeforge.extract.imports import mine_imports
 from nodeforge.extract.models import mine_models
@@ -148,7 +149,29 @@ def mine_node(
             continue
         _record(mining, test, len(mining.patterns) - before)
     mine_naming(mining, naming, files)
+    # A whole node is an exemplar only when all of it parsed and it showed something to learn.
+    whole = mining.patterns and not any(o.status == FAILED for o in mining.outcomes)
+    exemplar = (
+        mine_exemplar(node, _parsed_files(ctx), commit=commit, status=status, learned_at=learned_at)
+        if whole
+        else None
+    )
+    if exemplar is not None:
+        mining.patterns.append(exemplar)
     return MinedNode(node=node, patterns=tuple(mining.patterns), outcomes=tuple(mining.outcomes))
+
+
+def _parsed_files(ctx: NodeContext) -> list[ParsedFile]:
+    """Every Python file of the node that parses (each was parsed once already, or is now)."""
+    found = []
+    for rel in ctx.python_files():
+        if _too_big(ctx.base / rel):
+            continue
+        try:
+            found.append(ctx.parsed(rel))
+        except EXTRACTION_ERRORS:
+            continue  # reported as failed where it was mined
+    return found
 
 
 def _record(mining: Mining, parsed: ParsedFile, found: int) -> None:

@@ -1,0 +1,126 @@
+"""The scope check of generated nodes, contract similarity and routing an exemplar's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nodeforge.contract import parse_contract
+from nodeforge.fanout import HandlerRef, absolute_model_imports, fan_out
+from nodeforge.features import features_of_contract
+from nodeforge.scope import check_module, check_node
+from nodeforge.similarity import compare, contract_similarity
+from nodeforge.support import support_for
+
+HANDLER = """\
+from __future__ import annotations
+
+from ..models.model_x import ModelXInput
+
+
+class HandlerXCreate:
+    async def handle(self, request: ModelXInput) -> dict[str, object]:
+        return {"key": request.key, "n": len(request.key)}
+"""
+
+
+def test_a_fragment_referencing_an_undefined_name_is_rejected() -> None:
+    files = {"models/model_x.py": "class ModelXInput:\n    key: str\n"}
+    broken = HANDLER.replace('"n": len(request.key)', '"n": with_retry(request.key)')
+    [missing] = check_module("handlers/h.py", broken, {**files, "handlers/h.py": broken})
+    assert (missing.name, missing.why) == ("with_retry", "undefined")
+
+
+def test_a_resolvable_fragment_is_kept_and_sibling_imports_must_exist() -> None:
+    files = {"models/model_x.py": "class ModelXInput:\n    key: str\n", "handlers/h.py": HANDLER}
+    assert check_node(files) == []
+    without_model = {"models/model_x.py": "class Other:\n    pass\n", "handlers/h.py": HANDLER}
+    [missing] = check_node(without_model)
+    assert missing.name == "ModelXInput" and "does not define it" in missing.why
+    assert check_node({"handlers/h.py": HANDLER})[0].why == "no module models/model_x in the node"
+
+
+def _features(text: str, tmp_path: Path, name: str) -> object:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return features_of_contract(parse_contract(text, source=path))
+
+
+def test_similarity_ranks_by_facets(tmp_path: Path) -> None:
+    base = "node_type: EFFECT_GENERIC\nhandler_routing:\n  handlers:\n"
+    a = _features(
+        "name: node_a_effect\n" + base + "    - operation: create\n    - operation: get\n", tmp_path, "a"
+    )
+    b = _features(
+        "name: node_b_effect\n" + base + "    - operation: create\n    - operation: get\n", tmp_path, "b"
+    )
+    c = _features("name: node_c_effect\n" + base + "    - operation: purge\n", tmp_path, "c")
+    d = _features(
+        "name: node_d_compute\nnode_type: COMPUTE_GENERIC\nhandler_routing:\n  handlers:\n"
+        "    - operation: create\n    - operation: get\n",
+        tmp_path,
+        "d",
+    )
+    assert contract_similarity(a, b) == 1.0  # type: ignore[arg-type]
+    assert contract_similarity(a, c) < contract_similarity(a, b)  # type: ignore[arg-type]
+    assert contract_similarity(a, d) < contract_similarity(a, b)  # type: ignore[arg-type]
+    assert contract_similarity(a, c) == contract_similarity(c, a)  # type: ignore[arg-type]
+    assert compare(a, d).facets["node_type"] == 0.0  # type: ignore[arg-type]
+
+
+REGISTRY = """\
+from .handlers.handler___entity___create import Handler__Entity__Create
+from .handlers.handler___entity___get import Handler__Entity__Get
+
+HANDLERS = {
+    "create": Handler__Entity__Create(container),
+    "get": Handler__Entity__Get(container),
+}
+"""
+
+
+def test_fan_out_routes_the_exemplar_to_the_new_handlers() -> None:
+    create = HandlerRef("create", "Handler__Entity__Create", "handler___entity___create")
+    get = HandlerRef("get", "Handler__Entity__Get", "handler___entity___get")
+    plan = {
+        create: [
+            HandlerRef("add", "HandlerOrderAdd", "handler_order_add"),
+            HandlerRef("put", "HandlerOrderPut", "handler_order_put"),
+        ],
+        get: [],
+    }
+    routed = fan_out(REGISTRY, plan)
+    assert "from .handlers.handler_order_add import HandlerOrderAdd\n" in routed
+    assert "from .handlers.handler_order_put import HandlerOrderPut\n" in routed
+    assert '    "add": HandlerOrderAdd(container),\n    "put": HandlerOrderPut(container),\n' in routed
+    assert "Get" not in routed and "create" not in routed
+    compile(routed, "registry.py", "exec")
+
+
+def test_models_in_a_shared_package_are_imported_from_it() -> None:
+    code = "from ..models.model_order import ModelOrderInput\nfrom ..support import key\n"
+    moved = absolute_model_imports("handlers/h.py", code, {"models/model_order.py": "kit.models.model_order"})
+    assert moved == "from kit.models.model_order import ModelOrderInput\nfrom ..support import key\n"
+
+
+def test_a_handler_named_inside_a_larger_statement_is_renamed_too() -> None:
+    create = HandlerRef("create", "Handler__Entity__Create", "handler___entity___create")
+    code = "from .handlers.handler___entity___create import Handler__Entity__Create\n\n\n" + (
+        "class Node__Entity__Compute(Handler__Entity__Create):\n    pass\n"
+    )
+    routed = fan_out(code, {create: [HandlerRef("classify", "HandlerTicketClassify", "handler_ticket")]})
+    assert "class Node__Entity__Compute(HandlerTicketClassify):" in routed
+    assert "from .handlers.handler_ticket import HandlerTicketClassify" in routed
+
+
+def test_support_for_adds_a_missing_module_and_a_missing_definition() -> None:
+    code = "from ..support import key, window\nfrom ..extra import LIMIT\n"
+    files = {"support.py": "def key(k: str) -> str:\n    return k\n"}
+    support = {
+        "support.py": "import math\n\n\ndef window() -> float:\n    return math.pi\n",
+        "extra.py": "LIMIT = 3\n",
+    }
+    added = support_for("handlers/h.py", code, files, support)
+    assert added is not None and added["extra.py"] == "LIMIT = 3\n"
+    assert "def key(" in added["support.py"] and "def window(" in added["support.py"]
+    assert "import math" in added["support.py"]
+    assert support_for("handlers/h.py", "from ..nowhere import x\n", files, support) is None
