@@ -350,10 +350,11 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
 
 
 def _held_if_hazardous(pattern: Pattern) -> Pattern:
-    """``pattern`` held for review when its code or the definitions it carries call something dangerous."""
+    """``pattern`` held for review when its code, the definitions it carries or (an exemplar) the
+    node files it carries call something dangerous."""
     from nodeforge.danger import hazards
 
-    codes = [pattern.code, *(d.code for d in pattern.dependencies if d.kind == "definition")]
+    codes = [pattern.code, *(d.code for d in pattern.dependencies if d.kind in ("definition", "file"))]
     found = [str(hazard) for code in codes for hazard in hazards(code)]
     if not found:
         return pattern
