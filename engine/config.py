@@ -50,6 +50,7 @@ class Settings:
     test_timeout: float = 300.0
     embed_device: str = "auto"
     embed_batch_size: int | None = None
+    python: str | None = None  # the repository's interpreter (self-verification, eval)
 
     def __repr__(self) -> str:
         # Never print the API key (settings end up in logs and `doctor` output).
@@ -132,6 +133,7 @@ class _SettingsIn(BaseModel):
     test_timeout: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     embed_device: Annotated[StrictStr, AfterValidator(_device)] = "auto"
     embed_batch_size: Annotated[int, Field(ge=1, le=65_536)] | None = None
+    python: Annotated[StrictStr, Field(min_length=1)] | None = None
 
 
 # What a failed check expects, phrased for the user, by pydantic error type.
@@ -182,6 +184,7 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
         test_timeout=parsed.test_timeout,
         embed_device=parsed.embed_device,
         embed_batch_size=parsed.embed_batch_size,
+        python=parsed.python,
     )
 
 

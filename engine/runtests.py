@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,28 +126,42 @@ class TestRunner:
         if not files:
             return TestRun(node.key, NO_TESTS, (), None, 0.0, "no test module tests this node"), ""
         started = time.perf_counter()
-        # a session of its own: on timeout the whole group goes (pytest-xdist workers too)
-        process = subprocess.Popen(
-            self.command(files),
-            cwd=self.repo,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            output, _ = process.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            output, _ = process.communicate()
-            seconds = time.perf_counter() - started
+        returncode, output = run_bounded(self.command(files), cwd=self.repo, timeout=self.timeout)
+        seconds = time.perf_counter() - started
+        if returncode is None:
             detail = f"tests timed out after {self.timeout:g} s and were killed"
             return TestRun(node.key, TIMED_OUT, rel, None, seconds, detail), output[-_OUTPUT_TAIL:]
-        seconds = time.perf_counter() - started
-        status = PASSED if process.returncode == 0 else FAILED
-        detail = _last_line(output) or f"pytest exited {process.returncode}"
-        return TestRun(node.key, status, rel, process.returncode, seconds, detail), output[-_OUTPUT_TAIL:]
+        status = PASSED if returncode == 0 else FAILED
+        detail = _last_line(output) or f"pytest exited {returncode}"
+        return TestRun(node.key, status, rel, returncode, seconds, detail), output[-_OUTPUT_TAIL:]
+
+
+def run_bounded(
+    command: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> tuple[int | None, str]:
+    """Run ``command`` (stdout and stderr together); the exit code is ``None`` when it was killed.
+
+    The command gets a session of its own: on timeout the whole group goes (pytest-xdist workers,
+    anything a test started), so nothing outlives the bound.
+    """
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        output, _ = process.communicate()
+        return None, output
+    return process.returncode, output
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
