@@ -171,6 +171,17 @@ def _generate_parser(sub: Subparsers) -> None:
     generate.add_argument("--force", action="store_true", help="overwrite an existing node folder")
     generate.add_argument("--no-learning", action="store_true", help="templates only, no learned patterns")
     generate.add_argument("--explain", action="store_true", help="show detections and their evidence")
+    generate.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip importing the node and running its tests with the repository's interpreter "
+        "(done by default inside a git repository)",
+    )
+    generate.add_argument(
+        "--python",
+        default=None,
+        help="the repository's interpreter (default: [tool.nodeforge] python, its .venv)",
+    )
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:

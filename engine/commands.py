@@ -157,12 +157,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     # Generation learns nothing, so it also runs where there is no git (a scratch folder, a template repo).
     repo = _repo(args, require_git=False)
     settings = load_settings(repo)
+    out = (args.out or Path.cwd()).resolve()
     options = GenerateOptions(
-        out=(args.out or Path.cwd()).resolve(),
+        out=out,
         dry_run=args.dry_run,
         force=args.force,
         learning=not args.no_learning,
         diff=args.diff,
+        verify=not args.no_verify and (find_repo_root(out) / ".git").exists(),
+        python=args.python or "",
+        verify_timeout=settings.test_timeout,
     )
     # The contract as the team names it: it ends up in every generated file's header.
     source = _shown(args.contract, repo)
@@ -172,7 +176,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         report = generate(repo, contract, source, settings, options, None, contract_file=args.contract)
     emit(args, report, _generate_lines(args, report, options.learning, repo))
-    return EXIT_OK
+    verification = report.verification
+    return EXIT_CHECK_FAILED if verification is not None and not verification.imports else EXIT_OK
 
 
 def _generate_lines(
@@ -198,6 +203,12 @@ def _generate_lines(
         lines += ["  detected:"] + [f"    {line}" for line in report.explain_lines()]
     if args.diff:
         lines += report.diff.splitlines() or ["  (no difference from the files on disk)"]
+    verification = report.verification
+    if verification is not None:
+        lines += verification.lines()
+    elif report.written:
+        why = "--no-verify" if args.no_verify else "not in a git repository"
+        lines.append(f"  verify: skipped ({why})")
     return lines
 
 

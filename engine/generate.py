@@ -22,6 +22,7 @@ from nodeforge.provenance import GeneratedNode, feedback_event, record_generated
 from nodeforge.quality import analyze
 from nodeforge.render import environment, header, render_files
 from nodeforge.store.protocol import PatternStore
+from nodeforge.verify import Verification, repo_python, verify_node
 from nodeforge.writer import safe_target, write_node
 
 
@@ -32,6 +33,10 @@ class GenerateOptions:
     force: bool = False
     learning: bool = True
     diff: bool = False  # a unified diff of the rendered files against those on disk
+    # Self-verification in the target repository (nodeforge.verify); the CLI turns it on in git repos.
+    verify: bool = False
+    python: str = ""  # the repository's interpreter; "" = nodeforge.verify.repo_python's choice
+    verify_timeout: float = 300.0
 
 
 @dataclass
@@ -50,6 +55,7 @@ class GenerateReport:
     exemplar: str = ""  # the learned node generation started from, with its similarity facets
     handler_sources: dict[str, str] = field(default_factory=dict)  # operation -> where its code came from
     unresolved: list[str] = field(default_factory=list)  # names the scope check could not resolve
+    verification: Verification | None = None
 
     def explain_lines(self) -> list[str]:
         lines = [f"started from exemplar {self.exemplar}"] if self.exemplar else []
@@ -143,6 +149,9 @@ def generate(
     if not options.dry_run:
         write_node(target, files, force=options.force)
         report.written = True
+        if options.verify:
+            stand_in = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
+            report.verification = _verify(repo, target, files, stand_in, settings, options)
         _record(repo, target, used, store)
     report.seconds = time.perf_counter() - started
     return report
@@ -166,6 +175,25 @@ def _plan(
         query_hint=hint,
         detections=detections,
     )
+
+
+
+def _verify(
+    repo: Path,
+    target: Path,
+    files: dict[str, str],
+    others: dict[str, str],
+    settings: Settings,
+    options: GenerateOptions,
+) -> Verification:
+    """Import the written node and run its tests in the repository's interpreter.
+
+    A file at fault gets its next candidate: today the template's version of that file when the
+    learned one fails (``others``, rendered without learned patterns).
+    """
+    alternatives = {rel: [text] for rel, text in others.items() if rel in files and text != files[rel]}
+    python = repo_python(repo, options.python or settings.python)
+    return verify_node(repo, target, python, options.verify_timeout, alternatives)
 
 
 def _base_module(settings: Settings, contract: Contract, store: PatternStore | None) -> tuple[str, str]:

@@ -44,8 +44,8 @@ for label, module, folder in json.loads(sys.argv[1]):
         results.setdefault(label, []).append(
             [module, where, type(error).__name__ + (": " + text[:300] if text else "")]
         )
-print(%r + json.dumps(results))
-""" % (_MARK,)
+print(MARK + json.dumps(results))
+""".replace("MARK", repr(_MARK))
 
 
 @dataclass(frozen=True)
