@@ -14,13 +14,15 @@ import json
 import os
 import sys
 import tempfile
+import tomllib
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nodeforge.errors import InputError
 from nodeforge.runtests import run_bounded
+from nodeforge.writer import atomic_write_text
 
 IMPORT = "import"
 TEST = "test"
@@ -151,8 +153,22 @@ def node_test_files(node_dir: Path) -> list[Path]:
     )
 
 
-def _environment(paths: Iterable[Path]) -> dict[str, str]:
+def _pytest_pythonpath(repo: Path) -> list[Path]:
+    """``[tool.pytest.ini_options] pythonpath`` of the repository: where its own imports resolve."""
+    try:
+        document = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # no or unreadable pyproject: the import roots and the repository still apply
+    options = document.get("tool", {}).get("pytest", {}).get("ini_options", {})
+    entries = options.get("pythonpath", []) if isinstance(options, dict) else []
+    entries = [entries] if isinstance(entries, str) else entries
+    return [repo / str(entry) for entry in entries if isinstance(entry, str)]
+
+
+def _environment(repo: Path, roots: Iterable[Path]) -> dict[str, str]:
+    """The child's environment: the node's import roots first, then the repository's own paths."""
     env = dict(os.environ)
+    paths = [*roots, *_pytest_pythonpath(repo), repo]
     entries = [str(p) for p in dict.fromkeys(paths)]
     if env.get("PYTHONPATH"):
         entries.append(env["PYTHONPATH"])
@@ -168,7 +184,7 @@ def check_imports(
     requests = [
         [label, module, str(folder)] for label, folder in nodes.items() for module in node_modules(folder)
     ]
-    env = _environment(import_root(folder) for folder in nodes.values())
+    env = _environment(repo, (import_root(folder) for folder in nodes.values()))
     code, output = run_bounded(
         [python, "-c", _IMPORT_SCRIPT, json.dumps(requests)], cwd=repo, timeout=timeout, env=env
     )
@@ -205,7 +221,7 @@ def run_pytest(repo: Path, python: str, files: Sequence[Path], timeout: float) -
             f"--rootdir={repo}", f"--junitxml={report}", "-o", "junit_family=xunit1",
             *(_relative(f, repo) for f in files),
         ]  # fmt: skip
-        env = _environment(import_root(f.parent) for f in files)
+        env = _environment(repo, (import_root(f.parent) for f in files))
         code, output = run_bounded(command, cwd=repo, timeout=timeout, env=env)
         if code is None:
             return PytestRun((), True, f"tests took longer than {timeout:g} s and were killed")
@@ -258,34 +274,38 @@ def _failures(attempt: _Attempt) -> list[Failure]:
     return failures
 
 
-Rewrite = Callable[[str, str], None]  # (node-relative path, new text)
-
-
 def verify_node(
     repo: Path,
     node_dir: Path,
     python: str,
     timeout: float,
     alternatives: Mapping[str, Sequence[str]] | None = None,
-    rewrite: Rewrite | None = None,
 ) -> Verification:
-    """Import ``node_dir`` and run its tests; a failing file with an alternative gets it, then again.
+    """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
 
-    ``alternatives`` maps node-relative paths to further candidate texts, best first; ``rewrite``
-    writes one into place. Each candidate is tried at most once, so the loop ends.
+    ``alternatives`` maps node-relative paths to further candidate texts, best first. A swap is
+    kept only when fewer things fail with it; otherwise the file goes back to the better-ranked
+    text and the check stops there. Each candidate is tried once, so the loop ends.
     """
     remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
     replaced: list[str] = []
-    while True:
-        attempt = _attempt(repo, node_dir, python, timeout)
-        failures = _failures(attempt)
+    attempt = _attempt(repo, node_dir, python, timeout)
+    failures = _failures(attempt)
+    while failures:
         at_fault = {_node_relative(f.file, node_dir, repo) for f in failures}
-        swaps = [rel for rel in sorted(at_fault) if remaining.get(rel)]
-        if not swaps or rewrite is None:
+        swaps = {rel: remaining[rel].pop(0) for rel in sorted(at_fault) if remaining.get(rel)}
+        if not swaps:
             break
-        for rel in swaps:
-            rewrite(rel, remaining[rel].pop(0))
-            replaced.append(rel)
+        before = {rel: (node_dir / rel).read_text(encoding="utf-8") for rel in swaps}
+        for rel, text in swaps.items():
+            atomic_write_text(node_dir / rel, text)
+        retry = _attempt(repo, node_dir, python, timeout)
+        if len(_failures(retry)) >= len(failures):
+            for rel, text in before.items():
+                atomic_write_text(node_dir / rel, text)
+            break
+        attempt, failures = retry, _failures(retry)
+        replaced += swaps
     tests = attempt.tests.outcomes if attempt.tests is not None else ()
     return Verification(
         python=python,
