@@ -90,6 +90,7 @@ def build_parser() -> _Parser:
         _doctor_parser,
         _report_parser,
         _completion_parser,
+        _eval_parser,
     ):
         add(sub)
     return parser
@@ -313,6 +314,22 @@ def _completion_parser(sub: Subparsers) -> None:
         common=False,
     )
     completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
+def _eval_parser(sub: Subparsers) -> None:
+    evaluate = _command(
+        sub,
+        "eval",
+        "how far to trust nodeforge here: k-fold leave-out regeneration of this repository's nodes",
+        "nodeforge eval --limit 20                       # 20 held-out nodes, 5 folds",
+        "nodeforge eval --python .venv/bin/python --json",
+    )
+    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument("--seed", type=int, default=0, help="the shuffle that deals nodes into folds")
+    evaluate.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate N nodes only")
+    evaluate.add_argument("--python", default=None, help="the repository's interpreter")
+    evaluate.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds for each check subprocess (default 600)"
+    )
+    evaluate.add_argument("--no-template", action="store_true", help="skip the templates-only column")
 
 
 def _jsonable(value: Any) -> Any:

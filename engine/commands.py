@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         "doctor": cmd_doctor,
         "report": cmd_report,
         "completion": cmd_completion,
+        "eval": cmd_eval,
     }
     return handlers[args.command](args)
 
@@ -498,4 +499,35 @@ def cmd_init(args: argparse.Namespace) -> int:
     paths = tuple(args.node_paths) if args.node_paths else None
     report = set_up(repo, node_paths=paths, install_hook=not args.no_hook)
     emit(args, report, report.lines())
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from nodeforge.evaluation.runner import EvalOptions, evaluate
+    from nodeforge.evaluation.summary import print_table, to_json
+
+    if args.folds < 2 or (args.limit is not None and args.limit < args.folds):
+        raise InputError("--folds must be at least 2, and --limit at least --folds")
+    repo = _repo(args)
+    settings = load_settings(repo)
+    options = EvalOptions(
+        folds=args.folds,
+        seed=args.seed,
+        limit=args.limit,
+        python=args.python or "",
+        timeout=args.timeout,
+        embed=embeddings_wanted(),
+        no_learning=not args.no_template,
+    )
+    from nodeforge.nodes import discover
+
+    total = args.limit or len(discover(repo, list(settings.node_roots)))
+    with Progress("eval", total, enabled=not args.json) as bar:
+        report = evaluate(repo, settings, options, progress=bar.advance)
+    if args.json:
+        emit(args, to_json(report), [])
+    else:
+        print_table(report, Console())
     return EXIT_OK
