@@ -1,0 +1,112 @@
+"""``nodeforge eval`` on a team repository of our own: 4 nodes, 2 folds, real git and real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nodeforge.cli import main
+from tests.fixtures.repo_factory import build_repo
+
+METRICS = {
+    "contract accepted",
+    "imports",
+    "imports and own tests pass",
+    "real tests all pass (of nodes passing them)",
+    "real tests passed, fraction",
+    "handler AST overlap",
+    "handler identifier Jaccard",
+    "node.py AST overlap",
+    "node.py identifier Jaccard",
+    "layout F1",
+    "top-5 retrieved of the right node type",
+}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("team")
+    keys = build_repo(root, 4, seed=3)
+    assert len(keys) == 4
+    for command in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "nodes"],
+    ):
+        subprocess.run(command, cwd=root, check=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def evaluated(team: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NODEFORGE_EMBEDDINGS", "0")
+        patch.setenv("HOME", str(home))
+        out = subprocess.run(
+            [sys.executable, "-m", "nodeforge.cli", "eval", "--repo", str(team), "--folds", "2",
+             "--python", sys.executable, "--json"],
+            capture_output=True, text=True, check=False, cwd=team,
+        )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data: dict[str, object] = json.loads(out.stdout)
+    return data
+
+
+def test_eval_scores_every_node_of_every_fold(evaluated: dict[str, object]) -> None:
+    report = evaluated["report"]
+    assert isinstance(report, dict)
+    nodes = report["nodes"]
+    assert [n["fold"] for n in nodes].count(0) == 2 and [n["fold"] for n in nodes].count(1) == 2
+    assert evaluated["errors"] == 0
+    for node in nodes:
+        assert node["contract_accepted"] is True
+        assert node["reference_total"] > 0 and node["reference_passed"] == node["reference_total"]
+        assert node["learned"]["checks"] is not None
+        assert 0.0 <= node["learned"]["similarity"]["layout_f1"] <= 1.0
+        assert node["retrieval_total"] > 0
+
+
+def test_the_copy_nearest_node_baseline_is_computed_on_the_same_folds(evaluated: dict[str, object]) -> None:
+    report = evaluated["report"]
+    assert isinstance(report, dict)
+    for node in report["nodes"]:
+        fold_mates = {n["key"] for n in report["nodes"] if n["fold"] == node["fold"]}
+        assert node["baseline_source"] and node["baseline_source"] not in fold_mates
+        checks = node["baseline"]["checks"]
+        # The factory's nodes share one idiom: the renamed copy of a node of the same type imports.
+        assert checks["imports"] is True
+        assert node["baseline"]["similarity"]["layout_f1"] > 0
+
+
+def test_the_summary_has_every_metric_side_by_side(evaluated: dict[str, object]) -> None:
+    summary = evaluated["summary"]
+    assert isinstance(summary, dict)
+    assert set(summary) == METRICS
+    assert summary["contract accepted"]["means"]["learned"] == 1.0
+    for metric in ("imports", "handler AST overlap", "layout F1"):
+        means = summary[metric]["means"]
+        assert means["learned"] is not None and means["baseline"] is not None
+    assert summary["layout F1"]["means"]["template"] is not None
+    assert summary["imports"]["means"]["baseline"] == 1.0
+
+
+def test_the_table_names_the_columns_and_the_learning_mode(
+    team: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
+    code = main(["eval", "--repo", str(team), "--folds", "2", "--python", sys.executable, "--no-template"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "copy nearest node" in text and "layout F1" in text and "--no-test-gate" in text
+    assert "errors: 0" in text
+    assert not (team / ".nodeforge").exists()  # the user's repository is never written to
+
+
+def test_eval_refuses_fewer_nodes_than_folds(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--repo", str(team), "--folds", "9", "--python", sys.executable]) == 2
+    assert "more nodes than folds" in capsys.readouterr().err

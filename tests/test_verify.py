@@ -1,0 +1,83 @@
+"""Self-verification runs the node in a real subprocess: imports, generated tests, next candidates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nodeforge.errors import InputError
+from nodeforge.verify import IMPORT, TEST, check_imports, repo_python, verify_node
+
+GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
+BROKEN_HANDLER = "from .missing_helper import helper\n\ndef handle(value: int) -> int:\n    return helper(value)\n"
+TEST_MODULE = (
+    "from pkg.node_demo_effect.handlers.handler_demo import handle\n\n"
+    "def test_adds_one() -> None:\n    assert handle(1) == {expected}\n"
+)
+
+
+def _node(repo: Path, handler: str, expected: int = 2) -> Path:
+    node = repo / "src" / "pkg" / "node_demo_effect"
+    for package in (repo / "src" / "pkg", node, node / "handlers", node / "tests"):
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text("", encoding="utf-8")
+    (node / "handlers" / "handler_demo.py").write_text(handler, encoding="utf-8")
+    (node / "tests" / "test_handler_demo.py").write_text(TEST_MODULE.format(expected=expected), "utf-8")
+    return node
+
+
+def test_a_node_that_imports_and_passes(repo: Path) -> None:
+    node = _node(repo, GOOD_HANDLER)
+    result = verify_node(repo, node, sys.executable, 120)
+    assert result.ok and result.imports
+    assert (result.tests_passed, result.tests_failed) == (1, 0)
+
+
+def test_a_node_that_does_not_import_names_the_file_and_module(repo: Path) -> None:
+    node = _node(repo, BROKEN_HANDLER)
+    result = verify_node(repo, node, sys.executable, 120)
+    assert not result.imports
+    failure = next(f for f in result.failures if f.kind == IMPORT)
+    assert failure.file == "src/pkg/node_demo_effect/handlers/handler_demo.py"
+    assert failure.what == "pkg.node_demo_effect.handlers.handler_demo"
+    assert "missing_helper" in failure.detail
+    assert any("DOES NOT IMPORT" in line for line in result.lines())
+    assert result.tests_passed == result.tests_failed == 0  # tests are not run against a broken node
+
+
+def test_a_failing_generated_test_is_reported_by_its_id(repo: Path) -> None:
+    node = _node(repo, GOOD_HANDLER, expected=3)
+    result = verify_node(repo, node, sys.executable, 120)
+    assert result.imports and not result.ok
+    assert [(f.kind, f.file, f.what) for f in result.failures] == [
+        (TEST, "src/pkg/node_demo_effect/tests/test_handler_demo.py", "test_adds_one")
+    ]
+    assert any(line.startswith("  still fails: test ") for line in result.lines())
+
+
+def test_a_failing_file_gets_its_next_candidate_and_a_worse_one_is_undone(repo: Path) -> None:
+    node = _node(repo, BROKEN_HANDLER)
+    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",)
+    assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == GOOD_HANDLER
+
+    node = _node(repo, BROKEN_HANDLER)
+    worse = BROKEN_HANDLER + "raise RuntimeError('worse')\n"
+    kept = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [worse]})
+    assert not kept.imports and kept.replaced == ()
+    assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == BROKEN_HANDLER
+
+
+def test_imports_run_in_the_repository_interpreter_not_ours(repo: Path, tmp_path: Path) -> None:
+    venv = repo / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = repo_python(repo)
+    assert python == str(venv / "bin" / "python")
+    node = _node(repo, "import pytest  # only nodeforge's interpreter has it\n")
+    failures = check_imports(repo, python, {"demo": node}, 120)["demo"]
+    assert failures and "pytest" in failures[0].detail
+    with pytest.raises(InputError, match="no executable interpreter"):
+        repo_python(repo, str(tmp_path / "nowhere" / "python"))
