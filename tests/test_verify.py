@@ -12,7 +12,9 @@ from nodeforge.errors import InputError
 from nodeforge.verify import IMPORT, TEST, check_imports, repo_python, verify_node
 
 GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
-BROKEN_HANDLER = "from .missing_helper import helper\n\ndef handle(value: int) -> int:\n    return helper(value)\n"
+BROKEN_HANDLER = (
+    "from .missing_helper import helper\n\ndef handle(value: int) -> int:\n    return helper(value)\n"
+)
 TEST_MODULE = (
     "from pkg.node_demo_effect.handlers.handler_demo import handle\n\n"
     "def test_adds_one() -> None:\n    assert handle(1) == {expected}\n"

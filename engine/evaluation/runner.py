@@ -3,9 +3,10 @@
 Everything happens in a scratch clone of the repository's HEAD (``git clone --shared``), with
 nodeforge's state in a temporary folder per fold (``NODEFORGE_HOME``): the user's repository,
 store and ledgers are never touched. Training learns every node outside the fold without the test
-gate (``learn --no-test-gate``): a fresh clone has no verdicts. The runtime checks of a fold run in
-batches, one subprocess each (imports, generated tests, real tests), with every held-out node of the
-fold swapped for its candidate at once: pytest's start-up dominates on real repositories.
+gate (``learn --no-test-gate``): a fresh clone has no verdicts. The runtime checks run after every
+fold has learned and generated, in batches, one subprocess each (imports, generated tests, real
+tests), with every held-out node swapped for its candidate at once: pytest's start-up dominates on
+real repositories.
 """
 
 from __future__ import annotations
@@ -192,11 +193,13 @@ def evaluate(
         reference = context.reference([n for fold in folds for n in fold])
         for index, held in enumerate(folds):
             held_keys = {n.key for n in held}
-            training = [n for n in nodes if n.key not in held_keys]
-            results = context.run_fold(index, held, training)
-            for result in results:
-                result.reference_passed, result.reference_total = reference.get(result.key, (0, 0))
-            report.nodes.extend(results)
+            report.nodes.extend(context.run_fold(index, held, [n for n in nodes if n.key not in held_keys]))
+        held_out = [n for fold in folds for n in fold]
+        results = {r.key: r for r in report.nodes}
+        for kind in (LEARNED, BASELINE):
+            context.checks(kind, [n for n in held_out if (kind, n.key) in context.candidates], results)
+        for result in report.nodes:
+            result.reference_passed, result.reference_total = reference.get(result.key, (0, 0))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -253,11 +256,7 @@ class _Context:
                 node_paths=self.settings.node_paths,
             )
             learn(self.scratch, training, store, learn_options)
-            results = [self._regenerate(index, node, training, store) for node in held]
-        by_key = {r.key: r for r in results}
-        for kind in (LEARNED, BASELINE):
-            self._checks(kind, [n for n in held if (kind, n.key) in self.candidates], by_key)
-        return results
+            return [self._regenerate(index, node, training, store) for node in held]
 
     def _regenerate(
         self, index: int, node: NodeSource, training: Sequence[NodeSource], store: PatternStore
@@ -311,8 +310,14 @@ class _Context:
         report = generate(self.scratch, contract, str(path), self.settings, options, store)
         return Path(report.node_dir)
 
-    def _checks(self, kind: str, held: Sequence[NodeSource], results: Mapping[str, NodeEval]) -> None:
-        """Drop every held-out node's candidate in place at once; imports, its tests, the real tests."""
+    def checks(self, kind: str, held: Sequence[NodeSource], results: Mapping[str, NodeEval]) -> None:
+        """Drop every held-out node's candidate in place at once; imports, its tests, the real tests.
+
+        All folds' candidates go in together, after every fold has learned and generated: three
+        subprocesses per kind of candidate instead of three per fold. A real test that also uses
+        another held-out node then meets that node's candidate too (nodes rarely reach into
+        each other; omnimarket forbids it in its own tests).
+        """
         for node in held:
             shutil.rmtree(node.root)
             shutil.copytree(self.candidates[(kind, node.key)], node.root)
