@@ -12,6 +12,7 @@ import pytest
 from nodeforge.cli import main
 from tests.fixtures.repo_factory import build_repo
 
+REFUSED = "src/teamapp/nodes/node_review_effect"
 METRICS = {
     "contract accepted",
     "imports",
@@ -32,6 +33,10 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("team")
     keys = build_repo(root, 4, seed=3)
     assert len(keys) == 4
+    # One contract the team wrote wrong: eval scores its node as nothing generated, never skips it.
+    contract = root / REFUSED / "contract.yaml"
+    text = contract.read_text(encoding="utf-8")
+    contract.write_text(text.replace("node_type: EFFECT_GENERIC", "node_type: BOGUS_KIND"), "utf-8")
     for command in (
         ["git", "init", "-q", "-b", "main"],
         ["git", "add", "-A"],
@@ -64,11 +69,14 @@ def test_eval_scores_every_node_of_every_fold(evaluated: dict[str, object]) -> N
     assert [n["fold"] for n in nodes].count(0) == 2 and [n["fold"] for n in nodes].count(1) == 2
     assert evaluated["errors"] == 0
     for node in nodes:
-        assert node["contract_accepted"] is True
+        assert node["contract_accepted"] is (node["key"] != REFUSED)
         assert node["reference_total"] > 0 and node["reference_passed"] == node["reference_total"]
         assert node["learned"]["checks"] is not None
         assert 0.0 <= node["learned"]["similarity"]["layout_f1"] <= 1.0
-        assert node["retrieval_total"] > 0
+    refused = next(n for n in nodes if n["key"] == REFUSED)
+    assert "node_type" in refused["detail"] and refused["learned"]["checks"]["imports"] is False
+    assert refused["learned"]["similarity"]["layout_f1"] == 0.0
+    assert all(n["retrieval_total"] > 0 for n in nodes if n["key"] != REFUSED)
 
 
 def test_the_copy_nearest_node_baseline_is_computed_on_the_same_folds(evaluated: dict[str, object]) -> None:
@@ -87,7 +95,9 @@ def test_the_summary_has_every_metric_side_by_side(evaluated: dict[str, object])
     summary = evaluated["summary"]
     assert isinstance(summary, dict)
     assert set(summary) == METRICS
-    assert summary["contract accepted"]["means"]["learned"] == 1.0
+    assert summary["contract accepted"]["means"]["learned"] == 0.75
+    assert summary["imports"]["counts"]["learned"] == 4  # the refused contract counts, as a failure
+    assert summary["imports"]["means"]["learned"] <= 0.75
     for metric in ("imports", "handler AST overlap", "layout F1"):
         means = summary[metric]["means"]
         assert means["learned"] is not None and means["baseline"] is not None
@@ -103,7 +113,7 @@ def test_the_table_names_the_columns_and_the_learning_mode(
     text = capsys.readouterr().out
     assert code == 0
     assert "copy nearest node" in text and "layout F1" in text and "--no-test-gate" in text
-    assert "errors: 0" in text
+    assert "errors: 0" in text and f"contract refused: {REFUSED}" in text
     assert not (team / ".nodeforge").exists()  # the user's repository is never written to
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from nodeforge.cli import main
 from nodeforge.errors import InputError
 from nodeforge.verify import IMPORT, TEST, check_imports, repo_python, verify_node
 
@@ -83,3 +86,45 @@ def test_imports_run_in_the_repository_interpreter_not_ours(repo: Path, tmp_path
     assert failures and "pytest" in failures[0].detail
     with pytest.raises(InputError, match="no executable interpreter"):
         repo_python(repo, str(tmp_path / "nowhere" / "python"))
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture
+def team_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "team"
+    shutil.copytree(EXAMPLE / "team_repo", root, ignore=shutil.ignore_patterns("__pycache__", ".nodeforge"))
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    return root
+
+
+def _generate(team_repo: Path, *extra: str) -> int:
+    contract = EXAMPLE / "contracts" / "node_order_effect.yaml"
+    out = team_repo / "src" / "teamapp" / "nodes"
+    argv = ["generate", str(contract), "--repo", str(team_repo), "--out", str(out), "--no-learning"]
+    return main([*argv, "--python", sys.executable, *extra])
+
+
+def test_generate_verifies_by_default_in_a_git_repository(
+    team_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(team_repo, "--json") == 0
+    verification = json.loads(capsys.readouterr().out)["verification"]
+    assert verification["imports"] is True and verification["tests_passed"] > 0
+    assert verification["failures"] == [] and verification["python"] == sys.executable
+
+
+def test_generate_exits_1_naming_what_does_not_import(
+    team_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = team_repo / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").replace('"teamapp.core.nodes"', '"teamapp.gone.nodes"')
+    pyproject.write_text(text, encoding="utf-8")
+    assert _generate(team_repo) == 1
+    out = capsys.readouterr().out
+    assert "DOES NOT IMPORT" in out
+    assert "still fails: import src/teamapp/nodes/node_order_effect/node.py" in out
+    assert "teamapp.gone" in out
+    assert _generate(team_repo, "--force", "--no-verify") == 0
+    assert "verify: skipped (--no-verify)" in capsys.readouterr().out

@@ -290,7 +290,13 @@ class _Context:
         try:
             contract = load_contract(contract_path)
         except NodeforgeError as refused:
+            # Nothing generated: it scores as an empty node, so the means stay over every held-out node.
             result.detail = str(refused)
+            nothing = self.work / "nothing"
+            nothing.mkdir(exist_ok=True)
+            refused_checks = Checks(False, 0, 0, 0, 0, "contract refused")
+            result.learned = CandidateEval(compare(nothing, real), refused_checks)
+            result.template = CandidateEval(compare(nothing, real)) if self.options.no_learning else None
             return
         result.contract_accepted = True
         recorder = _Recorder(store)
