@@ -28,6 +28,7 @@ from nodeforge.config import Settings
 from nodeforge.contract import Contract, load_contract
 from nodeforge.errors import InputError, NodeforgeError
 from nodeforge.evaluation.baseline import copy_renamed, ranked, structure_top5_right_type
+from nodeforge.evaluation.names import undefined_names
 from nodeforge.evaluation.similarity import Similarity, compare
 from nodeforge.generate import GenerateOptions, generate
 from nodeforge.learn import LearnOptions, learn
@@ -80,6 +81,7 @@ class Checks:
 class CandidateEval:
     similarity: Similarity
     checks: Checks | None = None
+    undefined_names: int | None = None  # ruff F821 findings; None where ruff is not installed
 
 
 @dataclass
@@ -196,6 +198,7 @@ def evaluate(
             report.nodes.extend(context.run_fold(index, held, [n for n in nodes if n.key not in held_keys]))
         held_out = [n for fold in folds for n in fold]
         results = {r.key: r for r in report.nodes}
+        _count_undefined(context.candidates, results)
         for kind in (LEARNED, BASELINE):
             context.checks(kind, [n for n in held_out if (kind, n.key) in context.candidates], results)
         for result in report.nodes:
@@ -306,6 +309,7 @@ class _Context:
         result.retrieval_right, result.retrieval_total = _right_type(store, recorder.queries, node.node_type)
         if self.options.no_learning:
             template = self._generate(contract_path, contract, TEMPLATE, node, None)
+            self.candidates[(TEMPLATE, node.key)] = template
             result.template = CandidateEval(compare(template, real))
 
     def _generate(
@@ -360,6 +364,16 @@ class _Context:
             for node in held:
                 shutil.rmtree(node.root, ignore_errors=True)
                 git(self.scratch, "checkout", "-q", "HEAD", "--", _rel(node.root, self.scratch))
+
+
+def _count_undefined(candidates: Mapping[tuple[str, str], Path], results: Mapping[str, NodeEval]) -> None:
+    counts = undefined_names(list(candidates.values()))
+    if counts is None:
+        return
+    for (kind, key), folder in candidates.items():
+        candidate = getattr(results[key], kind) if key in results else None
+        if candidate is not None:
+            candidate.undefined_names = counts[folder]
 
 
 def _first_failure(outcomes: Sequence[TestOutcome], run: PytestRun) -> str:

@@ -61,6 +61,12 @@ def _similarity(attribute: str) -> Score:
     return score
 
 
+def _undefined(node: NodeEval, candidate: CandidateEval | None) -> float | None:
+    if candidate is None or candidate.undefined_names is None:
+        return None
+    return _flag(candidate.undefined_names > 0)
+
+
 METRICS: tuple[tuple[str, Score, tuple[str, ...]], ...] = (
     ("imports", _runtime(lambda c: _flag(c.checks is not None and c.checks.imports)), COLUMNS[:2]),
     ("imports and own tests pass", _runtime(lambda c: _flag(c.checks is not None and c.checks.generated_ok)),
@@ -72,6 +78,7 @@ METRICS: tuple[tuple[str, Score, tuple[str, ...]], ...] = (
     ("node.py AST overlap", _similarity("node_ast"), COLUMNS),
     ("node.py identifier Jaccard", _similarity("node_identifiers"), COLUMNS),
     ("layout F1", _similarity("layout_f1"), COLUMNS),
+    ("has an undefined name (ruff F821)", _undefined, COLUMNS),
 )  # fmt: skip
 
 
