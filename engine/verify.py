@@ -75,6 +75,7 @@ class PytestRun:
     outcomes: tuple[TestOutcome, ...]
     timed_out: bool
     detail: str  # pytest's last line, or why it did not finish
+    aborted: bool = False  # pytest stopped before reporting anything (a conftest that fails, a bad path)
 
     def in_files(self, files: Iterable[str]) -> list[TestOutcome]:
         wanted = set(files)
@@ -227,7 +228,7 @@ def run_pytest(repo: Path, python: str, files: Sequence[Path], timeout: float) -
             return PytestRun((), True, f"tests took longer than {timeout:g} s and were killed")
         last = next((line.strip("= ") for line in reversed(output.splitlines()) if line.strip()), "")
         if not report.is_file():
-            return PytestRun((), False, last or f"pytest exited {code}")
+            return PytestRun((), False, last or f"pytest exited {code}", aborted=True)
         return PytestRun(tuple(_outcomes(report, repo, files)), False, last)
 
 

@@ -118,6 +118,7 @@ class EvalReport:
     learning: str
     training_nodes: int
     nodes: list[NodeEval] = field(default_factory=list)
+    batches: dict[str, str] = field(default_factory=dict)  # each batch run's last line, as pytest said it
     seconds: float = 0.0
 
 
@@ -201,6 +202,7 @@ def evaluate(
         _count_undefined(context.candidates, results)
         for kind in (LEARNED, BASELINE):
             context.checks(kind, [n for n in held_out if (kind, n.key) in context.candidates], results)
+        report.batches = context.batches
         for result in report.nodes:
             result.reference_passed, result.reference_total = reference.get(result.key, (0, 0))
     report.seconds = time.perf_counter() - started
@@ -231,10 +233,12 @@ class _Context:
     progress: Callable[[str], None] | None
     real_tests: dict[str, list[Path]] = field(default_factory=dict)
     candidates: dict[tuple[str, str], Path] = field(default_factory=dict)  # (kind, key) -> folder
+    batches: dict[str, str] = field(default_factory=dict)  # batch -> pytest's last line
 
     def reference(self, nodes: Sequence[NodeSource]) -> dict[str, tuple[int, int]]:
         files = sorted({f for n in nodes for f in self.real_tests[n.key]})
         run = run_pytest(self.scratch, self.python, files, self.options.timeout)
+        self.batches["real node, real tests"] = run.detail
         return {
             n.key: _tally(run.in_files(_rel(f, self.scratch) for f in self.real_tests[n.key])) for n in nodes
         }
@@ -320,6 +324,31 @@ class _Context:
         report = generate(self.scratch, contract, str(path), self.settings, options, store)
         return Path(report.node_dir)
 
+    def _tests(
+        self, label: str, files: Mapping[str, Sequence[Path]]
+    ) -> dict[str, tuple[list[TestOutcome], str]]:
+        """Each node's test outcomes and first failure; one pytest run, or one per node if it aborts.
+
+        A conftest that fails to import stops the whole pytest session: then no node would get an
+        outcome, so the nodes are run one by one and only the culprit loses its results.
+        """
+        run = run_pytest(
+            self.scratch, self.python, sorted({f for fs in files.values() for f in fs}), self.options.timeout
+        )
+        self.batches[label] = run.detail
+        runs = {key: run for key in files}
+        if run.aborted and len(files) > 1:
+            runs = {
+                key: run_pytest(self.scratch, self.python, list(fs), self.options.timeout)
+                for key, fs in files.items()
+            }
+            self.batches[label] = f"pytest aborted on the batch ({run.detail}); ran node by node"
+        found = {}
+        for key, node_files in files.items():
+            outcomes = runs[key].in_files(_rel(f, self.scratch) for f in node_files)
+            found[key] = (outcomes, _first_failure(outcomes, runs[key]))
+        return found
+
     def checks(self, kind: str, held: Sequence[NodeSource], results: Mapping[str, NodeEval]) -> None:
         """Drop every held-out node's candidate in place at once; imports, its tests, the real tests.
 
@@ -336,27 +365,20 @@ class _Context:
                 self.scratch, self.python, {n.key: n.root for n in held}, self.options.timeout
             )
             importing = [n for n in held if not imports[n.key]]
-            generated = {n.key: node_test_files(n.root) for n in importing}
-            generated_run = run_pytest(
-                self.scratch,
-                self.python,
-                [f for files in generated.values() for f in files],
-                self.options.timeout,
+            generated = self._tests(
+                f"{kind} generated tests", {n.key: node_test_files(n.root) for n in importing}
             )
             for node in importing:
-                _overlay_tests(self.work / "real" / node.key, node.root)
-            real_files = sorted({f for n in importing for f in self.real_tests[n.key]})
-            real_run = run_pytest(self.scratch, self.python, real_files, self.options.timeout)
+                _overlay_tests(self.work / "real" / node.key, node.root, self.real_tests[node.key])
+            real = self._tests(f"{kind} real tests", {n.key: self.real_tests[n.key] for n in importing})
             for node in held:
                 failures = imports[node.key]
-                gen = generated_run.in_files(_rel(f, self.scratch) for f in generated.get(node.key, []))
-                real = real_run.in_files(_rel(f, self.scratch) for f in self.real_tests[node.key])
+                gen, gen_detail = generated.get(node.key, ([], ""))
+                tests, real_detail = real.get(node.key, ([], ""))
                 detail = (
-                    f"{failures[0].file}: {failures[0].detail}"
-                    if failures
-                    else _first_failure(gen, generated_run) or _first_failure(real, real_run)
+                    f"{failures[0].file}: {failures[0].detail}" if failures else gen_detail or real_detail
                 )
-                checks = Checks(not failures, *_tally(gen), *_tally(real), detail)
+                checks = Checks(not failures, *_tally(gen), *_tally(tests), detail)
                 candidate = getattr(results[node.key], kind)
                 if candidate is not None:
                     candidate.checks = checks
@@ -377,20 +399,23 @@ def _count_undefined(candidates: Mapping[tuple[str, str], Path], results: Mappin
 
 
 def _first_failure(outcomes: Sequence[TestOutcome], run: PytestRun) -> str:
-    if run.timed_out:
+    if run.timed_out or run.aborted:
         return run.detail
     failed = next((o for o in outcomes if not o.passed), None)
     return f"{failed.file}::{failed.name}: {failed.detail}" if failed else ""
 
 
-def _overlay_tests(real: Path, node_root: Path) -> None:
-    """Put the real node's own test folders over the candidate, so its real tests run against it."""
-    for path in sorted(real.rglob("*")):
-        rel = path.relative_to(real)
-        if path.is_file() and "tests" in rel.parts[:-1]:
-            target = node_root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+def _overlay_tests(real: Path, node_root: Path, tests: Sequence[Path]) -> None:
+    """Put the real node's own test modules (with their packages' ``__init__``/``conftest``) over the
+    candidate, wherever in the node they live, so its real tests run against the candidate."""
+    inside = [t.relative_to(node_root) for t in tests if t.is_relative_to(node_root)]
+    support = {
+        parent / name for rel in inside for parent in rel.parents for name in ("__init__.py", "conftest.py")
+    }
+    for rel in sorted({*inside, *support}):
+        if (real / rel).is_file():
+            (node_root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(real / rel, node_root / rel)
 
 
 def _right_type(store: PatternStore, queries: Sequence[PatternQuery], node_type: NodeType) -> tuple[int, int]:
