@@ -13,6 +13,7 @@ from nodeforge.cli import main
 from tests.fixtures.repo_factory import build_repo
 
 REFUSED = "src/teamapp/nodes/node_review_effect"
+CONFTEST_NODE = "src/teamapp/nodes/node_tenant_effect"
 METRICS = {
     "contract accepted",
     "imports",
@@ -38,6 +39,13 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
     contract = root / REFUSED / "contract.yaml"
     text = contract.read_text(encoding="utf-8")
     contract.write_text(text.replace("node_type: EFFECT_GENERIC", "node_type: BOGUS_KIND"), "utf-8")
+    # A node whose tests' conftest needs a support module no candidate has: pytest stops before
+    # reporting anything, for every node in the same run, unless eval isolates the culprit.
+    tenant = root / CONFTEST_NODE
+    (tenant / "tenant_support.py").write_text("SEED = {'id': 't-1'}\n", encoding="utf-8")
+    (tenant / "tests" / "conftest.py").write_text(
+        "from teamapp.nodes.node_tenant_effect.tenant_support import SEED\n", encoding="utf-8"
+    )
     for command in (
         ["git", "init", "-q", "-b", "main"],
         ["git", "add", "-A"],
@@ -78,6 +86,18 @@ def test_eval_scores_every_node_of_every_fold(evaluated: dict[str, object]) -> N
     assert "node_type" in refused["detail"] and refused["learned"]["checks"]["imports"] is False
     assert refused["learned"]["similarity"]["layout_f1"] == 0.0
     assert all(n["retrieval_total"] > 0 for n in nodes if n["key"] != REFUSED)
+
+
+def test_a_conftest_that_stops_pytest_costs_only_its_own_node(evaluated: dict[str, object]) -> None:
+    report = evaluated["report"]
+    assert isinstance(report, dict)
+    assert "1 node(s) stopped pytest" in report["batches"]["learned real tests"]
+    for node in report["nodes"]:
+        checks = node["learned"]["checks"]
+        if node["key"] == CONFTEST_NODE:
+            assert checks["real_total"] == 0 and "tenant_support" in checks["detail"]
+        elif node["key"] != REFUSED:
+            assert checks["imports"] and checks["real_total"] > 0
 
 
 def test_the_copy_nearest_node_baseline_is_computed_on_the_same_folds(evaluated: dict[str, object]) -> None:

@@ -324,25 +324,35 @@ class _Context:
         report = generate(self.scratch, contract, str(path), self.settings, options, store)
         return Path(report.node_dir)
 
+    def _split_runs(self, files: dict[str, Sequence[Path]]) -> dict[str, PytestRun]:
+        everything = sorted({f for fs in files.values() for f in fs})
+        run = run_pytest(self.scratch, self.python, everything, self.options.timeout)
+        if not run.aborted or len(files) == 1:
+            return dict.fromkeys(files, run)
+        keys = sorted(files)
+        half = len(keys) // 2
+        return {
+            **self._split_runs({k: files[k] for k in keys[:half]}),
+            **self._split_runs({k: files[k] for k in keys[half:]}),
+        }
+
     def _tests(
         self, label: str, files: Mapping[str, Sequence[Path]]
     ) -> dict[str, tuple[list[TestOutcome], str]]:
-        """Each node's test outcomes and first failure; one pytest run, or one per node if it aborts.
+        """Each node's test outcomes and first failure: one pytest run, split in halves if it aborts.
 
         A conftest that fails to import stops the whole pytest session: then no node would get an
-        outcome, so the nodes are run one by one and only the culprit loses its results.
+        outcome. Splitting the batch until each abort is down to one node costs a few runs per
+        culprit, and only the culprit loses its results.
         """
-        run = run_pytest(
-            self.scratch, self.python, sorted({f for fs in files.values() for f in fs}), self.options.timeout
+        runs = self._split_runs(dict(files))
+        aborted = sum(run.aborted for run in {id(run): run for run in runs.values()}.values())
+        first = next(iter(runs.values()), None)
+        self.batches[label] = (
+            f"{aborted} node(s) stopped pytest before it reported (a failing conftest, ...)"
+            if aborted
+            else (first.detail if first is not None else "no tests")
         )
-        self.batches[label] = run.detail
-        runs = {key: run for key in files}
-        if run.aborted and len(files) > 1:
-            runs = {
-                key: run_pytest(self.scratch, self.python, list(fs), self.options.timeout)
-                for key, fs in files.items()
-            }
-            self.batches[label] = f"pytest aborted on the batch ({run.detail}); ran node by node"
         found = {}
         for key, node_files in files.items():
             outcomes = runs[key].in_files(_rel(f, self.scratch) for f in node_files)
