@@ -314,6 +314,8 @@ def _completion_parser(sub: Subparsers) -> None:
         common=False,
     )
     completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
+
+
 def _eval_parser(sub: Subparsers) -> None:
     evaluate = _command(
         sub,
