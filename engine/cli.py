@@ -324,7 +324,9 @@ def _eval_parser(sub: Subparsers) -> None:
         "nodeforge eval --limit 20                       # 20 held-out nodes, 5 folds",
         "nodeforge eval --python .venv/bin/python --json",
     )
-    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument(
+        "--folds", type=int, default=5, help="how many folds to leave out in turn (default 5)"
+    )
     evaluate.add_argument("--seed", type=int, default=0, help="the shuffle that deals nodes into folds")
     evaluate.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate N nodes only")
     evaluate.add_argument("--python", default=None, help="the repository's interpreter")
