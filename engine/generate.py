@@ -150,8 +150,9 @@ def generate(
         write_node(target, files, force=options.force)
         report.written = True
         if options.verify:
-            stand_in = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
-            report.verification = _verify(repo, target, files, stand_in, settings, options)
+            template_plan = _plan(contract, None, settings, base_module, detections)
+            others = render_files(template_plan, templates, source)
+            report.verification = _verify(repo, target, files, others, settings, options)
         _record(repo, target, used, store)
     report.seconds = time.perf_counter() - started
     return report
@@ -175,7 +176,6 @@ def _plan(
         query_hint=hint,
         detections=detections,
     )
-
 
 
 def _verify(
