@@ -8,7 +8,7 @@ values, so ``{{ }}`` inside mined code is written verbatim, never evaluated.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jinja2
@@ -105,10 +105,7 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
                 "definitions": list(module.definitions.values()),
             },
         )
-    if f"models/{plan.input_module}.py" not in files:
-        render("model_input.py.j2", f"models/{plan.input_module}.py")
-    if f"models/{plan.output_module}.py" not in files:
-        render("model_output.py.j2", f"models/{plan.output_module}.py")
+    _render_models(plan, files, render)
     for handler in plan.handlers:
         learned_tests = [rel for rel, code in plan.tests.items() if f"import {handler.class_name}" in code]
         if not learned_tests:
@@ -125,6 +122,19 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
         operations=repr(sorted(h.operation for h in plan.handlers)),
     )
     return files
+
+
+def _render_models(plan: NodePlan, files: dict[str, str], render: Callable[[str, str], None]) -> None:
+    """The default models, where nothing learned wrote them; one file when the contract declares
+    the input and the output model in the same module (two files would overwrite each other)."""
+    if plan.input_module == plan.output_module:
+        if f"models/{plan.input_module}.py" not in files:
+            render("model_pair.py.j2", f"models/{plan.input_module}.py")
+        return
+    if f"models/{plan.input_module}.py" not in files:
+        render("model_input.py.j2", f"models/{plan.input_module}.py")
+    if f"models/{plan.output_module}.py" not in files:
+        render("model_output.py.j2", f"models/{plan.output_module}.py")
 
 
 def check_path_collisions(plan: NodePlan) -> None:

@@ -93,6 +93,33 @@ def test_template_node_of_every_type_passes_its_own_tests(tmp_path: Path, node_t
     assert "3 passed" in result.stdout
 
 
+def test_input_and_output_models_declared_in_one_module_share_its_file(tmp_path: Path) -> None:
+    """Two model files at one path would overwrite each other and the node would not import."""
+    repo = _project(tmp_path)
+    source = repo / "contract.yaml"
+    module = "nodes.node_journal_effect.models.model_journal"
+    models = (
+        f"input_model: {{name: ModelJournalRequest, module: {module}}}\n"
+        f"output_model: {{name: ModelJournalResult, module: {module}}}\n"
+    )
+    source.write_text(_contract("effect", "journal", ("append",)) + models, encoding="utf-8")
+    contract = parse_contract(source.read_text(), source=source)
+    report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
+    assert [f for f in report.files if f.startswith("models/model_")] == ["models/model_journal.py"]
+    (repo / "nodes" / "__init__.py").write_text("", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "nodes/node_journal_effect"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (repo / "nodes" / "node_journal_effect" / "models" / "model_journal.py").read_text()
+    assert "class ModelJournalRequest(BaseModel)" in text and "class ModelJournalResult(BaseModel)" in text
+
+
 def test_existing_node_is_never_overwritten_without_force(tmp_path: Path) -> None:
     repo = _project(tmp_path)
     source = repo / "c.yaml"
