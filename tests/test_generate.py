@@ -61,6 +61,20 @@ def _settings(repo: Path) -> Settings:
     return Settings(repo=repo, base_module="basekit")
 
 
+def _pytest(repo: Path, target: str) -> subprocess.CompletedProcess[str]:
+    """The generated node's own tests, in a fresh interpreter that sees only ``repo``; they must pass."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 def _project(tmp_path: Path) -> Path:
     (tmp_path / "basekit.py").write_text(BASE, encoding="utf-8")
     return tmp_path
@@ -81,15 +95,7 @@ def test_template_node_of_every_type_passes_its_own_tests(tmp_path: Path, node_t
         "handlers/handler_order_create.py",
         "models/model_order_input.py",
     } <= set(report.files)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(node)],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = _pytest(repo, str(node))
     assert "3 passed" in result.stdout
 
 
@@ -107,15 +113,7 @@ def test_input_and_output_models_declared_in_one_module_share_its_file(tmp_path:
     report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
     assert [f for f in report.files if f.startswith("models/model_")] == ["models/model_journal.py"]
     (repo / "nodes" / "__init__.py").write_text("", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "nodes/node_journal_effect"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _pytest(repo, "nodes/node_journal_effect")
     text = (repo / "nodes" / "node_journal_effect" / "models" / "model_journal.py").read_text()
     assert "class ModelJournalRequest(BaseModel)" in text and "class ModelJournalResult(BaseModel)" in text
 
