@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from nodeforge.cli import emit
 from nodeforge.config import Settings, load_settings
 from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NodeforgeError, StoreError, UsageError
+from nodeforge.gitrepo import git
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
-from nodeforge.paths import find_repo_root, git
+from nodeforge.paths import find_repo_root
 from nodeforge.progress import Progress
 from nodeforge.store.factory import open_configured, open_store
 from nodeforge.store.protocol import PatternStore

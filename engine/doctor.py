@@ -18,9 +18,9 @@ from pathlib import Path
 from nodeforge.config import Settings, load_settings
 from nodeforge.embeddings import find_embedder
 from nodeforge.errors import InputError, NodeforgeError
-from nodeforge.learn import PENDING_FILE
+from nodeforge.gitrepo import git
 from nodeforge.model import PatternQuery
-from nodeforge.paths import STATE_DIR, git, state_dir
+from nodeforge.paths import PENDING_FILE, STATE_DIR, state_dir
 from nodeforge.store.edge import open_embedded, store_path
 from nodeforge.store.protocol import PatternStore, StoreInfo
 

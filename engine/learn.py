@@ -18,10 +18,11 @@ from pathlib import Path
 from nodeforge.errors import InputError
 from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
+from nodeforge.gitrepo import changed_files, git
 from nodeforge.idioms import merge_with_store
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
-from nodeforge.paths import changed_files, git, state_dir
+from nodeforge.paths import LEARNED_FILE, PENDING_FILE, state_dir
 from nodeforge.provenance import apply_feedback
 from nodeforge.quality import analyze
 from nodeforge.runtests import TestRun, TestRunner
@@ -30,9 +31,6 @@ from nodeforge.store.protocol import PatternStore, ServerUnreachable, UpsertRepo
 from nodeforge.testmap import link_tests
 from nodeforge.verdicts import VerdictBook
 from nodeforge.writer import atomic_write_text
-
-PENDING_FILE = "pending.json"
-LEARNED_FILE = "learned.json"
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,7 @@ def _save_map(path: Path, data: dict[str, str]) -> None:
 
 
 def nodes_of_commit(repo: Path, commit: str, since: str = "") -> Discovery:
-    """The nodes ``commit`` brought (``paths.changed_files``: a merge's too), as they are on disk now."""
+    """The nodes ``commit`` brought (``gitrepo.changed_files``: a merge's too), as they are on disk now."""
     return _nodes_of_files(repo, changed_files(repo, commit, since))
 
 

@@ -9,7 +9,9 @@ holding ``node.py`` is one too, contract or not. A *module node* is one ``.py`` 
 A directory node's type is the one its contract declares (``node_type``), else the one its folder
 name ends with; a node with neither is skipped with the reason (``Discovery.skipped``).
 
-The content hash covers the node's own folder: its code, contract and in-folder tests. Tests that
+The content hash covers the node's own folder: its code, contract and in-folder tests, each file
+named by its path and git's blob id (``gitrepo``: the index's id for an unchanged tracked file, so
+nothing is read). Tests that
 live elsewhere (``tests/nodes/node_x/``) are linked to it for mining (``testmap.link_tests``) but do
 not count: editing a shared test module must not orphan the verdicts of every node it imports,
 and hashing them would mean scanning the whole test tree on every commit.
@@ -17,7 +19,6 @@ and hashing them would mean scanning the whole test tree on every commit.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from nodeforge.gitrepo import WorkingTree, blob_id, content_digest, working_tree
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
 from nodeforge.yamlload import load_yaml
@@ -82,29 +84,33 @@ class Discovery:
     skipped: tuple[SkippedNode, ...] = ()
 
 
-def content_hash(root: Path, files: Iterable[Path]) -> str:
-    """sha256 over each file's path relative to ``root`` and its bytes: the identity of a verdict."""
-    digest = hashlib.sha256()
+def content_hash(root: Path, files: Iterable[Path], tree: WorkingTree | None = None) -> str:
+    """sha256 over each file's path relative to ``root`` and its git blob id: the identity of a verdict.
+
+    The blob id comes from ``tree`` when it knows the file, else from the file's bytes.
+    """
     base = root if root.is_dir() else root.parent
+    entries = []
     for path in sorted(files):
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            continue  # deleted since it was listed (a checkout or an editor mid-run): hash what is there
-        digest.update(path.relative_to(base).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(data)
-        digest.update(b"\0")
-    return digest.hexdigest()[:32]
+        oid = tree.oid(path) if tree is not None else None
+        if oid is None:
+            try:
+                oid = blob_id(path.read_bytes())
+            except FileNotFoundError:
+                continue  # deleted since it was listed (a checkout or an editor mid-run): hash what is there
+        entries.append((path.relative_to(base).as_posix(), oid))
+    return content_digest(entries)
 
 
-def _directory_files(root: Path) -> tuple[Path, ...]:
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and p.suffix in _NODE_FILE_SUFFIXES and "__pycache__" not in p.parts
-    ]
-    return tuple(sorted(files))
+def is_node_file(path: Path) -> bool:
+    """Whether ``path`` is part of a node's content (code and YAML, caches aside)."""
+    return path.suffix in _NODE_FILE_SUFFIXES and "__pycache__" not in path.parts
+
+
+def _directory_files(root: Path, tree: WorkingTree | None) -> tuple[Path, ...]:
+    if tree is not None:
+        return tuple(sorted(p for p in tree.files_under(root) if is_node_file(p)))
+    return tuple(sorted(p for p in root.rglob("*") if p.is_file() and is_node_file(p)))
 
 
 _TOP_NODE_TYPE = re.compile(r"^node_type:[ \t]*['\"]?([A-Za-z_]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -158,10 +164,15 @@ def directory_node_type(root: Path) -> NodeType:
     raise UnknownNodeType(f"contract.yaml declares no node_type and the folder name names none ({known})")
 
 
-def load_directory_node(root: Path, repo: Path) -> NodeSource:
-    """Raises ``UnknownNodeType`` when neither the contract nor the folder name gives the type."""
+def load_directory_node(root: Path, repo: Path, tree: WorkingTree | None = None) -> NodeSource:
+    """Raises ``UnknownNodeType`` when neither the contract nor the folder name gives the type.
+
+    ``tree``: the git working tree's files and blob ids (one listing for many nodes); by default
+    the node's own folder is listed (outside git: walked and hashed here).
+    """
     node_type = directory_node_type(root)
-    files = _directory_files(root)
+    tree = tree or working_tree(repo, root)
+    files = _directory_files(root, tree)
     return NodeSource(
         key=root.relative_to(repo).as_posix(),
         layout=DIRECTORY,
@@ -169,11 +180,11 @@ def load_directory_node(root: Path, repo: Path) -> NodeSource:
         node_type=node_type,
         names=NodeNames.of(root.name, node_type),
         files=files,
-        content_hash=content_hash(root, files),
+        content_hash=content_hash(root, files, tree),
     )
 
 
-def load_module_node(path: Path, repo: Path) -> NodeSource | None:
+def load_module_node(path: Path, repo: Path, tree: WorkingTree | None = None) -> NodeSource | None:
     try:
         data = path.read_bytes()
     except OSError:
@@ -189,7 +200,7 @@ def load_module_node(path: Path, repo: Path) -> NodeSource | None:
         node_type=node_type,
         names=NodeNames.of(match.group("entity").decode(), node_type),
         files=(path,),
-        content_hash=content_hash(path, (path,)),
+        content_hash=content_hash(path, (path,), tree or working_tree(repo, path)),
     )
 
 
@@ -232,22 +243,23 @@ def scan(repo: Path, paths: Iterable[Path] = ()) -> Discovery:
     tops = [p.resolve() for p in paths] or [repo]
     found: dict[str, NodeSource] = {}
     skipped: dict[str, SkippedNode] = {}
+    tree = working_tree(repo, *tops)
     for top in tops:
         folder = node_folder_of(top, repo)
         if folder is not None:
-            _load_folder(folder, repo, found, skipped)
+            _load_folder(folder, repo, found, skipped, tree)
             continue
         if top.is_file():
-            module_node = load_module_node(top, repo) if top.suffix == ".py" else None
+            module_node = load_module_node(top, repo, tree) if top.suffix == ".py" else None
             if module_node is not None:
                 found[module_node.key] = module_node
             continue
         for directory in _walk(top, prune=lambda folder: _is_node_dir_in(folder, repo)):
             if _is_node_dir_in(directory, repo):
-                _load_folder(directory, repo, found, skipped)
+                _load_folder(directory, repo, found, skipped, tree)
                 continue
             for file in sorted(directory.glob("*.py")):
-                module_node = load_module_node(file, repo)
+                module_node = load_module_node(file, repo, tree)
                 if module_node is not None:
                     found[module_node.key] = module_node
     return Discovery(
@@ -261,10 +273,14 @@ def discover(repo: Path, paths: Iterable[Path] = ()) -> list[NodeSource]:
 
 
 def _load_folder(
-    folder: Path, repo: Path, found: dict[str, NodeSource], skipped: dict[str, SkippedNode]
+    folder: Path,
+    repo: Path,
+    found: dict[str, NodeSource],
+    skipped: dict[str, SkippedNode],
+    tree: WorkingTree | None,
 ) -> None:
     try:
-        node = load_directory_node(folder, repo)
+        node = load_directory_node(folder, repo, tree)
     except UnknownNodeType as unknown:
         key = folder.relative_to(repo).as_posix()
         skipped[key] = SkippedNode(key, str(unknown))
@@ -319,16 +335,20 @@ def scan_paths(paths: Iterable[Path], repo: Path) -> Discovery:
     found: dict[str, NodeSource] = {}
     skipped: dict[str, SkippedNode] = {}
     folders: set[Path] = set()
+    modules: set[Path] = set()
     for path in paths:
         folder = node_folder_of(path, repo)
         if folder is not None:
             folders.add(folder)
-            continue
-        node = node_for_path(path, repo) if path.exists() else None
+        elif path.suffix == ".py" and path.is_file():
+            modules.add(path.resolve())
+    tree = working_tree(repo, *sorted(folders | modules)) if folders or modules else None
+    for module in sorted(modules):
+        node = load_module_node(module, repo, tree)
         if node is not None:
             found[node.key] = node
-    for folder in folders:
-        _load_folder(folder, repo, found, skipped)
+    for folder in sorted(folders):
+        _load_folder(folder, repo, found, skipped, tree)
     return Discovery(
         tuple(found[key] for key in sorted(found)), tuple(skipped[key] for key in sorted(skipped))
     )

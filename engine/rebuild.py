@@ -26,10 +26,11 @@ from pathlib import Path, PurePosixPath
 from nodeforge.config import Settings
 from nodeforge.errors import InputError, NodeforgeError, StoreError
 from nodeforge.extract.miner import mine_node
-from nodeforge.learn import LEARNED_FILE, LearnOptions, LearnReport, gate_patterns
+from nodeforge.gitrepo import cat_blobs, git, tree_blobs
+from nodeforge.learn import LearnOptions, LearnReport, gate_patterns
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import Discovery, NodeSource, scan
-from nodeforge.paths import git, state_dir
+from nodeforge.paths import LEARNED_FILE, state_dir
 from nodeforge.statefile import read_state_object
 from nodeforge.store.core import DriverStore
 from nodeforge.store.counters import Tally
@@ -40,6 +41,7 @@ from nodeforge.verdicts import VerdictBook
 from nodeforge.writer import atomic_write_text
 
 _NODE_SUFFIXES = (".py", ".yaml", ".yml")
+_SYMLINK = "120000"  # git's mode for a symbolic link: not a node file
 
 
 @dataclass(frozen=True)
@@ -133,28 +135,14 @@ def node_revisions(repo: Path, node_paths: Sequence[str]) -> list[Revision]:
 
 def checkout_nodes(repo: Path, revision: str, node_paths: Sequence[str], into: Path) -> int:
     """Write the node files of ``revision`` under ``into`` (same relative paths); returns how many."""
-    listing = git(repo, "ls-tree", "-r", "-z", "--full-tree", revision, "--", *node_paths)
-    blobs: list[tuple[str, str]] = []
-    for entry in filter(None, listing.split("\0")):
-        meta, _, path = entry.partition("\t")
-        mode, kind, sha = meta.split()
-        if kind == "blob" and mode != "120000" and path.endswith(_NODE_SUFFIXES):
-            blobs.append((sha, path))
-    if not blobs:
-        return 0
-    request = "".join(f"{sha}\n" for sha, _ in blobs).encode()
-    result = subprocess.run(
-        ["git", "cat-file", "--batch"], cwd=repo, input=request, capture_output=True, check=True
-    )
-    data = result.stdout
-    offset = 0
+    blobs = [
+        blob
+        for blob in tree_blobs(repo, revision, node_paths)
+        if blob.mode != _SYMLINK and blob.path.endswith(_NODE_SUFFIXES)
+    ]
     root = into.resolve()
-    for _, rel in blobs:
-        header_end = data.index(b"\n", offset)
-        size = int(data[offset:header_end].split()[2])
-        body = data[header_end + 1 : header_end + 1 + size]
-        offset = header_end + 1 + size + 1  # the blob, then a newline
-        target = (root / PurePosixPath(rel)).resolve()
+    for blob, body in zip(blobs, cat_blobs(repo, [blob.oid for blob in blobs]), strict=True):
+        target = (root / PurePosixPath(blob.path)).resolve()
         if not target.is_relative_to(root):
             continue  # git does not store such paths; be safe anyway
         target.parent.mkdir(parents=True, exist_ok=True)

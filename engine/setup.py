@@ -18,7 +18,7 @@ import yaml
 
 from nodeforge.doctor import HOOK_ID, PRE_COMMIT_CONFIG
 from nodeforge.errors import InputError
-from nodeforge.paths import git
+from nodeforge.gitrepo import git
 
 PYPROJECT = "pyproject.toml"
 

@@ -9,8 +9,8 @@ and learning failed.
 **Committed content, not the working tree.** The working tree may differ from the commit (a partial
 ``git add -p``, an untracked scratch file inside a node, an edit made while the commit ran). Patterns
 are mined from the files on disk, so a node is learned only when its working-tree content hash equals
-the hash of its *committed* blobs (read with ``git ls-tree`` + ``git cat-file --batch``, hashed
-exactly as ``nodeforge.nodes.content_hash`` hashes files). A mismatch leaves the node pending with
+the hash of its *committed* blobs (their ids from ``git ls-tree``, combined exactly as
+``nodeforge.nodes.content_hash`` combines the working tree's). A mismatch leaves the node pending with
 the reason "working tree differs from the commit"; it is learned when a later commit makes them equal
 again (its verdict, recorded by the pytest plugin for the tested content, is then the committed
 content's verdict). The same check applies to pending nodes re-checked in this run: the hook never
@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -42,15 +41,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nodeforge.errors import NodeforgeError
+from nodeforge.gitrepo import changed_files, content_digest, run_git, tree_blobs
+from nodeforge.paths import HOOK_LOG_FILE, LEARN_FAILED_FILE, PENDING_FILE, find_repo_root, state_dir
+from nodeforge.statefile import read_state_object
 
 if TYPE_CHECKING:
     from nodeforge.learn import LearnReport
     from nodeforge.nodes import NodeSource
 
-PENDING_FILE = "pending.json"  # nodeforge.learn.PENDING_FILE (not imported: it pulls in libcst)
 PREFIX = "nodeforge:"
 STORE_WAIT_SECONDS = 1.0
-_NODE_FILE_SUFFIXES = frozenset({".py", ".yaml", ".yml"})  # as nodeforge.nodes hashes them
 _QUALITY = "quality "
 _SECRET = "secret "
 
@@ -77,51 +77,23 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 # -- the commit's content ---------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    return subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=True).stdout
-
-
 def committed_content_hash(repo: Path, commit: str, node: NodeSource) -> str | None:
     """``node``'s content hash in ``commit`` (None: not in it), as ``nodes.content_hash`` computes it."""
-    import hashlib
+    from nodeforge.nodes import is_node_file
 
     base = node.root if node.root.is_dir() else node.root.parent
-    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", node.key)
     blobs: dict[Path, str] = {}
-    for entry in filter(None, listing.split(b"\0")):
-        meta, _, name = entry.partition(b"\t")
-        _mode, kind, oid = meta.split()
-        path = repo / os.fsdecode(name)
-        if kind != b"blob" or path.suffix not in _NODE_FILE_SUFFIXES or "__pycache__" in path.parts:
+    for blob in tree_blobs(repo, commit, (node.key,)):
+        path = repo / blob.path
+        if not is_node_file(path) or (
+            not node.root.is_dir() and path != node.root
+        ):  # a module node is one file
             continue
-        if not node.root.is_dir() and path != node.root:  # a module node is one file
-            continue
-        blobs[path] = oid.decode()
+        blobs[path] = blob.oid
     if not blobs:
         return None
-    ordered = sorted(blobs)  # Path order, exactly as nodes.content_hash sorts its files
-    contents = _cat_blobs(repo, [blobs[path] for path in ordered])
-    digest = hashlib.sha256()
-    for path, data in zip(ordered, contents, strict=True):
-        digest.update(path.relative_to(base).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(data)
-        digest.update(b"\0")
-    return digest.hexdigest()[:32]
-
-
-def _cat_blobs(repo: Path, oids: Sequence[str]) -> list[bytes]:
-    """The bytes of ``oids``, in order, from one ``git cat-file --batch``."""
-    output = _git(repo, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
-    contents: list[bytes] = []
-    position = 0
-    for _ in oids:
-        header_end = output.index(b"\n", position)
-        size = int(output[position:header_end].split()[2])
-        start = header_end + 1
-        contents.append(output[start : start + size])
-        position = start + size + 1  # the newline after each object
-    return contents
+    # Path order, exactly as nodes.content_hash sorts its files
+    return content_digest((path.relative_to(base).as_posix(), blobs[path]) for path in sorted(blobs))
 
 
 class CommittedContent:
@@ -140,19 +112,8 @@ class CommittedContent:
         return None
 
 
-def touched_files(repo: Path, commit: str, since: str = "") -> list[str]:
-    from nodeforge.paths import changed_files
-
-    return changed_files(repo, commit, since)
-
-
 def _has_pending(state: Path) -> bool:
-    try:
-        return bool(json.loads((state / PENDING_FILE).read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError):
-        return True  # let learn read it and say what is wrong
+    return bool(read_state_object(state / PENDING_FILE))  # a corrupt one is set aside, with a warning
 
 
 def _touches_a_node(repo: Path, files: Sequence[str]) -> bool:
@@ -171,19 +132,16 @@ def _touches_a_node(repo: Path, files: Sequence[str]) -> bool:
 
 # -- the quick look, in the commit's time ------------------------------------------------------
 
-LOG_FILE = "hook.log"
-FAILED_FILE = "last-learn-failed"  # written by a background learn that failed, read by the next hook
-
 
 def _report_last_failure(state: Path) -> None:
     """Say, in this commit's output, that the previous background learn failed (then forget it)."""
-    marker = state / FAILED_FILE
+    marker = state / LEARN_FAILED_FILE
     try:
         detail = marker.read_text(encoding="utf-8").strip()
         marker.unlink()
     except OSError:
         return
-    print(f"{PREFIX} the previous background learn failed ({detail}); see .nodeforge/{LOG_FILE}")
+    print(f"{PREFIX} the previous background learn failed ({detail}); see .nodeforge/{HOOK_LOG_FILE}")
 
 
 @dataclass(frozen=True)
@@ -225,11 +183,7 @@ def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage
 
 
 def _pending_keys(state: Path) -> list[str]:
-    try:
-        data = json.loads((state / PENDING_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [str(key) for key in data] if isinstance(data, dict) else []
+    return list(read_state_object(state / PENDING_FILE))
 
 
 def triage_line(found: Triage, commit: str, seconds: float) -> str:
@@ -239,12 +193,12 @@ def triage_line(found: Triage, commit: str, seconds: float) -> str:
     ]
     parts.append(f"{len(found.pending)} pending" + (f": {_grouped(found.pending)}" if found.pending else ""))
     parts.append(f"{len(found.skipped)} skipped" + (f": {_grouped(found.skipped)}" if found.skipped else ""))
-    return f"{PREFIX} " + ", ".join(parts) + f" (log: .nodeforge/{LOG_FILE}) [{seconds:.2f} s]"
+    return f"{PREFIX} " + ", ".join(parts) + f" (log: .nodeforge/{HOOK_LOG_FILE}) [{seconds:.2f} s]"
 
 
 def _learn_detached(repo: Path, commit: str, state: Path, since: str = "") -> None:
     """The mining, in its own session: the commit returns at once; the result goes to the log."""
-    with (state / LOG_FILE).open("ab") as log:
+    with (state / HOOK_LOG_FILE).open("ab") as log:
         subprocess.Popen(
             [
                 sys.executable,
@@ -360,14 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = _parse(argv)
     started = time.perf_counter()
-    from nodeforge.paths import find_repo_root, state_dir
-
     state: Path | None = None
     commit = args.commit
     try:
         repo = find_repo_root()
-        commit = _git(repo, "rev-parse", args.commit).decode().strip()
-        files = touched_files(repo, commit, args.since)
+        commit = run_git(repo, "rev-parse", args.commit).decode().strip()
+        files = changed_files(repo, commit, args.since)
         state = state_dir(repo)
         _report_last_failure(state)
         if not _touches_a_node(repo, files) and not _has_pending(state):
@@ -385,7 +337,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"{PREFIX} learning skipped: {detail}")
         if args.foreground and state is not None:  # nobody sees the background: the next commit will
             with contextlib.suppress(OSError):
-                (state / FAILED_FILE).write_text(f"{commit[:10]}: {detail}\n", encoding="utf-8")
+                (state / LEARN_FAILED_FILE).write_text(f"{commit[:10]}: {detail}\n", encoding="utf-8")
         return 1 if args.strict else 0
     print(summary_line(report, time.perf_counter() - started))
     if (

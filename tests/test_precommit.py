@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge import learn as learn_module
 from nodeforge.hooks import precommit
 from nodeforge.nodes import discover
-from nodeforge.paths import state_dir
+from nodeforge.paths import HOOK_LOG_FILE, state_dir
 from nodeforge.verdicts import Outcome, VerdictBook, tally
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
 
@@ -79,7 +78,6 @@ def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.Captu
     line = capsys.readouterr().out.strip()
     assert line.startswith("nodeforge: learned 1 node(s) node_payment_effect ("), line
     assert "0 pending, 0 skipped" in line
-    assert learn_module.PENDING_FILE == precommit.PENDING_FILE
     assert _git(team, "rev-parse", "HEAD").strip() == sha
 
 
@@ -110,7 +108,7 @@ def test_a_commit_without_nodes_imports_nothing_heavy(repo: Path) -> None:
 def _wait_for_log(repo: Path, text: str, timeout: float = 120.0) -> str:
     import time
 
-    log = state_dir(repo) / precommit.LOG_FILE
+    log = state_dir(repo) / HOOK_LOG_FILE
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         content = log.read_text(encoding="utf-8") if log.exists() else ""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from nodeforge.hooks.precommit import touched_files
+from nodeforge.gitrepo import changed_files as touched_files
 from nodeforge.learn import nodes_of_commit
 from tests.reliability.conftest import commit_all, git, nodes_of
 
