@@ -117,6 +117,16 @@ def _init_parser(sub: Subparsers) -> None:
     )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
 def _learn_parser(sub: Subparsers) -> None:
     learn = _command(
         sub,
@@ -143,6 +153,14 @@ def _learn_parser(sub: Subparsers) -> None:
         help="record verdicts from a JUnit XML report first",
     )
     learn.add_argument("--force", action="store_true", help="re-learn nodes already learned at this content")
+    learn.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="mine on N processes (default: the cores available)",
+    )
     learn.add_argument("--no-embed", action="store_true", help="store sparse vectors now, dense ones later")
     learn.add_argument(
         "--run-tests",

@@ -77,6 +77,7 @@ def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
 
 def cmd_learn(args: argparse.Namespace) -> int:
     from nodeforge.learn import LearnOptions, learn, select_nodes
+    from nodeforge.mining_pool import available_cores
 
     if not (
         args.paths or args.all_nodes or args.since or args.commit or args.junit
@@ -113,6 +114,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
         run_tests=args.run_tests,
         test_timeout=settings.test_timeout,
         node_paths=settings.node_paths,
+        jobs=args.jobs or available_cores(),
     )
     with (
         _store(settings, embed=not args.no_embed) as store,

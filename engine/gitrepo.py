@@ -150,26 +150,38 @@ def working_tree(repo: Path, *under: Path) -> WorkingTree | None:
     except (subprocess.CalledProcessError, FileNotFoundError):
         return None
     spec = [os.fsdecode(path.resolve()) for path in under or (repo,)]
+    oids = _index_blobs(top, spec)
+    to_hash = _differing_files(top, spec, oids)
+    oids.update(
+        _hash_files([name for name in to_hash if os.path.isfile(name) and not os.path.islink(name)], top)
+    )
+    return WorkingTree(tuple(sorted(oids)), oids)
+
+
+def _index_blobs(top: Path, spec: Sequence[str]) -> dict[str, str]:
+    """Absolute posix path -> blob id of every file in the index under ``spec``."""
     oids: dict[str, str] = {}
     for entry in filter(None, run_git(top, "ls-files", "-s", "-z", "--", *spec).split(b"\0")):
         meta, _, name = entry.partition(b"\t")
         mode, oid, _stage = meta.decode().split()
         if mode not in (_SUBMODULE, _SYMLINK):
             oids[(top / os.fsdecode(name)).as_posix()] = oid
+    return oids
+
+
+def _differing_files(top: Path, spec: Sequence[str], oids: dict[str, str]) -> list[str]:
+    """The files whose bytes the index does not name (changed, untracked); deleted ones leave ``oids``."""
     status = run_git(
         top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *spec
     )
-    to_hash: list[str] = []
+    differing = []
     for entry in _split_z(status):
         code, name = entry[:2], (top / entry[3:]).as_posix()
         if code[1] == "D" or code == "D ":
             oids.pop(name, None)  # gone from the working tree (or from the index)
         elif code == "??" or code[1] != " " or "U" in code:
-            to_hash.append(name)
-    oids.update(
-        _hash_files([name for name in to_hash if os.path.isfile(name) and not os.path.islink(name)], top)
-    )
-    return WorkingTree(tuple(sorted(oids)), oids)
+            differing.append(name)
+    return differing
 
 
 def _hash_files(names: Sequence[str], top: Path) -> dict[str, str]:

@@ -20,6 +20,7 @@ from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
 from nodeforge.gitrepo import changed_files, git
 from nodeforge.idioms import merge_with_store
+from nodeforge.mining_pool import run_in_order
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
 from nodeforge.paths import LEARNED_FILE, PENDING_FILE, state_dir
@@ -47,6 +48,7 @@ class LearnOptions:
     # A reason the node's current content may not be learned yet (it waits, pending), or None. The
     # hook passes "the working tree equals the commit", so only committed content is ever learned.
     content_gate: Callable[[NodeSource], str | None] | None = None
+    jobs: int = 1  # processes mining at once (nodeforge.mining_pool); the CLI defaults to the cores
 
 
 @dataclass
@@ -255,16 +257,9 @@ def learn(
     linked = link_tests(repo, [node for node, _status in to_mine])
     report.seconds["link_tests"] = time.perf_counter() - started
     started = time.perf_counter()
-    to_store: list[Pattern] = []
-    for node, (_, status) in zip(linked, to_mine, strict=True):
-        if progress is not None:
-            progress(node.key)
-        mined = mine_node(node, commit=options.commit, status=status, learned_at=now)
-        report.files.extend(mined.outcomes)
-        to_store.extend(gate_patterns(mined.patterns, options, report))
-        report.learned.append(node.key)
-        ledger.learned[node.key] = node.content_hash
-        ledger.pending.pop(node.key, None)
+    to_store = _mine_and_gate(
+        linked, [status for _, status in to_mine], options, now, report, ledger, progress
+    )
     report.seconds["extract"] = time.perf_counter() - started
     started = time.perf_counter()
     if to_store:
@@ -286,6 +281,63 @@ def learn(
         report.offline = f"{down}; feedback for generated nodes is kept for the next run"
     ledger.save()
     return report
+
+
+@dataclass(frozen=True)
+class MineTask:
+    """One node to mine and gate, as it travels to a worker process."""
+
+    node: NodeSource
+    status: PatternStatus
+    commit: str
+    learned_at: str
+    quality_threshold: float
+
+
+@dataclass(frozen=True)
+class MinedAndGated:
+    node: NodeSource
+    files: tuple[FileOutcome, ...]
+    kept: tuple[Pattern, ...]
+    gate: LearnReport  # what the gates dropped, and why (skipped, below_quality, secrets_blocked)
+
+
+def mine_and_gate(task: MineTask) -> MinedAndGated:
+    """Mine one node and pass its patterns through the gates: pure, so it runs in any process."""
+    mined = mine_node(task.node, commit=task.commit, status=task.status, learned_at=task.learned_at)
+    gate = LearnReport()
+    kept = gate_patterns(mined.patterns, LearnOptions(quality_threshold=task.quality_threshold), gate)
+    return MinedAndGated(task.node, mined.outcomes, tuple(kept), gate)
+
+
+def _mine_and_gate(
+    nodes: Sequence[NodeSource],
+    statuses: Sequence[PatternStatus],
+    options: LearnOptions,
+    now: str,
+    report: LearnReport,
+    ledger: _Ledger,
+    progress: Callable[[str], None] | None,
+) -> list[Pattern]:
+    """Mine and gate ``nodes`` on ``options.jobs`` processes (results in order); the patterns kept."""
+    to_store: list[Pattern] = []
+    tasks = [
+        MineTask(node, status, options.commit, now, options.quality_threshold)
+        for node, status in zip(nodes, statuses, strict=True)
+    ]
+    for done in run_in_order(mine_and_gate, tasks, options.jobs):
+        node = done.node
+        if progress is not None:
+            progress(node.key)
+        report.files.extend(done.files)
+        report.skipped.extend(done.gate.skipped)
+        report.below_quality += done.gate.below_quality
+        report.secrets_blocked += done.gate.secrets_blocked
+        to_store.extend(done.kept)
+        report.learned.append(node.key)
+        ledger.learned[node.key] = node.content_hash
+        ledger.pending.pop(node.key, None)
+    return to_store
 
 
 def _keep_offline(
