@@ -45,6 +45,8 @@ SPECS = (
     ),
     Spec("store", "bench_store.py", (), ("--sizes", "1000", "--queries", "100")),
     Spec("extract", "bench_extract.py", (), ("--repeats", "3")),
+    # a real repository (NODEFORGE_OMNIMARKET); without one it says so and exits 0
+    Spec("learn_repo", "bench_learn_repo.py", (), (), writes_json=True),
     Spec("quality", "bench_quality.py", (), ("--repeats", "3")),
     Spec("hook", "bench_hook.py", (), ("--rounds", "3")),
     Spec("detection", "detection_report.py", (), ()),
