@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nodeforge.errors import NodeforgeError
-from nodeforge.gitrepo import changed_files, content_digest, run_git, tree_blobs
+from nodeforge.gitrepo import TreeBlob, changed_files, content_digest, run_git, tree_blobs
 from nodeforge.paths import HOOK_LOG_FILE, LEARN_FAILED_FILE, PENDING_FILE, find_repo_root, state_dir
 from nodeforge.statefile import read_state_object
 
@@ -77,19 +77,23 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 # -- the commit's content ---------------------------------------------------------------------
 
 
-def committed_content_hash(repo: Path, commit: str, node: NodeSource) -> str | None:
-    """``node``'s content hash in ``commit`` (None: not in it), as ``nodes.content_hash`` computes it."""
+def committed_content_hash(
+    repo: Path, commit: str, node: NodeSource, listing: Sequence[TreeBlob] | None = None
+) -> str | None:
+    """``node``'s content hash in ``commit`` (None: not in it), as ``nodes.content_hash`` computes it.
+
+    ``listing``: the commit's blobs under several nodes at once (``tree_blobs``); default: this one's.
+    """
     from nodeforge.nodes import is_node_file
 
-    base = node.root if node.root.is_dir() else node.root.parent
+    is_folder = node.root.is_dir()
+    base = node.root if is_folder else node.root.parent
     blobs: dict[Path, str] = {}
-    for blob in tree_blobs(repo, commit, (node.key,)):
+    for blob in tree_blobs(repo, commit, (node.key,)) if listing is None else listing:
         path = repo / blob.path
-        if not is_node_file(path) or (
-            not node.root.is_dir() and path != node.root
-        ):  # a module node is one file
-            continue
-        blobs[path] = blob.oid
+        inside = path.is_relative_to(node.root) if is_folder else path == node.root  # a module node: one file
+        if inside and is_node_file(path):
+            blobs[path] = blob.oid
     if not blobs:
         return None
     # Path order, exactly as nodes.content_hash sorts its files
@@ -97,14 +101,20 @@ def committed_content_hash(repo: Path, commit: str, node: NodeSource) -> str | N
 
 
 class CommittedContent:
-    """The content gate of the hook: a node may be learned only as it is in ``commit``."""
+    """The content gate of the hook: a node may be learned only as it is in ``commit``.
 
-    def __init__(self, repo: Path, commit: str) -> None:
+    ``keys``: the nodes about to be asked for, listed from the commit by one ``git ls-tree``.
+    """
+
+    def __init__(self, repo: Path, commit: str, keys: Sequence[str] = ()) -> None:
         self.repo = repo
         self.commit = commit
+        self.keys = frozenset(keys)
+        self.listing = tree_blobs(repo, commit, sorted(self.keys)) if self.keys else []
 
     def __call__(self, node: NodeSource) -> str | None:
-        committed = committed_content_hash(self.repo, self.commit, node)
+        listing = self.listing if node.key in self.keys else None
+        committed = committed_content_hash(self.repo, self.commit, node, listing)
         if committed is None:
             return f"not in commit {self.commit[:10]} (uncommitted node)"
         if committed != node.content_hash:
@@ -161,7 +171,7 @@ def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage
     roots = load_settings(repo).node_roots
     paths = [repo / name for name in (*files, *_pending_keys(state)) if (repo / name).exists()]
     keys = {node.key: node for node in nodes_for_paths(paths, repo) if _inside(node, roots)}
-    gate = CommittedContent(repo, commit)
+    gate = CommittedContent(repo, commit, list(keys))
     book = VerdictBook(state)
     ready: list[str] = []
     pending: list[tuple[str, str]] = []
@@ -239,7 +249,7 @@ def learn_commit(repo: Path, commit: str, since: str = "") -> LearnReport:
         embed=False,
         commit=commit,
         node_paths=settings.node_paths,
-        content_gate=CommittedContent(repo, commit),
+        content_gate=CommittedContent(repo, commit, [node.key for node in nodes]),
     )
     # A commit never waits long for the store (a detached `embed --pending` may hold it): past
     # this, the patterns go to .nodeforge/spool/ and the next opener ingests them.
