@@ -330,14 +330,26 @@ def _mine_and_gate(
         if progress is not None:
             progress(node.key)
         report.files.extend(done.files)
-        report.skipped.extend(done.gate.skipped)
-        report.below_quality += done.gate.below_quality
-        report.secrets_blocked += done.gate.secrets_blocked
+        _absorb(report, done.gate)
         to_store.extend(done.kept)
         report.learned.append(node.key)
         ledger.learned[node.key] = node.content_hash
         ledger.pending.pop(node.key, None)
     return to_store
+
+
+def _absorb(report: LearnReport, part: LearnReport) -> None:
+    """Add what a worker's gates reported (every list and count, whatever the gates grow to) to ``report``."""
+    for item in dataclasses.fields(part):
+        mine, theirs = getattr(report, item.name), getattr(part, item.name)
+        if isinstance(theirs, list):
+            mine.extend(theirs)
+        elif isinstance(theirs, dict):
+            mine.update(theirs)
+        elif isinstance(theirs, int | float) and not isinstance(theirs, bool):
+            setattr(report, item.name, mine + theirs)
+        elif theirs:
+            setattr(report, item.name, theirs)
 
 
 def _keep_offline(
