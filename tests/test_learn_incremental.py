@@ -125,3 +125,12 @@ def test_learning_with_two_jobs_stores_what_one_job_stores(team: Path) -> None:
 
     assert summary(parallel) == summary(serial)
     assert len(serial) > NODES
+
+
+def test_jobs_must_be_a_whole_number_of_one_or_more(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nodeforge.cli import main
+
+    for bad in ("0", "-1", "two"):
+        assert main(["learn", "--all", "--no-test-gate", "--repo", str(team), "-j", bad]) == 2
+        assert "-j/--jobs" in capsys.readouterr().err
+    assert not (team / ".nodeforge" / "learned.json").exists()
