@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import json
-import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from nodeforge.embeddings import find_embedder
 from nodeforge.errors import InputError, NodeforgeError
 from nodeforge.gitrepo import git
 from nodeforge.model import PatternQuery
-from nodeforge.paths import PENDING_FILE, STATE_DIR, state_dir
+from nodeforge.paths import PENDING_FILE, state_dir, state_path
 from nodeforge.store.edge import open_embedded, store_path
 from nodeforge.store.protocol import PatternStore, StoreInfo
 
@@ -104,7 +103,7 @@ def _check_config(repo: Path) -> tuple[Check, Settings]:
 
 
 def _check_embedded_store(settings: Settings) -> tuple[Check, StoreInfo | None]:
-    state = _state_folder(settings.repo)
+    state = state_path(settings.repo)
     folder = store_path(state, settings.collection)
     if not folder.exists() and settings.server_url:
         return Check("store", Status.OK, "no embedded store: used only while the server is unreachable"), None
@@ -195,7 +194,7 @@ def _check_embeddings(info: StoreInfo | None) -> Check:
 
 
 def _check_pending(repo: Path) -> Check:
-    path = _state_folder(repo) / PENDING_FILE
+    path = state_path(repo) / PENDING_FILE
     try:
         pending = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -252,9 +251,3 @@ def _git_hook(repo: Path, name: str) -> Path | None:
         return None
     path = Path(found)
     return path if path.is_absolute() else repo / path
-
-
-def _state_folder(repo: Path) -> Path:
-    """``paths.state_dir``'s folder, without creating it: the doctor only looks."""
-    override = os.environ.get("NODEFORGE_HOME")
-    return Path(override) if override else repo / STATE_DIR
