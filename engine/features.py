@@ -64,7 +64,7 @@ class ContractFeatures:
         return [
             f"type_{self.node_type}",
             *(f"route_{w}" for w in _words(self.routing_strategy)),
-            *(f"op_{w}" for w in self.operation_words()),
+            *(f"op_{w}" for w in sorted(self.operation_words())),  # a set: sorted, the same in every process
             *self.description_words,
             *(f"io_{item.replace(':', '_')}" for item in self.io_operations),
             *(f"topic_{w}" for w in self.topics),

@@ -31,10 +31,10 @@ from nodeforge.evaluation.baseline import copy_renamed, ranked, structure_top5_r
 from nodeforge.evaluation.names import undefined_names
 from nodeforge.evaluation.similarity import Similarity, compare
 from nodeforge.generate import GenerateOptions, generate
+from nodeforge.gitrepo import git
 from nodeforge.learn import LearnOptions, learn
 from nodeforge.model import NodeType, PatternQuery, ScoredPattern
 from nodeforge.nodes import DIRECTORY, NodeSource, discover
-from nodeforge.paths import git
 from nodeforge.runtests import TestRunner
 from nodeforge.store.factory import open_store
 from nodeforge.store.protocol import PatternStore
