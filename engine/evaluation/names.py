@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _ruff() -> str | None:
+def undefined_names_checker() -> str | None:
     """ruff beside the running interpreter (its virtualenv), else on ``PATH``."""
     beside = Path(sys.executable).parent / "ruff"
     return str(beside) if beside.is_file() else shutil.which("ruff")
@@ -22,7 +22,7 @@ def _ruff() -> str | None:
 
 def undefined_names(folders: Sequence[Path]) -> dict[Path, int] | None:
     """Folder -> how many names its Python files use without defining or importing them."""
-    binary = _ruff()
+    binary = undefined_names_checker()
     if binary is None or not folders:
         return None
     command = [binary, "check", "--isolated", "--no-cache", "--select", "F821", "--exit-zero"]
