@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nodeforge.cli import emit
 from nodeforge.config import Settings, load_settings
 from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NodeforgeError, StoreError, UsageError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
+from nodeforge.output import emit
 from nodeforge.paths import find_repo_root, git
 from nodeforge.progress import Progress
 from nodeforge.store.factory import open_configured, open_store
@@ -473,8 +473,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
-    from nodeforge.cli import build_parser
     from nodeforge.completion import script
+    from nodeforge.parser import build_parser
 
     print(script(build_parser(), args.shell), end="")
     return EXIT_OK
