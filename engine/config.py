@@ -44,7 +44,10 @@ class Settings:
     api_key: str | None = None
     quality_threshold: float = 0.8
     detection_threshold: float = 0.7
-    min_score: float = 0.1  # nodeforge.rank.MIN_SCORE
+    # Below this ``rank.score`` generation uses the template code for a slot. A fresh pattern
+    # (success 0.5) of quality 0.6 found first by one retriever (similarity 0.5) scores 0.15; one that
+    # failed in 6 of 6 uses (success 0.125) at quality 0.7 and similarity 1.0 scores under 0.09.
+    min_score: float = 0.1
     base_module: str = DEFAULT_BASE_MODULE
     templates_dir: Path | None = None  # absolute
     test_timeout: float = 300.0

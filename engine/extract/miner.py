@@ -76,11 +76,6 @@ class MinedNode:
     outcomes: tuple[FileOutcome, ...]
 
 
-def operations_from_contract(node: NodeSource) -> dict[str, str]:
-    """Handler class name -> operation, from the node's ``contract.yaml`` ``handler_routing``."""
-    return dict(ContractFacts.read(node).operations_by_handler)
-
-
 # Node modules are tens to hundreds of lines. A generated or vendored file of tens of thousands
 # costs libcst tens of seconds and is no team idiom: it is skipped and reported.
 MAX_FILE_BYTES = 512 * 1024
