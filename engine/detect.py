@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from nodeforge import defaults
 from nodeforge.contract import Contract
 from nodeforge.model import NodeType
 from nodeforge.naming import split_identifier
-
-DEFAULT_THRESHOLD = 0.7
 
 # How much one piece of evidence says, by where it was found (multiplied by the word's strength).
 OPERATION_WEIGHT = 0.8  # handler_routing / operations / io_operations names
@@ -251,7 +250,7 @@ class _Text:
     weight: float
 
 
-def detect(contract: Contract, threshold: float = DEFAULT_THRESHOLD) -> list[Detection]:
+def detect(contract: Contract, threshold: float = defaults.DETECTION_THRESHOLD) -> list[Detection]:
     """The catalogue entries this contract needs, in catalogue order, each with confidence >= threshold."""
     evidence = [*_word_evidence(contract), *_structural_evidence(contract), *_prior_evidence(contract)]
     detections: list[Detection] = []
