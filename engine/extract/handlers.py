@@ -16,7 +16,7 @@ from nodeforge.extract import deps
 from nodeforge.extract.build import Mining, add_pattern
 from nodeforge.extract.context import NodeContext
 from nodeforge.extract.conventions import NamingEvidence, is_node_class_name
-from nodeforge.extract.errors import GatherErrorHandlingVisitor, mine_error_handling, without_try_body
+from nodeforge.extract.error_handling import GatherErrorHandlingVisitor, mine_error_handling, without_try_body
 from nodeforge.extract.source import ParsedFile
 from nodeforge.extract.validation import mine_guards
 from nodeforge.model import Dependency, DependencyKind, PatternKind

@@ -7,7 +7,7 @@ module; this module only orchestrates them (one parse per file, every extractor 
 kind                      slot                                         from
 ========================  ===========================================  ====================================
 operation                 ``<type>:<operation>``, ``<type>:execute_*``  ``extract.handlers``
-error_handling            ``<type>:error_handling``                    ``extract.errors``
+error_handling            ``<type>:error_handling``                    ``extract.error_handling``
 validation                ``<type>:validation:<operation>``            ``extract.validation``
 skeleton                  ``<type>:skeleton:node`` / ``:handler``      ``extract.skeleton``
 imports                   ``<type>:imports:base`` / ``:handler``       ``extract.imports``
