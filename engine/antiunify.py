@@ -32,7 +32,7 @@ import dataclasses
 import enum
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -259,21 +259,6 @@ def _hole_order(hole: Hole) -> tuple[str, int]:
     match = HOLE.fullmatch(hole.name)
     assert match is not None
     return match.group("kind"), int(match.group("n"))
-
-
-def antiunify_all(
-    templates: Iterable[Template], *, max_holes: int = MAX_HOLES, max_share: float = MAX_HOLE_SHARE
-) -> Template | None:
-    """Fold ``antiunify`` over ``templates`` (in the order given); None as soon as one does not fit."""
-    result: Template | None = None
-    for template in templates:
-        if result is None:
-            result = template
-        else:
-            result = antiunify(result, template, max_holes=max_holes, max_share=max_share)
-        if result is None:
-            return None
-    return result
 
 
 def instantiate(text: str, values: Mapping[str, str]) -> str:

@@ -34,7 +34,7 @@ from nodeforge.fanout import HandlerRef, absolute_model_imports, fan_out, rename
 from nodeforge.generalize import adapt_code
 from nodeforge.holefill import fill_holes, holes_of
 from nodeforge.idiomfit import compose_idiom
-from nodeforge.model import Pattern, ScoredPattern
+from nodeforge.model import DependencyKind, Pattern, ScoredPattern
 from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate_text, split_identifier
 from nodeforge.scope import Unresolved, check_module, check_node
 from nodeforge.store.protocol import PatternStore
@@ -152,8 +152,10 @@ def _is_support(rel: str) -> bool:
 
 
 def _pattern_module(pattern: Pattern, target: HandlerRef) -> str:
-    imports = [d.code for d in pattern.dependencies if d.kind == "import" and not d.origin]
-    definitions = [d.code for d in pattern.dependencies if d.kind == "definition" and not d.origin]
+    imports = [d.code for d in pattern.dependencies if d.kind == DependencyKind.IMPORT and not d.origin]
+    definitions = [
+        d.code for d in pattern.dependencies if d.kind == DependencyKind.DEFINITION and not d.origin
+    ]
     code = pattern.code
     own = pattern.extra.get("class_name", "")
     if own:
@@ -187,7 +189,9 @@ def _credit(candidate: _Candidate, hits: Sequence[ScoredPattern], names: NodeNam
         elif _instance_of(candidate, pattern) and candidate.source and candidate.target:
             filled = fill_holes(pattern, names)
             idiom = rename_handler(filled.code, candidate.source, candidate.target)
-            imports = [d.code for d in filled.dependencies if d.kind == "import" and not d.origin]
+            imports = [
+                d.code for d in filled.dependencies if d.kind == DependencyKind.IMPORT and not d.origin
+            ]
             composed = compose_idiom(module, candidate.target.class_name, idiom, imports)
             if composed is not None:
                 module = composed

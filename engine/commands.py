@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nodeforge.cli import emit
 from nodeforge.config import Settings, load_settings
 from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NodeforgeError, StoreError, UsageError
 from nodeforge.gitrepo import git
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery
+from nodeforge.output import emit
 from nodeforge.paths import find_repo_root
 from nodeforge.progress import Progress
 from nodeforge.store.factory import open_configured, open_store
@@ -488,8 +488,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
-    from nodeforge.cli import build_parser
     from nodeforge.completion import script
+    from nodeforge.parser import build_parser
 
     print(script(build_parser(), args.shell), end="")
     return EXIT_OK
@@ -510,6 +510,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from nodeforge.evaluation.runner import EvalOptions, evaluate
     from nodeforge.evaluation.summary import print_table, to_json
+    from nodeforge.nodes import discover
 
     if args.folds < 2 or (args.limit is not None and args.limit < args.folds):
         raise InputError("--folds must be at least 2, and --limit at least --folds")
@@ -524,8 +525,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         embed=embeddings_wanted(),
         no_learning=not args.no_template,
     )
-    from nodeforge.nodes import discover
-
     total = args.limit or len(discover(repo, list(settings.node_roots)))
     with Progress("eval", total, enabled=not args.json) as bar:
         report = evaluate(repo, settings, options, progress=bar.advance)

@@ -16,13 +16,17 @@ from nodeforge.contract import Contract
 from nodeforge.detect import FEATURE_KINDS, Detection, feature_evidence
 from nodeforge.generalize import adapt_code
 from nodeforge.holefill import fill_holes
-from nodeforge.model import Dependency, NodeType, Pattern, PatternKind, PatternQuery, ScoredPattern
+from nodeforge.model import (
+    Dependency,
+    DependencyKind,
+    NodeType,
+    Pattern,
+    PatternKind,
+    PatternQuery,
+    ScoredPattern,
+)
 from nodeforge.naming import NodeNames, generalize_text, instantiate_text, snake_case, split_identifier
 from nodeforge.vocabulary import contract_names
-
-TEST = "test"
-IMPORT = "import"
-DEFINITION = "definition"
 
 Retriever = Callable[[PatternQuery], Sequence[ScoredPattern]]
 QualityCheck = Callable[[str], float]
@@ -44,9 +48,9 @@ class ModulePlan:
     imports: list[str] = field(default_factory=list)
     definitions: dict[str, str] = field(default_factory=dict)
 
-    def add(self, dependency_kind: str, name: str, code: str) -> str | None:
+    def add(self, dependency_kind: DependencyKind, name: str, code: str) -> str | None:
         """Add one dependency; returns a note when a different definition of ``name`` is already here."""
-        if dependency_kind == IMPORT:
+        if dependency_kind == DependencyKind.IMPORT:
             if code not in self.imports:
                 self.imports.append(code)
             return None
@@ -164,7 +168,7 @@ class _Learned:
 
 
 def _code_words(pattern: Pattern) -> list[str]:
-    texts = [pattern.code, *(d.code for d in pattern.dependencies if d.kind == IMPORT)]
+    texts = [pattern.code, *(d.code for d in pattern.dependencies if d.kind == DependencyKind.IMPORT)]
     return [word for text in texts for word in split_identifier(text)]
 
 
@@ -274,7 +278,7 @@ def _try_adapt(
         return None
     handler_module = plan.module(f"handlers/{_module_for(op, plan, renames)}.py")
     for dep in adapted:
-        if dep.kind == TEST:
+        if dep.kind == DependencyKind.TEST:
             plan.tests.setdefault(dep.origin, dep.code)
             continue
         target = handler_module if not dep.origin else plan.module(dep.origin)
@@ -300,7 +304,7 @@ def _adapt_dependency(
     return Dependency(
         kind=dep.kind,
         name=renames.get(instantiate_text(dep.name, plan.names), instantiate_text(dep.name, plan.names)),
-        code=code.strip() + ("\n" if dep.kind == TEST else ""),
+        code=code.strip() + ("\n" if dep.kind == DependencyKind.TEST else ""),
         origin=_adapt_path(dep.origin, plan, renames) if dep.origin else "",
     )
 
@@ -338,8 +342,10 @@ def _best_error_handling(
         used = UsedPattern(
             pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4)
         )
-        imports = tuple(d.code for d in deps if d.kind == IMPORT and not d.origin)
-        definitions = tuple((d.name, d.code) for d in deps if d.kind == DEFINITION and not d.origin)
+        imports = tuple(d.code for d in deps if d.kind == DependencyKind.IMPORT and not d.origin)
+        definitions = tuple(
+            (d.name, d.code) for d in deps if d.kind == DependencyKind.DEFINITION and not d.origin
+        )
         return _ErrorHandling(statement, imports, definitions, used)
     return None
 
@@ -364,14 +370,22 @@ def _template_body(
 def _add_template_imports(plan: NodePlan, module: str, error_handling: _ErrorHandling | None) -> None:
     """The template handler's own imports, plus what the learned error handling needs."""
     target = plan.module(f"handlers/{module}.py")
-    target.add(IMPORT, plan.input_model, f"from ..models.{plan.input_module} import {plan.input_model}")
-    target.add(IMPORT, plan.output_model, f"from ..models.{plan.output_module} import {plan.output_model}")
+    target.add(
+        DependencyKind.IMPORT,
+        plan.input_model,
+        f"from ..models.{plan.input_module} import {plan.input_model}",
+    )
+    target.add(
+        DependencyKind.IMPORT,
+        plan.output_model,
+        f"from ..models.{plan.output_module} import {plan.output_model}",
+    )
     if error_handling is None:
         return
     for line in error_handling.imports:
-        target.add(IMPORT, line, line)
+        target.add(DependencyKind.IMPORT, line, line)
     for name, code in error_handling.definitions:
-        target.add(DEFINITION, name, code)
+        target.add(DependencyKind.DEFINITION, name, code)
 
 
 def _indent(code: str, spaces: int) -> str:

@@ -21,6 +21,7 @@ from typing import Annotated, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from nodeforge import defaults
 from nodeforge.embeddings import Placement
 from nodeforge.errors import InputError
 
@@ -42,9 +43,9 @@ class Settings:
     collection: str = DEFAULT_COLLECTION
     server_url: str | None = None
     api_key: str | None = None
-    quality_threshold: float = 0.8
-    detection_threshold: float = 0.7
-    min_score: float = 0.1  # nodeforge.rank.MIN_SCORE
+    quality_threshold: float = defaults.QUALITY_THRESHOLD
+    detection_threshold: float = defaults.DETECTION_THRESHOLD
+    min_score: float = defaults.MIN_SCORE
     base_module: str = DEFAULT_BASE_MODULE
     templates_dir: Path | None = None  # absolute
     test_timeout: float = 300.0
@@ -125,9 +126,9 @@ class _SettingsIn(BaseModel):
     store: Literal["embedded", "server"] = EMBEDDED
     collection: Annotated[StrictStr, AfterValidator(_collection_name)] = DEFAULT_COLLECTION
     server_url: Annotated[StrictStr, AfterValidator(_http_url)] | None = None
-    quality_threshold: Fraction = 0.8
-    detection_threshold: Fraction = 0.7
-    min_score: Fraction = 0.1
+    quality_threshold: Fraction = defaults.QUALITY_THRESHOLD
+    detection_threshold: Fraction = defaults.DETECTION_THRESHOLD
+    min_score: Fraction = defaults.MIN_SCORE
     base_module: Annotated[StrictStr, AfterValidator(_module_path)] = DEFAULT_BASE_MODULE
     templates_dir: RelativePath | None = None
     test_timeout: Annotated[float, Field(gt=0, le=86_400)] = 300.0

@@ -110,11 +110,6 @@ class Contract:
         return NodeNames(entity_words(self.name), self.node_type)
 
     @property
-    def operation_names(self) -> tuple[str, ...]:
-        """The operations as written (``chain.replay``); see ``python_names`` for code."""
-        return tuple(op.name for op in self.operations)
-
-    @property
     def python_names(self) -> tuple[str, ...]:
         return tuple(op.python_name for op in self.operations)
 

@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from nodeforge import defaults
 from nodeforge.contract import Contract
 from nodeforge.model import NodeType
 from nodeforge.naming import split_identifier
-
-DEFAULT_THRESHOLD = 0.7
 
 # How much one piece of evidence says, by where it was found (multiplied by the word's strength).
 OPERATION_WEIGHT = 0.8  # handler_routing / operations / io_operations names
@@ -45,8 +44,8 @@ _OFF = (None, False, 0, "false", "off", "disabled", "none")
 
 
 @dataclass(frozen=True)
-class PatternSpec:
-    """One entry of the catalogue: the words that name it, strongly or as a hint."""
+class ContractNeed:
+    """A need a contract can express (one catalogue entry): the words that name it, strongly or as a hint."""
 
     kind: str
     subkind: str
@@ -108,36 +107,36 @@ def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
 
 
 # Order here is the order of ``detect``'s result. Words are whole words after splitting identifiers.
-CATALOGUE: tuple[PatternSpec, ...] = (
-    PatternSpec(
+CATALOGUE: tuple[ContractNeed, ...] = (
+    ContractNeed(
         "crud", "create",
         strong=_verbs("create add insert append register upsert upload", extra="creation"),
         weak=_verbs("save persist store put post submit ingest write", extra="new"),
     ),
-    PatternSpec(
+    ContractNeed(
         "crud", "read",
         strong=_verbs("get read fetch retrieve lookup download", extra="getting retrieval"),
         weak=_verbs("find load show view describe resolve"),
         phrases=_phrases("look up"),
         blocked_by=_phrases("get all", "find all", "get many"),
     ),
-    PatternSpec(
+    ContractNeed(
         "crud", "update",
         strong=_verbs("update modify edit patch upsert rename"),
         weak=_verbs("set change replace adjust amend save put", extra="setting"),
     ),
-    PatternSpec(
+    ContractNeed(
         "crud", "delete",
         strong=_verbs("delete remove destroy purge erase", extra="deletion removal"),
         weak=_verbs("archive revoke clear drop", extra="dropped dropping"),
     ),
-    PatternSpec(
+    ContractNeed(
         "crud", "list",
         strong=_verbs("list search query browse paginate enumerate", extra="pagination"),
         weak=_verbs("scan filter", extra="all"),
         phrases=_phrases("find all", "get all", "get many"),
     ),
-    PatternSpec(
+    ContractNeed(
         "transformation", "",
         strong=_verbs(
             "transform convert normalize normalise enrich parse format reformat serialize deserialize "
@@ -148,7 +147,7 @@ CATALOGUE: tuple[PatternSpec, ...] = (
         weak=_verbs("clean cleanse extract project sanitize redact mask"),
         priors=(NodeType.COMPUTE,),
     ),
-    PatternSpec(
+    ContractNeed(
         "aggregation", "",
         strong=_verbs(
             "aggregate sum total average accumulate tally rollup count",
@@ -159,19 +158,19 @@ CATALOGUE: tuple[PatternSpec, ...] = (
         phrases=_phrases("group by", "roll up"),
         priors=(NodeType.REDUCER,),
     ),
-    PatternSpec(
+    ContractNeed(
         "aggregation", "windowed_aggregation",
         strong=_words("window windows windowed windowing tumbling sliding hopping"),
         weak=_words("hourly daily minutely interval intervals bucket buckets bucketed rolling"),
         phrases=_phrases("rolling average", "moving average", "rolling sum", "time series"),
     ),
-    PatternSpec(
+    ContractNeed(
         "orchestration", "saga",
         strong=_verbs("compensate rollback", extra="saga sagas compensation compensations"),
         weak=_verbs("revert undo unwind"),
         phrases=_phrases("roll back"),
     ),
-    PatternSpec(
+    ContractNeed(
         "orchestration", "workflow",
         strong=_verbs(
             "orchestrate coordinate",
@@ -180,36 +179,36 @@ CATALOGUE: tuple[PatternSpec, ...] = (
         weak=_words("step steps stage stages sequence chain dag process"),
         priors=(NodeType.ORCHESTRATOR,),
     ),
-    PatternSpec(
+    ContractNeed(
         "orchestration", "fan_out",
         strong=_verbs("parallelize scatter", extra="fanout parallel"),
         weak=_verbs("batch dispatch distribute gather split multicast", extra="concurrent concurrently"),
         phrases=_phrases("fan out", "scatter gather"),
     ),
-    PatternSpec(
+    ContractNeed(
         "event_publishing", "",
         strong=_verbs(
             "publish emit notify", extra="emitted emitting emitter publisher emission notification outbox"
         ),
         weak=_verbs("send produce broadcast announce signal", extra="producer"),
     ),
-    PatternSpec(
+    ContractNeed(
         "caching", "",
         strong=_verbs("cache memoize evict", extra="caching memoization eviction"),
         weak=_words("ttl lru memo warm warmup"),
     ),
-    PatternSpec(
+    ContractNeed(
         "retry", "",
         strong=_verbs("retry reattempt", extra="retries backoff"),
         weak=_words("resilient resilience attempts transient"),
         phrases=_phrases("back off"),
     ),
-    PatternSpec(
+    ContractNeed(
         "validation", "",
         strong=_verbs("validate verify", extra="validation validator validators verification"),
         weak=_verbs("check ensure guard assert lint", extra="valid invalid schema"),
     ),
-    PatternSpec(
+    ContractNeed(
         "state_machine", "",
         strong=_verbs("transition", extra="fsm statechart"),
         weak=_words("state states status lifecycle advance phase"),
@@ -235,7 +234,7 @@ class Detection:
 
 @dataclass(frozen=True)
 class _Evidence:
-    spec: PatternSpec
+    spec: ContractNeed
     group: str  # evidence within one group is not independent: only the strongest counts
     strength: float
     text: str
@@ -251,7 +250,7 @@ class _Text:
     weight: float
 
 
-def detect(contract: Contract, threshold: float = DEFAULT_THRESHOLD) -> list[Detection]:
+def detect(contract: Contract, threshold: float = defaults.DETECTION_THRESHOLD) -> list[Detection]:
     """The catalogue entries this contract needs, in catalogue order, each with confidence >= threshold."""
     evidence = [*_word_evidence(contract), *_structural_evidence(contract), *_prior_evidence(contract)]
     detections: list[Detection] = []
@@ -409,7 +408,7 @@ def _prior_evidence(contract: Contract) -> Iterator[_Evidence]:
             )
 
 
-def _spec(kind: str, subkind: str) -> PatternSpec:
+def _spec(kind: str, subkind: str) -> ContractNeed:
     return next(s for s in CATALOGUE if s.kind == kind and s.subkind == subkind)
 
 
@@ -418,7 +417,7 @@ def _spec(kind: str, subkind: str) -> PatternSpec:
 FEATURE_KINDS = frozenset({"event_publishing", "retry", "caching", "validation"})
 
 
-def _spec_of(detection: Detection) -> PatternSpec | None:
+def _spec_of(detection: Detection) -> ContractNeed | None:
     return next((s for s in CATALOGUE if s.kind == detection.kind and s.subkind == detection.subkind), None)
 
 

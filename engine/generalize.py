@@ -149,24 +149,6 @@ def generalize_source(code: str, names: NodeNames, renames: Mapping[str, str] | 
     return generalize_words(code, names)
 
 
-def generalize_node(
-    node: cst.CSTNode, names: NodeNames, renames: Mapping[str, str] | None = None
-) -> cst.CSTNode:
-    """The libcst transform of step 1 on an already parsed node."""
-    result = node.visit(_RewriteNames(lambda text: generalize_words(text, names), renames or {}))
-    assert isinstance(result, cst.CSTNode)
-    return result
-
-
-def generalize_code(code: str, names: NodeNames, renames: Mapping[str, str] | None = None) -> str:
-    """Replace the source node's names with placeholders (libcst transform). Idempotent.
-
-    ``renames`` maps exact identifiers that do not follow the naming convention (a contract's handler
-    class ``OrderWriter``) to placeholders, before the convention-based replacement.
-    """
-    return _transform(code, lambda text: generalize_words(text, names), renames or {})
-
-
 def _parameter_kind(key: str) -> str | None:
     words = split_identifier(key)
     for kind in PARAMETER_KINDS:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nodeforge import defaults
 from nodeforge.errors import InputError
 from nodeforge.extract.miner import pattern_id
 from nodeforge.learn import LearnOptions, LearnReport, gate_patterns
@@ -45,7 +46,11 @@ class ImportReport:
 
 
 def import_export(
-    store: PatternStore, path: Path, *, trust_counters: bool = False, quality_threshold: float = 0.8
+    store: PatternStore,
+    path: Path,
+    *,
+    trust_counters: bool = False,
+    quality_threshold: float = defaults.QUALITY_THRESHOLD,
 ) -> ImportReport:
     """Read ``path`` line by line, gate each pattern like learned code, upsert what passes."""
     report = ImportReport()

@@ -92,18 +92,25 @@ class Provenance:
     node_name: str  # e.g. "node_user_effect"
 
 
+class DependencyKind(enum.StrEnum):
+    """What a pattern's dependency is; the values are what stored payloads hold."""
+
+    IMPORT = "import"  # ``code`` is the import statement
+    DEFINITION = "definition"  # a class, function or constant of the source node the code uses
+    TEST = "test"  # a test module of the source node exercising the code
+    FILE = "file"  # a whole file of an exemplar node (``PatternKind.EXEMPLAR``)
+
+
 @dataclass(frozen=True)
 class Dependency:
     """Something the pattern's code needs from outside its own text, generalized like the code.
 
-    ``kind`` is ``import`` (``code`` is the import statement), ``definition`` (a class, function
-    or constant of the source node that the code uses; ``code`` is its source) or ``test`` (a test
-    module of the source node exercising the code). ``name`` is the (generalized) name it binds,
+    ``kind`` says what it is (``DependencyKind``). ``name`` is the (generalized) name it binds,
     so composition can deduplicate. ``origin`` is the node-relative module path it belongs in,
     generalized (``models/model___entity___input.py``); ``""`` means the pattern's own module.
     """
 
-    kind: str
+    kind: DependencyKind
     name: str
     code: str
     origin: str = ""

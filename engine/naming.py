@@ -32,7 +32,6 @@ PLACEHOLDERS = (
 
 _NODE_DIR = re.compile(r"^node_(?P<entity>[a-z0-9_]+?)_(?P<type>effect|compute|reducer|orchestrator)$")
 _CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def split_identifier(name: str) -> list[str]:
@@ -145,10 +144,6 @@ def snake_case(text: str) -> str:
     return "_".join(split_identifier(text))
 
 
-def is_identifier(text: str) -> bool:
-    return bool(_IDENTIFIER.match(text))
-
-
 def _boundary_pattern(form: str) -> re.Pattern[str]:
     """Match ``form`` where it is a whole word of an identifier or of prose.
 
@@ -182,7 +177,3 @@ def instantiate_text(text: str, names: NodeNames) -> str:
     for placeholder, form in names.forms().items():
         text = text.replace(placeholder, form)
     return text
-
-
-def has_placeholders(text: str) -> bool:
-    return any(p in text for p in PLACEHOLDERS)

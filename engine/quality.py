@@ -1,11 +1,12 @@
 """Code quality of a mined pattern: a score in [0, 1] with one reasoned check per concern.
 
-The quality gate of ``learn`` keeps a pattern only when ``analyze(code).score >= GATE_THRESHOLD``.
+The quality gate of ``learn`` keeps a pattern only when ``analyze(code).score >= defaults.QUALITY_THRESHOLD``.
 Learned code is copied into every node generated from it, so the checks ask "would we want this
 copied?" rather than "is this perfect?".
 
 Scoring: the score starts at 1.0 and every failed check subtracts its ``weight`` (code that does
-not parse scores 0). The weights come in two tiers, chosen so the gate at 0.8 reads as a rule:
+not parse scores 0). The weights come in two tiers, chosen so the default gate (0.8,
+``defaults.QUALITY_THRESHOLD``) reads as a rule:
 
 * **defects**, weight > 0.2, so any one of them alone fails the gate: stub bodies (0.30, a stub
   teaches nothing), bare ``except:`` (0.25), swallowed exceptions (0.25) and mutable default
@@ -27,9 +28,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
+from nodeforge import defaults
 from nodeforge.naming import PLACEHOLDERS
-
-GATE_THRESHOLD = 0.8
 
 # Weights: the penalty a failed check subtracts from 1.0 (see the module docstring for the tiers).
 PARSES = "parses"
@@ -109,7 +109,7 @@ class QualityReport:
     @property
     def passed(self) -> bool:
         """Whether the code clears the learning gate."""
-        return self.score >= GATE_THRESHOLD
+        return self.score >= defaults.QUALITY_THRESHOLD
 
     @property
     def failed(self) -> tuple[Check, ...]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from nodeforge.cli import emit
 from nodeforge.errors import EXIT_OK, InputError
 from nodeforge.model import Pattern, PatternStatus
+from nodeforge.output import emit
 from nodeforge.store.protocol import PatternStore
 
 

@@ -360,11 +360,3 @@ def decode_base64_text(token: str) -> str | None:
         return None
     printable = sum(32 <= byte < 127 or byte in (9, 10, 13) for byte in raw)
     return raw.decode("ascii", errors="replace") if printable / len(raw) >= _PRINTABLE_SHARE else None
-
-
-def all_rule_kinds() -> frozenset[str]:
-    """Every kind a rule here can report (the corpus test checks each is planted)."""
-    supplements = {rule.kind for rule in _SUPPLEMENTS}
-    derived = {"aws_secret_access_key", "slack_webhook", "gcp_service_account_key", "hardcoded_credential"}
-    entropy = {"high_entropy_string", "encoded_credential"}
-    return frozenset(set(_KIND_OF_TYPE.values()) | supplements | derived | entropy)

@@ -76,8 +76,3 @@ def compare(a: ContractFeatures, b: ContractFeatures) -> Similarity:
     total = sum(WEIGHTS[name] for name in facets)
     score = sum(WEIGHTS[name] * value for name, value in facets.items()) / total
     return Similarity(round(score, 4), {k: round(v, 3) for k, v in facets.items()})
-
-
-def contract_similarity(a: ContractFeatures, b: ContractFeatures) -> float:
-    """In [0, 1]; 1.0 for the same features. Symmetric."""
-    return compare(a, b).score

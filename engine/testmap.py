@@ -287,11 +287,6 @@ def link_tests(repo: Path, nodes: Sequence[NodeSource]) -> list[NodeSource]:
     return [dataclasses.replace(node, linked_tests=tuple(sorted(linked.get(node.key, ())))) for node in nodes]
 
 
-def node_for_test_file(test_path: Path, repo: Path, nodes: Sequence[NodeSource]) -> list[NodeSource]:
-    """The nodes ``test_path`` tests (one-off; build a ``NodeMapper`` to map many files)."""
-    return NodeMapper(repo, nodes).nodes_for_test_file(test_path)
-
-
 class TestFileLocator:
     """Finds the test file of a JUnit ``<testcase>`` from its ``file`` or dotted ``classname``."""
 

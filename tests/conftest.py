@@ -9,6 +9,40 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# The user's home as it was before any fixture pointed HOME elsewhere.
+REAL_HOME = Path.home()
+# Where under a home nodeforge, or a library it drives, would write: state, caches, configuration,
+# model downloads. Other programs on the machine may write elsewhere in the home meanwhile.
+WATCHED = (
+    ".nodeforge",
+    ".cache/nodeforge",
+    ".config/nodeforge",
+    ".local/share/nodeforge",
+    ".cache/huggingface",
+)
+
+
+def home_snapshot(home: Path) -> dict[str, int]:
+    """Every watched path under ``home`` that exists, and below it every entry, with its mtime (ns).
+
+    Also every top-level entry whose name mentions nodeforge. Comparing two snapshots shows what a
+    test created, removed or rewrote there.
+    """
+    roots = [home / rel for rel in WATCHED]
+    if home.is_dir():
+        roots += [entry for entry in home.iterdir() if "nodeforge" in entry.name.lower()]
+    snapshot: dict[str, int] = {}
+    for root in roots:
+        if not root.exists():
+            continue
+        for path in (root, *root.rglob("*")) if root.is_dir() else (root,):
+            snapshot[str(path)] = path.lstat().st_mtime_ns
+    return snapshot
+
+
+def home_changes(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(
@@ -19,6 +53,7 @@ def _isolated_environment(
     A test that needs the server code path builds ``QdrantClient(":memory:")`` itself.
     """
     home = tmp_path_factory.mktemp("home")
+    before = home_snapshot(REAL_HOME)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -32,8 +67,10 @@ def _isolated_environment(
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
     for name in ("QDRANT_URL", "QDRANT_API_KEY", "NODEFORGE_HOME", "NODEFORGE_MODEL"):
         monkeypatch.delenv(name, raising=False)
+    assert Path.home() == home
     yield
-    assert not (Path.home() / ".nodeforge").exists() or Path.home() == home
+    changed = home_changes(before, home_snapshot(REAL_HOME))
+    assert not changed, f"the test wrote under the real home {REAL_HOME}: {changed[:5]}"
 
 
 @pytest.fixture

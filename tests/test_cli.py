@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import build_parser, main
+from nodeforge.cli import main
 from nodeforge.doctor import diagnose
+from nodeforge.parser import build_parser
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -124,7 +124,7 @@ def test_effect_contract_keeps_every_real_onex_field(tmp_path: Path) -> None:
         "app.handlers.handler_user_profile_create",
         extra={"priority": 1},
     )
-    assert contract.operation_names == ("create_profile", "get_profile")
+    assert tuple(op.name for op in contract.operations) == ("create_profile", "get_profile")
     assert contract.capabilities == (
         Capability("profile.storage"),
         Capability("profile.cache", "Keeps hot profiles in memory."),

@@ -122,7 +122,7 @@ def test_every_variant_fixture_is_covered() -> None:
 
 def test_dotted_names_keep_their_spelling_and_gain_a_python_name() -> None:
     contract = load_contract(VARIANTS / "effect_ledger_dotted.yaml")
-    assert contract.operation_names == ("ledger.append", "ledger-compact")
+    assert tuple(op.name for op in contract.operations) == ("ledger.append", "ledger-compact")
     assert contract.node_type_raw == "effect"
     assert contract.input_model == ModelRef("ModelLedgerRequest")
     assert contract.output_model == ModelRef(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nodeforge.cli import main
-from nodeforge.model import Dependency, NodeType, Pattern, PatternKind, Provenance
+from nodeforge.model import Dependency, DependencyKind, NodeType, Pattern, PatternKind, Provenance
 from nodeforge.store.factory import open_store
 
 BASE = '''"""Stand-in base classes."""
@@ -23,10 +23,12 @@ class NodeEffect:
 
 IMPORTS = (
     Dependency(
-        "import", "Model__Entity__Input", "from ..models.model___entity___input import Model__Entity__Input"
+        DependencyKind.IMPORT,
+        "Model__Entity__Input",
+        "from ..models.model___entity___input import Model__Entity__Input",
     ),
     Dependency(
-        "import",
+        DependencyKind.IMPORT,
         "Model__Entity__Output",
         "from ..models.model___entity___output import Model__Entity__Output",
     ),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
+from nodeforge.defaults import QUALITY_THRESHOLD
 from nodeforge.quality import (
     ANNOTATIONS,
     BARE_EXCEPT,
     COMPLEXITY,
     DOCSTRINGS,
-    GATE_THRESHOLD,
     MUTABLE_DEFAULTS,
     PARSES,
     PRINT_CALLS,
@@ -99,7 +99,7 @@ def test_each_defect_alone_fails_the_gate(check: str) -> None:
 
     assert failed_names(report) == {check}
     assert report.score == pytest.approx(1.0 - WEIGHTS[check])
-    assert report.score < GATE_THRESHOLD
+    assert report.score < QUALITY_THRESHOLD
     assert not report.passed
     assert any(reason.startswith(f"FAIL {check}") and "handle" in reason for reason in report.reasons)
 
@@ -118,7 +118,7 @@ def test_stub_bodies_are_stubs(body: str) -> None:
     code = f"def handle(request: Request) -> Response:\n    {body}\n"
 
     assert STUB_BODIES in failed_names(analyze(code))
-    assert analyze(code).score < GATE_THRESHOLD
+    assert analyze(code).score < QUALITY_THRESHOLD
 
 
 def test_todo_only_body_fails_the_gate() -> None:
@@ -232,7 +232,7 @@ def test_two_hygiene_lapses_fail_the_gate(first: str, second: str) -> None:
     report = analyze(code)
 
     assert failed_names(report) == {first, second}
-    assert report.score < GATE_THRESHOLD
+    assert report.score < QUALITY_THRESHOLD
 
 
 _HYGIENE_EDITS = {
@@ -251,7 +251,7 @@ class Handler:
     report = analyze(code)
 
     assert failed_names(report) == {DOCSTRINGS, ANNOTATIONS, PRINT_CALLS}
-    assert report.score < GATE_THRESHOLD
+    assert report.score < QUALITY_THRESHOLD
 
 
 def test_statement_count_is_a_complexity_limit() -> None:

@@ -1,11 +1,14 @@
-"""Ranking: similarity x quality x Bayesian success, deterministic ties."""
+"""Ranking: similarity x quality x Bayesian success over stored payloads, deterministic ties."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
-from nodeforge.model import ScoredPattern
-from nodeforge.rank import MIN_SCORE, bayes_success, rank, score, usable
+from nodeforge.config import Settings
+from nodeforge.model import Pattern
+from nodeforge.rank import bayes_success, best_payloads, score
+from nodeforge.store.codec import to_payload
 from tests.storekit import make_pattern
 
 
@@ -17,26 +20,34 @@ def test_bayes_success_starts_at_one_half_and_follows_outcomes() -> None:
 
 
 def test_score_multiplies_the_three_factors() -> None:
-    pattern = replace(make_pattern("a", quality=0.5), success_count=3, failure_count=1)
-    assert score(pattern, 0.8) == 0.8 * 0.5 * (4 / 6)
+    assert score(0.8, 0.5, 3, 1) == 0.8 * 0.5 * (4 / 6)
 
 
-def test_rank_sorts_by_score_then_support_then_id() -> None:
+def _ranked(*candidates: tuple[float, Pattern], limit: int = 10) -> list[tuple[float, str]]:
+    best = best_payloads([(similarity, to_payload(p)) for similarity, p in candidates], limit)
+    return [(round(s, 6), str(payload["id"])) for s, _, payload in best]
+
+
+def test_best_payloads_sorts_by_score_then_support_then_id() -> None:
     proven = replace(make_pattern("proven", quality=0.8), success_count=9)
     failing = replace(make_pattern("failing", quality=0.9), failure_count=9)
     wide = replace(make_pattern("wide", quality=0.5), support=3)
     narrow_a = make_pattern("narrow_a", quality=0.5)
     narrow_b = make_pattern("narrow_b", quality=0.5)
-    candidates = [ScoredPattern(p, 1.0, 0.0) for p in (failing, narrow_b, wide, narrow_a, proven)]
-    ranked = rank(candidates)
+    ranked = _ranked(*((1.0, p) for p in (failing, narrow_b, wide, narrow_a, proven)))
     tied = sorted([narrow_a.id, narrow_b.id])
-    assert [c.pattern.id for c in ranked] == [proven.id, wide.id, *tied, failing.id]
-    assert ranked[0].score == score(proven, 1.0)
+    assert [pid for _, pid in ranked] == [proven.id, wide.id, *tied, failing.id]
+    assert ranked[0][0] == round(score(1.0, 0.8, 9, 0), 6)
+    assert [pid for _, pid in _ranked(*((1.0, p) for p in (failing, proven, wide)), limit=2)] == [
+        proven.id,
+        wide.id,
+    ]
 
 
-def test_usable_drops_what_scores_below_min_score() -> None:
+def test_the_default_min_score_drops_a_pattern_that_kept_failing() -> None:
     failing = replace(make_pattern("failing", quality=0.7), failure_count=6)
     fresh = make_pattern("fresh", quality=0.6)
-    ranked = rank([ScoredPattern(failing, 1.0, 0.0), ScoredPattern(fresh, 0.5, 0.0)])
-    assert [c.pattern.id for c in usable(ranked)] == [fresh.id]
-    assert ranked[-1].score < MIN_SCORE <= ranked[0].score
+    ranked = _ranked((1.0, failing), (0.5, fresh))
+    min_score = Settings(repo=Path(".")).min_score
+    assert [pid for s, pid in ranked if s >= min_score] == [fresh.id]
+    assert ranked[-1][0] < min_score <= ranked[0][0]

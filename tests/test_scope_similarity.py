@@ -8,7 +8,7 @@ from nodeforge.contract import parse_contract
 from nodeforge.fanout import HandlerRef, absolute_model_imports, fan_out
 from nodeforge.features import features_of_contract
 from nodeforge.scope import check_module, check_node
-from nodeforge.similarity import compare, contract_similarity
+from nodeforge.similarity import compare
 from nodeforge.support import support_for
 
 HANDLER = """\
@@ -60,10 +60,10 @@ def test_similarity_ranks_by_facets(tmp_path: Path) -> None:
         tmp_path,
         "d",
     )
-    assert contract_similarity(a, b) == 1.0  # type: ignore[arg-type]
-    assert contract_similarity(a, c) < contract_similarity(a, b)  # type: ignore[arg-type]
-    assert contract_similarity(a, d) < contract_similarity(a, b)  # type: ignore[arg-type]
-    assert contract_similarity(a, c) == contract_similarity(c, a)  # type: ignore[arg-type]
+    assert compare(a, b).score == 1.0  # type: ignore[arg-type]
+    assert compare(a, c).score < compare(a, b).score  # type: ignore[arg-type]
+    assert compare(a, d).score < compare(a, b).score  # type: ignore[arg-type]
+    assert compare(a, c).score == compare(c, a).score  # type: ignore[arg-type]
     assert compare(a, d).facets["node_type"] == 0.0  # type: ignore[arg-type]
 
 

@@ -7,7 +7,15 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nodeforge.model import Dependency, NodeType, Pattern, PatternKind, PatternStatus, Provenance
+from nodeforge.model import (
+    Dependency,
+    DependencyKind,
+    NodeType,
+    Pattern,
+    PatternKind,
+    PatternStatus,
+    Provenance,
+)
 from nodeforge.store import codec
 from tests.storekit import make_pattern
 
@@ -32,9 +40,7 @@ patterns = st.builds(
         node_name=text,
     ),
     dependencies=st.lists(
-        st.builds(
-            Dependency, kind=st.sampled_from(["import", "definition"]), name=text, code=text, origin=text
-        ),
+        st.builds(Dependency, kind=st.sampled_from(DependencyKind), name=text, code=text, origin=text),
         max_size=3,
     ).map(tuple),
     parameters=st.lists(st.tuples(text, text), max_size=3).map(tuple),

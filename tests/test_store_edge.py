@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nodeforge.errors import StoreError
-from nodeforge.model import Dependency, Pattern, PatternQuery, PatternStatus
+from nodeforge.model import Dependency, DependencyKind, Pattern, PatternQuery, PatternStatus
 from nodeforge.store import open_store
 from nodeforge.store.core import DriverStore
 from nodeforge.store.edge import open_embedded, store_path
@@ -21,7 +21,9 @@ def full_pattern() -> Pattern:
     return replace(
         make_pattern("rich", summary="Create a user and store it."),
         dependencies=(
-            Dependency("import", "Model__Entity__", "from .models import Model__Entity__", "models"),
+            Dependency(
+                DependencyKind.IMPORT, "Model__Entity__", "from .models import Model__Entity__", "models"
+            ),
         ),
         parameters=(("__limit__", "100"),),
         identifiers=("create", "user", "repository"),

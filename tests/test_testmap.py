@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nodeforge.nodes import NodeSource, discover
-from nodeforge.testmap import ImportRef, NodeMapper, TestFileLocator, module_imports, node_for_test_file
+from nodeforge.testmap import ImportRef, NodeMapper, TestFileLocator, module_imports
 
 
 def write(path: Path, text: str = "") -> Path:
@@ -54,7 +54,7 @@ def test_module_imports_sees_every_form() -> None:
 def test_test_inside_a_node_directory_belongs_to_it(repo: Path) -> None:
     make_directory_node(repo)
     test = write(repo / "node_user_effect" / "tests" / "test_node.py", "import json\n")
-    assert keys(node_for_test_file(test, repo, discover(repo))) == ["node_user_effect"]
+    assert keys(NodeMapper(repo, discover(repo)).nodes_for_test_file(test)) == ["node_user_effect"]
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_absolute_imports_from_the_repo_root(repo: Path, import_line: str) -> No
     make_directory_node(repo)
     make_directory_node(repo, "node_order_compute")
     test = write(repo / "tests" / "test_user.py", f"import json\n{import_line}\n\ndef test_x():\n    pass\n")
-    assert keys(node_for_test_file(test, repo, discover(repo))) == ["node_user_effect"]
+    assert keys(NodeMapper(repo, discover(repo)).nodes_for_test_file(test)) == ["node_user_effect"]
 
 
 def test_src_layout_and_several_nodes(repo: Path) -> None:
@@ -85,7 +85,7 @@ def test_src_layout_and_several_nodes(repo: Path) -> None:
         "from pkg.nodes.node_user_effect.handlers.handler_user_create import HandlerUserCreate\n"
         "from pkg.nodes import node_order_compute\n",
     )
-    assert keys(node_for_test_file(test, repo, discover(repo))) == [
+    assert keys(NodeMapper(repo, discover(repo)).nodes_for_test_file(test)) == [
         "src/pkg/nodes/node_order_compute",
         "src/pkg/nodes/node_user_effect",
     ]
@@ -110,7 +110,7 @@ def test_module_node_is_found_by_its_file(repo: Path) -> None:
     write(repo / "services" / "__init__.py")
     write(repo / "services" / "user_effect.py", "class NodeUserEffect(NodeEffect):\n    pass\n")
     test = write(repo / "tests" / "test_service.py", "from services.user_effect import NodeUserEffect\n")
-    assert keys(node_for_test_file(test, repo, discover(repo))) == ["services/user_effect.py"]
+    assert keys(NodeMapper(repo, discover(repo)).nodes_for_test_file(test)) == ["services/user_effect.py"]
 
 
 def test_unrelated_and_broken_test_files_map_to_nothing(repo: Path) -> None:
@@ -120,7 +120,7 @@ def test_unrelated_and_broken_test_files_map_to_nothing(repo: Path) -> None:
     broken = write(repo / "tests" / "test_broken.py", "from node_user_effect import (\n")
     not_python = write(repo / "tests" / "data.txt", "import node_user_effect\n")
     for path in (plain, broken, not_python):
-        assert node_for_test_file(path, repo, nodes) == []
+        assert NodeMapper(repo, nodes).nodes_for_test_file(path) == []
 
 
 def test_parse_results_are_cached_until_the_file_changes(repo: Path) -> None:

@@ -22,11 +22,9 @@ from nodeforge.extract.evidence import Evidence, leftover_entity_words, placehol
 from nodeforge.extract.outcome import FileOutcome
 from nodeforge.extract.source import ParsedFile
 from nodeforge.generalize import generalize_source, parameterize_literals
-from nodeforge.model import Dependency, Pattern, PatternKind, PatternStatus, Provenance
+from nodeforge.model import Dependency, DependencyKind, Pattern, PatternKind, PatternStatus, Provenance
 from nodeforge.naming import split_identifier
 from nodeforge.quality import analyze, analyze_tree
-
-TEST = "test"
 
 
 @dataclass
@@ -170,7 +168,8 @@ def add_pattern(
     # Stable sort on the generalized module path: the order must not depend on the entity's name.
     general_deps = tuple(
         sorted(
-            (_generalize_names(dep, mining) for dep in dependencies), key=lambda d: (d.kind == TEST, d.origin)
+            (_generalize_names(dep, mining) for dep in dependencies),
+            key=lambda d: (d.kind == DependencyKind.TEST, d.origin),
         )
     )
     pattern_id_ = pattern_id(kind.value, slot, identity or general, general_deps)

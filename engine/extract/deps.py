@@ -15,11 +15,7 @@ import libcst as cst
 
 from nodeforge.extract.context import NodeContext
 from nodeforge.extract.source import ParsedFile, TopLevel
-from nodeforge.model import Dependency
-
-IMPORT = "import"
-DEFINITION = "definition"
-
+from nodeforge.model import Dependency, DependencyKind
 
 Render = Callable[[cst.CSTNode, ParsedFile], str]
 
@@ -108,13 +104,16 @@ def _collect_names(
                 cached = (walk.render(reduced, parsed).strip(), alias_index)
                 walk.ctx.import_cache[(parsed.rel, name)] = cached
             code, alias_index = cached
-            key = (origin, IMPORT, name)
-            walk.found[key] = Dependency(kind=IMPORT, name=name, code=code, origin=origin)
+            key = (origin, DependencyKind.IMPORT, name)
+            walk.found[key] = Dependency(kind=DependencyKind.IMPORT, name=name, code=code, origin=origin)
             walk.order[key] = (origin, 0, position, alias_index)
             continue
-        key = (origin, DEFINITION, name)
+        key = (origin, DependencyKind.DEFINITION, name)
         walk.found[key] = Dependency(
-            kind=DEFINITION, name=name, code=walk.render(top.statement, parsed).strip(), origin=origin
+            kind=DependencyKind.DEFINITION,
+            name=name,
+            code=walk.render(top.statement, parsed).strip(),
+            origin=origin,
         )
         walk.order[key] = (origin, 1, position, 0)
         needs = parsed.references(top.statement).module_level
@@ -145,9 +144,9 @@ def _follow_sibling(walk: _Walk, parsed: ParsedFile, top: TopLevel, name: str) -
             if (sibling_rel, source_name) in walk.seen:
                 return True
             walk.seen.add((sibling_rel, source_name))
-            key = (sibling_rel, DEFINITION, source_name)
+            key = (sibling_rel, DependencyKind.DEFINITION, source_name)
             walk.found[key] = Dependency(
-                kind=DEFINITION,
+                kind=DependencyKind.DEFINITION,
                 name=source_name,
                 code=walk.render(definition.statement, sibling).strip(),
                 origin=sibling_rel,

@@ -13,13 +13,13 @@ import libcst as cst
 import libcst.matchers as m
 
 from nodeforge.extract import deps
-from nodeforge.extract.build import TEST, Mining, add_pattern
+from nodeforge.extract.build import Mining, add_pattern
 from nodeforge.extract.context import NodeContext
 from nodeforge.extract.conventions import NamingEvidence, is_node_class_name
-from nodeforge.extract.errors import GatherErrorHandlingVisitor, mine_error_handling, without_try_body
+from nodeforge.extract.error_handling import GatherErrorHandlingVisitor, mine_error_handling, without_try_body
 from nodeforge.extract.source import ParsedFile
 from nodeforge.extract.validation import mine_guards
-from nodeforge.model import Dependency, PatternKind
+from nodeforge.model import Dependency, DependencyKind, PatternKind
 from nodeforge.naming import generalize_text, snake_case, split_identifier
 
 __all__ = [
@@ -187,6 +187,11 @@ def _tests_using(mining: Mining, tests: list[ParsedFile], class_name: str) -> tu
         if top is not None and top.is_import:
             name = test.rel.rsplit("/", 1)[-1].removesuffix(".py")
             found.append(
-                Dependency(kind=TEST, name=name, code=mining.render(test.module, test), origin=test.rel)
+                Dependency(
+                    kind=DependencyKind.TEST,
+                    name=name,
+                    code=mining.render(test.module, test),
+                    origin=test.rel,
+                )
             )
     return tuple(found)

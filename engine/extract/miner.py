@@ -7,7 +7,7 @@ module; this module only orchestrates them (one parse per file, every extractor 
 kind                      slot                                         from
 ========================  ===========================================  ====================================
 operation                 ``<type>:<operation>``, ``<type>:execute_*``  ``extract.handlers``
-error_handling            ``<type>:error_handling``                    ``extract.errors``
+error_handling            ``<type>:error_handling``                    ``extract.error_handling``
 validation                ``<type>:validation:<operation>``            ``extract.validation``
 skeleton                  ``<type>:skeleton:node`` / ``:handler``      ``extract.skeleton``
 imports                   ``<type>:imports:base`` / ``:handler``       ``extract.imports``
@@ -74,11 +74,6 @@ class MinedNode:
     node: NodeSource
     patterns: tuple[Pattern, ...]
     outcomes: tuple[FileOutcome, ...]
-
-
-def operations_from_contract(node: NodeSource) -> dict[str, str]:
-    """Handler class name -> operation, from the node's ``contract.yaml`` ``handler_routing``."""
-    return dict(ContractFacts.read(node).operations_by_handler)
 
 
 # Node modules are tens to hundreds of lines. A generated or vendored file of tens of thousands

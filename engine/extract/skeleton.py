@@ -16,7 +16,7 @@ import libcst as cst
 
 from nodeforge.extract import deps
 from nodeforge.extract.build import Mining, add_pattern, base_name
-from nodeforge.extract.errors import identity_code
+from nodeforge.extract.error_handling import identity_code
 from nodeforge.extract.handlers import handle_method, is_node_class
 from nodeforge.extract.source import ParsedFile
 from nodeforge.model import PatternKind

@@ -186,10 +186,6 @@ class ParsedFile:
             return _references_by_name((cls,), self._module_names).module_level
         return signature_references(link.tree, self._module_names)
 
-    def global_names_used_by(self, node: cst.CSTNode) -> list[str]:
-        """Module-level names that ``node`` refers to."""
-        return sorted(self.references(node).module_level)
-
 
 class _GatherNamesVisitor(cst.CSTVisitor):
     """Fallback when ``ast`` cannot read the file: every identifier, scoping ignored."""

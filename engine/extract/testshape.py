@@ -12,7 +12,7 @@ from nodeforge.extract import deps
 from nodeforge.extract.build import Mining, add_pattern, fragment
 from nodeforge.extract.conventions import NamingEvidence
 from nodeforge.extract.source import ParsedFile
-from nodeforge.model import PatternKind
+from nodeforge.model import DependencyKind, PatternKind
 from nodeforge.naming import generalize_text
 
 _FIXTURE = m.Decorator(
@@ -83,7 +83,7 @@ def mine_test_shapes(mining: Mining, test: ParsedFile, naming: NamingEvidence) -
     code = "\n\n\n".join(mining.render(part, test).strip() for part in parts) + "\n"
     fixtures = tuple(f.name.value for f in shapes.fixtures)
     found = deps.collect(mining.ctx, test, mining.render, *parts, follow_siblings=False)
-    helpers = tuple(d.name for d in found if d.kind == deps.DEFINITION)
+    helpers = tuple(d.name for d in found if d.kind == DependencyKind.DEFINITION)
     shape = shape_of(code, len(shapes.tests), fixtures + helpers)
     operation = generalize_text(raw_operation, mining.ctx.node.names) if raw_operation else ""
     add_pattern(

@@ -9,7 +9,6 @@ reducer reads ``events`` before checking its type) but never end the block.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
@@ -32,22 +31,6 @@ _IF_RAISE = m.If(body=_RAISE_ONLY, orelse=None)
 _GUARD = _GUARD_CALL | _ASSERT | _IF_RAISE
 _ASSIGNMENT = m.SimpleStatementLine(body=[m.Assign() | m.AnnAssign()])
 _DOCSTRING = m.SimpleStatementLine(body=[m.Expr(m.SimpleString() | m.ConcatenatedString())])
-
-
-@dataclass
-class GatherGuardClausesVisitor(cst.CSTVisitor):
-    """The guard block of every function it is run on (only the top of each body is read)."""
-
-    guards: dict[str, list[cst.BaseStatement]] = field(default_factory=dict)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        block = guard_block(node)
-        if block:
-            self.guards[node.name.value] = block
-        return False  # nested functions are not operations
 
 
 def guard_block(function: cst.FunctionDef) -> list[cst.BaseStatement]:

@@ -10,7 +10,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from nodeforge.model import Dependency, NodeType, Pattern, PatternKind, PatternStatus, Provenance
+from nodeforge.model import (
+    Dependency,
+    DependencyKind,
+    NodeType,
+    Pattern,
+    PatternKind,
+    PatternStatus,
+    Provenance,
+)
 
 JsonDict = dict[str, Any]
 
@@ -39,7 +47,7 @@ def to_dict(pattern: Pattern) -> JsonDict:
         "code": pattern.code,
         "code_hash": pattern.code_hash,
         "provenance": dataclasses.asdict(pattern.provenance),
-        "dependencies": [dataclasses.asdict(d) for d in pattern.dependencies],
+        "dependencies": [{**dataclasses.asdict(d), "kind": d.kind.value} for d in pattern.dependencies],
         "parameters": [[name, value] for name, value in pattern.parameters],
         "identifiers": list(pattern.identifiers),
         "summary": pattern.summary,
@@ -80,7 +88,7 @@ def from_dict(data: JsonDict) -> Pattern:
         ),
         dependencies=tuple(
             Dependency(
-                kind=str(d["kind"]),
+                kind=DependencyKind(str(d["kind"])),
                 name=str(d["name"]),
                 code=str(d["code"]),
                 origin=str(d.get("origin", "handler")),

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nodeforge.extract.miner import mine_node
-from nodeforge.generalize import adapt_code, generalize_code
+from nodeforge.generalize import adapt_code, generalize_source
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
 from nodeforge.nodes import load_directory_node
@@ -143,13 +143,13 @@ def test_generalize_then_adapt_round_trips_names(
     source: list[str], target: list[str], node_type: NodeType
 ) -> None:
     old, new = NodeNames(tuple(source), node_type), NodeNames(tuple(target), node_type)
-    general = generalize_code(_code(old), old)
+    general = generalize_source(_code(old), old)
     assert all(word not in general.lower() for word in source), general
     assert adapt_code(general, old) == _code(old)  # back to where it came from
     if len(source) > 1 and len(target) > 1:
         # A one-word entity spells snake, camel, kebab and spaced alike, so only multi-word names keep
         # every form apart; between those, adapting to any other node's names is exact both ways.
         assert adapt_code(general, new) == _code(new)
-        assert generalize_code(adapt_code(general, new), new) == general
+        assert generalize_source(adapt_code(general, new), new) == general
     else:
         assert all(word in adapt_code(general, new).lower() for word in target)
