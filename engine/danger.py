@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from nodeforge.extract.source import dotted_name
+
 # dotted call name -> why it is held
 _ALWAYS = {
     "os.system": "shells out",
@@ -87,7 +89,7 @@ def yaml_load_is_unsafe(call: cst.Call) -> bool:
     """``yaml.load(x)`` without a ``Loader`` (or with a non-safe one) builds arbitrary objects."""
     for arg in call.args[1:]:
         loader = arg.value
-        name = _dotted(loader) if isinstance(loader, cst.Attribute | cst.Name) else ""
+        name = dotted_name(loader) if isinstance(loader, cst.Attribute | cst.Name) else ""
         if (arg.keyword is None or arg.keyword.value == "Loader") and "Safe" in name:
             return False
     return True
@@ -104,16 +106,16 @@ class _HazardFinder(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        module = _dotted(node.module)
+        module = dotted_name(node.module)
         for alias in node.names:
             local = alias.asname.name if alias.asname else alias.name
             if isinstance(local, cst.Name):
-                self._imported[local.value] = f"{module}.{_dotted(alias.name)}"
+                self._imported[local.value] = f"{module}.{dotted_name(alias.name)}"
 
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, cst.Name | cst.Attribute):
             return
-        written = _dotted(node.func)
+        written = dotted_name(node.func)
         head, _, rest = written.partition(".")
         name = self._imported.get(head, head) + (f".{rest}" if rest else "")
         reason = _ALWAYS.get(name)
@@ -124,14 +126,6 @@ class _HazardFinder(cst.CSTVisitor):
         if reason is not None:
             line = self.get_metadata(PositionProvider, node).start.line
             self.found.append(Hazard(name, reason, line))
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _is_literal(node: cst.BaseExpression) -> bool:
