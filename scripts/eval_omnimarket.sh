@@ -5,13 +5,13 @@
 #   scripts/eval_omnimarket.sh --limit 20       # a quick run: 20 held-out nodes
 #   scripts/eval_omnimarket.sh --json > out.json
 #
-# NODEFORGE_OMNIMARKET: the omnimarket checkout (default /work/ext/omnimarket);
-# OMNIMARKET_PYTHON: an interpreter with omnimarket's dependencies (default /work/ext/venv/bin/python).
+# NODEFORGE_OMNIMARKET: an omnimarket checkout (a git clone);
+# OMNIMARKET_PYTHON: an interpreter with omnimarket's dependencies (docs/quality.md says how to make one).
 # The checkout is cloned into a temporary folder first; eval itself works in a scratch clone of that.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SOURCE=${NODEFORGE_OMNIMARKET:-/work/ext/omnimarket}
-PYTHON=${OMNIMARKET_PYTHON:-/work/ext/venv/bin/python}
+SOURCE=${NODEFORGE_OMNIMARKET:?set NODEFORGE_OMNIMARKET to an omnimarket checkout}
+PYTHON=${OMNIMARKET_PYTHON:?set OMNIMARKET_PYTHON to an interpreter with the dependencies of omnimarket}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 git clone -q "$SOURCE" "$WORK/omnimarket"
