@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nodeforge.defaults import QUALITY_THRESHOLD
 from nodeforge.errors import InputError
 from nodeforge.extract.miner import mine_node
 from nodeforge.extract.outcome import FAILED, FileOutcome
@@ -37,7 +38,7 @@ from nodeforge.writer import atomic_write_text
 @dataclass(frozen=True)
 class LearnOptions:
     test_gate: bool = True
-    quality_threshold: float = 0.8
+    quality_threshold: float = QUALITY_THRESHOLD
     force: bool = False  # re-learn nodes whose content was already learned
     embed: bool = True  # compute dense vectors now (the hook defers them)
     commit: str = ""

@@ -85,10 +85,6 @@ class Verdict:
         """``passed``, ``failed`` or ``partial``."""
         return "passed" if self.passed else "partial" if self.partial else "failed"
 
-    @property
-    def ran_count(self) -> int:
-        return self.passed_count + self.failed_count + self.error_count
-
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
