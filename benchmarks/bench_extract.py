@@ -32,12 +32,12 @@ import libcst as cst
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nodeforge.extract.build import Mining  # noqa: E402
-from nodeforge.extract.context import ContractFacts, NodeContext  # noqa: E402
-from nodeforge.extract.conventions import NamingEvidence  # noqa: E402
-from nodeforge.extract.miner import is_test_path, mine_file, mine_node  # noqa: E402
+from nodeforge.learning.extract.build import Mining  # noqa: E402
+from nodeforge.learning.extract.context import ContractFacts, NodeContext  # noqa: E402
+from nodeforge.learning.extract.conventions import NamingEvidence  # noqa: E402
+from nodeforge.learning.extract.miner import is_test_path, mine_file, mine_node  # noqa: E402
+from nodeforge.learning.nodes import NodeSource, discover  # noqa: E402
 from nodeforge.model import PatternStatus  # noqa: E402
-from nodeforge.nodes import NodeSource, discover  # noqa: E402
 from tests.fixtures.repo_factory import EXAMPLE_REPO, write_big_node  # noqa: E402
 
 

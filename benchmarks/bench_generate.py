@@ -37,11 +37,11 @@ from _common import (
 )
 
 from nodeforge.config import load_settings
-from nodeforge.contract import load_contract
-from nodeforge.embeddings import find_embedder
-from nodeforge.generate import GenerateOptions, generate
-from nodeforge.store.edge import open_embedded
-from nodeforge.store.protocol import PatternStore
+from nodeforge.generation.contract import load_contract
+from nodeforge.generation.generate import GenerateOptions, generate
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.embeddings import find_embedder
+from nodeforge.storage.protocol import PatternStore
 
 # The original generator's budget for its pattern step
 # (OmniNode-ai/omniclaude, docs/PATTERN_STORAGE_INTEGRATION_POINTS.md).

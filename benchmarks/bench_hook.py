@@ -29,9 +29,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from nodeforge.nodes import discover  # noqa: E402
+from nodeforge.learning.nodes import discover  # noqa: E402
+from nodeforge.learning.verdicts import Outcome, VerdictBook, tally  # noqa: E402
 from nodeforge.paths import state_dir  # noqa: E402
-from nodeforge.verdicts import Outcome, VerdictBook, tally  # noqa: E402
 from tests.fixtures.repo_factory import NodeSpec, entity_names, write_base, write_node  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -36,13 +36,13 @@ from _common import (
     run,
 )
 
-from nodeforge.embeddings import find_embedder, pattern_text
-from nodeforge.extract.miner import mine_node
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.nodes import NodeSource, discover
+from nodeforge.learning.quality import analyze
+from nodeforge.learning.secrets import check_pattern_code
 from nodeforge.model import Pattern, PatternStatus
-from nodeforge.nodes import NodeSource, discover
-from nodeforge.quality import analyze
-from nodeforge.secrets import check_pattern_code
-from nodeforge.store.edge import open_embedded
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.embeddings import find_embedder, pattern_text
 
 # The original system's and the design's figures this is read against (docs/performance.md).
 DESIGN_EMBED_RATE = "design: 18-22 snippets/s"

@@ -27,7 +27,7 @@ from pathlib import Path
 import libcst as cst
 from _common import Bench, Result, bench_env, machine, nodeforge, ratio, run
 
-from nodeforge.nodes import discover
+from nodeforge.learning.nodes import discover
 
 
 def _learn(repo: Path, state: Path, jobs: int) -> tuple[float, float, dict[str, float]]:

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from _common import Bench, machine, repeat  # noqa: E402
 
-from nodeforge.quality import analyze  # noqa: E402
+from nodeforge.learning.quality import analyze  # noqa: E402
 
 METHOD = '''
     async def operation_{i}(self, request: ModelRequest) -> ModelResult:

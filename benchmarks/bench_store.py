@@ -5,7 +5,7 @@
     python benchmarks/bench_store.py --sizes 1000 --queries 100
 
 Patterns are synthetic but shaped like learned ones (generalized handler code, real sparse
-vectors from ``nodeforge.sparse``); dense vectors are random unit vectors from a seeded
+vectors from ``nodeforge.storage.sparse``); dense vectors are random unit vectors from a seeded
 generator -- fine for timing, never for tests or production. Each size runs on a fresh store in
 a temporary folder; both backends see identical data and queries in the same run.
 """
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, Provenance
-from nodeforge.sparse import sparse_vector
-from nodeforge.store.core import DriverStore, SearchPlan, where_for
-from nodeforge.store.edge import open_embedded
+from nodeforge.storage.driver_store import DriverStore, SearchPlan, where_for
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.sparse import sparse_vector
 
 DIM = 384
 BATCH = 100
@@ -207,7 +207,7 @@ def edge_backend(folder: Path) -> DriverStore:
 def local_backend(folder: Path) -> DriverStore:
     from qdrant_client import QdrantClient
 
-    from nodeforge.store.server import ServerStore
+    from nodeforge.storage.server import ServerStore
 
     return ServerStore(QdrantClient(path=str(folder)), embedder=RandomEmbedder(), location=str(folder))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from nodeforge.contract import load_contract
-from nodeforge.detect import CATALOGUE, DEFAULT_THRESHOLD, detect
+from nodeforge.generation.contract import load_contract
+from nodeforge.generation.detect import CATALOGUE, DEFAULT_THRESHOLD, detect
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "contracts"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from nodeforge.secrets import scan
+from nodeforge.learning.secrets import scan
 
 
 def main(roots: list[str]) -> int:

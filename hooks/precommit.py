@@ -10,10 +10,10 @@ and learning failed.
 ``git add -p``, an untracked scratch file inside a node, an edit made while the commit ran). Patterns
 are mined from the files on disk, so a node is learned only when its working-tree content hash equals
 the hash of its *committed* blobs (their ids from ``git ls-tree``, combined exactly as
-``nodeforge.nodes.content_hash`` combines the working tree's). A mismatch leaves the node pending with
-the reason "working tree differs from the commit"; it is learned when a later commit makes them equal
-again (its verdict, recorded by the pytest plugin for the tested content, is then the committed
-content's verdict). The same check applies to pending nodes re-checked in this run: the hook never
+``nodeforge.learning.nodes.content_hash`` combines the working tree's). A mismatch leaves the node
+pending with the reason "working tree differs from the commit"; it is learned when a later commit
+makes them equal again (its verdict, recorded by the pytest plugin for the tested content, is then the
+committed content's verdict). The same check applies to pending nodes re-checked in this run: the hook never
 learns uncommitted code.
 
 **Never slows a commit.** A post-commit hook runs on every commit. The hook sorts the commit's nodes
@@ -46,8 +46,8 @@ from nodeforge.paths import HOOK_LOG_FILE, LEARN_FAILED_FILE, PENDING_FILE, find
 from nodeforge.statefile import read_state_object
 
 if TYPE_CHECKING:
-    from nodeforge.learn import LearnReport
-    from nodeforge.nodes import NodeSource
+    from nodeforge.learning.learn import LearnReport
+    from nodeforge.learning.nodes import NodeSource
 
 PREFIX = "nodeforge:"
 STORE_WAIT_SECONDS = 1.0
@@ -84,7 +84,7 @@ def committed_content_hash(
 
     ``listing``: the commit's blobs under several nodes at once (``tree_blobs``); default: this one's.
     """
-    from nodeforge.nodes import is_node_file
+    from nodeforge.learning.nodes import is_node_file
 
     is_folder = node.root.is_dir()
     base = node.root if is_folder else node.root.parent
@@ -128,7 +128,7 @@ def _has_pending(state: Path) -> bool:
 
 def _touches_a_node(repo: Path, files: Sequence[str]) -> bool:
     """Whether any file is inside a node folder or is a module node (yaml + regex: no libcst)."""
-    from nodeforge.nodes import is_node_dir, load_module_node
+    from nodeforge.learning.nodes import is_node_dir, load_module_node
 
     for name in files:
         path = repo / name
@@ -165,8 +165,8 @@ class Triage:
 
 def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage:
     from nodeforge.config import load_settings
-    from nodeforge.nodes import nodes_for_paths
-    from nodeforge.verdicts import VerdictBook
+    from nodeforge.learning.nodes import nodes_for_paths
+    from nodeforge.learning.verdicts import VerdictBook
 
     roots = load_settings(repo).node_roots
     paths = [repo / name for name in (*files, *_pending_keys(state)) if (repo / name).exists()]
@@ -237,8 +237,8 @@ def _inside(node: NodeSource, roots: Sequence[Path]) -> bool:
 
 def learn_commit(repo: Path, commit: str, since: str = "") -> LearnReport:
     from nodeforge.config import load_settings
-    from nodeforge.learn import LearnOptions, learn, nodes_of_commit
-    from nodeforge.store.factory import open_configured
+    from nodeforge.learning.learn import LearnOptions, learn, nodes_of_commit
+    from nodeforge.storage.factory import open_configured
 
     settings = load_settings(repo)
     # the plugin only records verdicts for nodes under node_paths; others would wait forever
@@ -305,7 +305,7 @@ def _embeddings_installed() -> bool:
 def _start_embedding(repo: Path) -> None:
     """Fill dense vectors in a detached process, as git runs ``gc --auto``."""
     subprocess.Popen(
-        [sys.executable, "-m", "nodeforge.cli", "embed", "--pending", "--repo", str(repo)],
+        [sys.executable, "-m", "nodeforge.cli.main", "embed", "--pending", "--repo", str(repo)],
         cwd=repo,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -11,7 +11,7 @@ When enabled:
 * every test report (setup / call / teardown, and failed collections) is folded into one outcome per
   test; on pytest-xdist the workers only tag reports with their ``nodeforge_node`` markers and the
   controller, which receives every report, does the rest;
-* at session finish each test is mapped to its nodes (marker, else ``nodeforge.testmap``), and one
+* at session finish each test is mapped to its nodes (marker, else ``nodeforge.learning.testmap``), and one
   verdict per node whose tests ran is written to ``<repo>/.nodeforge/verdicts.json`` (or
   ``$NODEFORGE_HOME``) — but only for nodes whose files are unchanged since the session started, so a
   verdict is never attributed to content the tests did not run against.
@@ -33,15 +33,15 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
 
-    from nodeforge.nodes import NodeSource
-    from nodeforge.testmap import NodeMapper
-    from nodeforge.verdicts import Outcome, Verdict
+    from nodeforge.learning.nodes import NodeSource
+    from nodeforge.learning.testmap import NodeMapper
+    from nodeforge.learning.verdicts import Outcome, Verdict
 
 MARKER = "nodeforge_node"
 _REPORT_ATTRIBUTE = "nodeforge_nodes"  # marker values carried on a report from an xdist worker
 _RECORDER_NAME = "nodeforge-recorder"
 _TAGGER_NAME = "nodeforge-marker-tagger"
-_FEEDBACK_MODULE = "nodeforge.provenance"
+_FEEDBACK_MODULE = "nodeforge.generation.provenance"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -127,7 +127,7 @@ class _Recorder:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         from nodeforge.config import load_settings
         from nodeforge.errors import NodeforgeError
-        from nodeforge.nodes import discover
+        from nodeforge.learning.nodes import discover
         from nodeforge.paths import find_repo_root
 
         repo = find_repo_root(self._config.rootpath)
@@ -152,7 +152,7 @@ class _Recorder:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         # a test module that cannot even be imported (say, a node with a syntax error) is an error
         if report.failed:
-            from nodeforge.verdicts import Outcome
+            from nodeforge.learning.verdicts import Outcome
 
             path = self._config.rootpath / report.nodeid.split("::")[0]
             self._tests[f"{report.nodeid}::<collect>"] = _TestRecord(path, Outcome.ERROR)
@@ -204,8 +204,8 @@ class _Recorder:
         self._feedback(verdicts)
 
     def _verdicts(self) -> list[Verdict]:
-        from nodeforge.testmap import NodeMapper
-        from nodeforge.verdicts import now_iso, tally
+        from nodeforge.learning.testmap import NodeMapper
+        from nodeforge.learning.verdicts import now_iso, tally
 
         assert self._repo is not None
         mapper = NodeMapper(self._repo, list(self._start_nodes.values()))
@@ -249,8 +249,8 @@ class _Recorder:
         return list(named.values())
 
     def _write(self, verdicts: list[Verdict]) -> None:
+        from nodeforge.learning.verdicts import VerdictBook
         from nodeforge.paths import state_dir
-        from nodeforge.verdicts import VerdictBook
 
         assert self._repo is not None
         if verdicts:
@@ -297,7 +297,7 @@ class _Recorder:
 
 def _phase_outcome(report: pytest.TestReport) -> Outcome | None:
     """One phase's contribution to its test's outcome (None: it says nothing, like a passed setup)."""
-    from nodeforge.verdicts import Outcome
+    from nodeforge.learning.verdicts import Outcome
 
     expected_failure = hasattr(report, "wasxfail")
     if report.when == "call":
@@ -318,7 +318,7 @@ def _phase_outcome(report: pytest.TestReport) -> Outcome | None:
 
 
 def _unchanged(node: NodeSource, repo: Path) -> bool:
-    from nodeforge.nodes import DIRECTORY, UnknownNodeType, load_directory_node, load_module_node
+    from nodeforge.learning.nodes import DIRECTORY, UnknownNodeType, load_directory_node, load_module_node
 
     try:
         if node.layout == DIRECTORY:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from nodeforge.model import Pattern
-from nodeforge.store.edge import open_embedded
+from nodeforge.storage.edge import open_embedded
 from tests.storekit import make_pattern, relearned
 
 

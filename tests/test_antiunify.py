@@ -7,7 +7,7 @@ import keyword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nodeforge.antiunify import (
+from nodeforge.learning.antiunify import (
     HoleKind,
     Template,
     antiunify,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
-from nodeforge.doctor import diagnose
-from nodeforge.parser import build_parser
+from nodeforge.cli.doctor import diagnose
+from nodeforge.cli.main import main
+from nodeforge.cli.parser import build_parser
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -123,7 +123,7 @@ def test_bash_completion_completes_commands_and_options(tmp_path: Path) -> None:
     script = tmp_path / "nodeforge.bash"
     script.write_text(
         subprocess.run(
-            [sys.executable, "-m", "nodeforge.cli", "completion", "bash"],
+            [sys.executable, "-m", "nodeforge.cli.main", "completion", "bash"],
             capture_output=True,
             text=True,
             check=True,

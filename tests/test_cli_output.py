@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
+from nodeforge.cli.main import main
 from tests.fixtures.repo_factory import EXAMPLE_REPO
 
 CONTRACT = EXAMPLE_REPO.parents[1] / "examples" / "contracts" / "node_order_effect.yaml"
@@ -86,7 +86,7 @@ def test_rebuild_of_a_healthy_store_needs_yes_and_keeps_counters(
     learned: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from nodeforge.config import load_settings
-    from nodeforge.store.factory import open_configured
+    from nodeforge.storage.factory import open_configured
 
     with open_configured(load_settings(learned), embedder=None) as store:
         chosen = store.list()[0]

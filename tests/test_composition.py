@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
+from nodeforge.cli.main import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_repo"
 

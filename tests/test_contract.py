@@ -10,7 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nodeforge.contract import (
+from nodeforge.errors import EXIT_BAD_INPUT, InputError
+from nodeforge.generation.contract import (
     MAX_CONTRACT_BYTES,
     Capability,
     Contract,
@@ -20,7 +21,6 @@ from nodeforge.contract import (
     load_contract,
     parse_contract,
 )
-from nodeforge.errors import EXIT_BAD_INPUT, InputError
 from nodeforge.model import NodeType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "contracts"

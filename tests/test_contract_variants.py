@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.contract import (
+from nodeforge.errors import InputError
+from nodeforge.generation.contract import (
     HandlerRef,
     ModelRef,
     dump_contract,
@@ -16,7 +17,6 @@ from nodeforge.contract import (
     parse_contract,
     python_identifier,
 )
-from nodeforge.errors import InputError
 from nodeforge.model import NodeType
 from nodeforge.yamlload import load_contract_yaml
 

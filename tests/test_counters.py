@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nodeforge.store import counters
-from nodeforge.store.counters import FAILURES, LEGACY, PASSES, USES, Counter, Tally
+from nodeforge.storage import counters
+from nodeforge.storage.counters import FAILURES, LEGACY, PASSES, USES, Counter, Tally
 
 WRITERS = ("a", "b", "c")
 COUNTERS: tuple[Counter, ...] = (USES, PASSES, FAILURES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nodeforge.danger import hazards
+from nodeforge.learning.danger import hazards
 
 
 @pytest.mark.parametrize(

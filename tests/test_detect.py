@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nodeforge.contract import load_contract, parse_contract
 from nodeforge.defaults import DETECTION_THRESHOLD as DEFAULT_THRESHOLD
-from nodeforge.detect import CATALOGUE, Detection, detect, explain
+from nodeforge.generation.contract import load_contract, parse_contract
+from nodeforge.generation.detect import CATALOGUE, Detection, detect, explain
 
 CORPUS = Path(__file__).parent / "fixtures" / "contracts"
 EXPECTED: dict[str, list[str]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
-from nodeforge.extract.miner import mine_node
+from nodeforge.cli.main import main
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.nodes import NodeSource, content_hash, discover, node_folder_of, scan
+from nodeforge.learning.testmap import link_tests
 from nodeforge.model import NodeType, Pattern, PatternKind
-from nodeforge.nodes import NodeSource, content_hash, discover, node_folder_of, scan
-from nodeforge.testmap import link_tests
 
 NODES = "src/ledgerkit/nodes"
 NODE = f"{NODES}/node_ledger_capture"

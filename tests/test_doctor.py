@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.doctor import Check, DoctorReport, Status, diagnose
-from nodeforge.store import open_store
+from nodeforge.cli.doctor import Check, DoctorReport, Status, diagnose
+from nodeforge.storage.factory import open_store
 from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
 
@@ -143,7 +143,7 @@ def test_missing_embeddings_say_why_and_how_to_install_them(
 def test_the_command_prints_json_and_exits_1_when_a_check_fails(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from nodeforge.cli import main
+    from nodeforge.cli.main import main
 
     healthy = main(["doctor", "--repo", str(repo), "--json"])
     payload = json.loads(capsys.readouterr().out)

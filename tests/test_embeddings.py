@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from nodeforge.config import load_settings
-from nodeforge.embeddings import (
+from nodeforge.errors import InputError
+from nodeforge.storage.embeddings import (
     BATCH_BY_DEVICE,
     MAX_TEXT_CHARS,
     Embedder,
@@ -21,7 +22,6 @@ from nodeforge.embeddings import (
     load_embedder,
     pattern_text,
 )
-from nodeforge.errors import InputError
 from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
 
@@ -46,7 +46,7 @@ def test_a_missing_model_is_reported_with_its_reason(tmp_path: Path, monkeypatch
 
 def test_importing_the_store_does_not_import_torch_or_qdrant_client() -> None:
     code = (
-        "import sys, nodeforge.store, nodeforge.embeddings, nodeforge.rank;"
+        "import sys, nodeforge.storage, nodeforge.storage.embeddings, nodeforge.storage.rank;"
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'qdrant_client') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

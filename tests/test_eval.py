@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
-from nodeforge.evaluation.names import undefined_names_checker
+from nodeforge.cli.evaluation.names import undefined_names_checker
+from nodeforge.cli.main import main
 from tests.fixtures.repo_factory import build_repo
 
 REFUSED = "src/teamapp/nodes/node_review_effect"
@@ -63,7 +63,7 @@ def evaluated(team: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         patch.setenv("NODEFORGE_EMBEDDINGS", "0")
         patch.setenv("HOME", str(home))
         out = subprocess.run(
-            [sys.executable, "-m", "nodeforge.cli", "eval", "--repo", str(team), "--folds", "2",
+            [sys.executable, "-m", "nodeforge.cli.main", "eval", "--repo", str(team), "--folds", "2",
              "--python", sys.executable, "--json"],
             capture_output=True, text=True, check=False, cwd=team,
         )  # fmt: skip

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
-from nodeforge.extract.exemplar import exemplar_files
-from nodeforge.extract.miner import mine_node
+from nodeforge.cli.main import main
+from nodeforge.learning.extract.exemplar import exemplar_files
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.nodes import discover
 from nodeforge.model import PatternKind
-from nodeforge.nodes import discover
 from tests.fixtures.di_repo import node_files, write_di_repo
 
 JOURNAL = """\

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from nodeforge.extract.miner import mine_node
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.nodes import discover
 from nodeforge.model import PatternKind
-from nodeforge.nodes import discover
 
 HANDLER = '''\
 """Create {e}s."""
@@ -135,8 +135,8 @@ def test_pattern_ids_do_not_depend_on_the_process(tmp_path: Path) -> None:
 
     _write_node(tmp_path, "user")
     script = (
-        "import sys; from pathlib import Path; from nodeforge.nodes import discover; "
-        "from nodeforge.extract.miner import mine_node; "
+        "import sys; from pathlib import Path; from nodeforge.learning.nodes import discover; "
+        "from nodeforge.learning.extract.miner import mine_node; "
         "print(sorted(p.id for n in discover(Path(sys.argv[1])) for p in mine_node(n).patterns))"
     )
     runs = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodeforge.extract.miner import mine_node
-from nodeforge.generalize import adapt_code, generalize_source, parameterize_literals
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.generalize import adapt_code, generalize_source, parameterize_literals
+from nodeforge.learning.nodes import discover
 from nodeforge.model import NodeType, PatternKind
 from nodeforge.naming import NodeNames
-from nodeforge.nodes import discover
 
 USER = NodeNames.of("user_profile", NodeType.EFFECT)
 ORDER = NodeNames.of("order", NodeType.EFFECT)

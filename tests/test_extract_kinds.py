@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.extract.miner import mine_node
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.nodes import discover
 from nodeforge.model import Pattern, PatternKind
-from nodeforge.nodes import discover
 
 HEADER = '''\
 """Handler of {e}."""

@@ -8,9 +8,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from nodeforge.extract.miner import mine_node
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.nodes import discover
 from nodeforge.model import Pattern, PatternKind
-from nodeforge.nodes import discover
 from tests.fixtures.repo_factory import build_repo, plan_nodes
 
 COUNT = 24

@@ -19,16 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qdrant_client import QdrantClient
 
+from nodeforge.generation.provenance import GeneratedNode, apply_feedback, record_generated
 from nodeforge.model import Pattern
 from nodeforge.paths import state_dir
-from nodeforge.provenance import GeneratedNode, apply_feedback, record_generated
-from nodeforge.store import codec, counters, sync
-from nodeforge.store.core import DriverStore
-from nodeforge.store.driver import StoredPoint, point_id
-from nodeforge.store.edge import EdgeDriver, local_writer, open_embedded, store_path
-from nodeforge.store.protocol import DEFAULT_COLLECTION
-from nodeforge.store.server import ClientDriver, ServerStore
-from nodeforge.store.spool import SpoolingStore, ingest_spool, spool_dir
+from nodeforge.storage import codec, counters
+from nodeforge.storage.driver import StoredPoint, point_id
+from nodeforge.storage.driver_store import DriverStore
+from nodeforge.storage.edge import EdgeDriver, local_writer, open_embedded, store_path
+from nodeforge.storage.factory import sync
+from nodeforge.storage.protocol import DEFAULT_COLLECTION
+from nodeforge.storage.server import ClientDriver, ServerStore
+from nodeforge.storage.spool import SpoolingStore, ingest_spool, spool_dir
 from tests.storekit import make_pattern
 
 PATTERN = make_pattern("shared")

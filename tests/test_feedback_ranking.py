@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
+from nodeforge.cli.main import main
 from nodeforge.model import Dependency, DependencyKind, NodeType, Pattern, PatternKind, Provenance
-from nodeforge.store.factory import open_store
+from nodeforge.storage.factory import open_store
 
 BASE = '''"""Stand-in base classes."""
 

@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nodeforge.compose import NodePlan, plan_node
 from nodeforge.config import Settings
-from nodeforge.contract import parse_contract
 from nodeforge.errors import InputError
-from nodeforge.generate import GenerateOptions, generate
+from nodeforge.generation.compose import NodePlan, plan_node
+from nodeforge.generation.contract import parse_contract
+from nodeforge.generation.generate import GenerateOptions, generate
+from nodeforge.generation.render import docstring_text, environment, render_files
+from nodeforge.learning.quality import analyze
 from nodeforge.model import (
     NodeType,
     Pattern,
@@ -23,8 +25,6 @@ from nodeforge.model import (
     Provenance,
     ScoredPattern,
 )
-from nodeforge.quality import analyze
-from nodeforge.render import docstring_text, environment, render_files
 
 BASE = '''\
 """Stand-in base classes for generated nodes."""

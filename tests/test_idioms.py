@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.antiunify import HOLES_KEY, HoleKind, holes_from_json
 from nodeforge.config import Settings
-from nodeforge.contract import parse_contract
-from nodeforge.generate import GenerateOptions, generate
-from nodeforge.holefill import FILL_COMMENT, fill_holes
-from nodeforge.idioms import merge_idioms
-from nodeforge.learn import LearnOptions, learn
+from nodeforge.generation.contract import parse_contract
+from nodeforge.generation.generate import GenerateOptions, generate
+from nodeforge.generation.holefill import FILL_COMMENT, fill_holes
+from nodeforge.learning.antiunify import HOLES_KEY, HoleKind, holes_from_json
+from nodeforge.learning.idioms import merge_idioms
+from nodeforge.learning.learn import LearnOptions, learn
+from nodeforge.learning.nodes import NodeSource, discover
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternStatus
 from nodeforge.naming import NodeNames
-from nodeforge.nodes import NodeSource, discover
-from nodeforge.store.edge import open_embedded
+from nodeforge.storage.edge import open_embedded
 from tests.fixtures.repo_factory import NODES_DIR
 from tests.fixtures.store_effect_repo import STORE_NODES, build_store_effect_repo, store_contract
 

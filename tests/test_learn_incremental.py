@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from nodeforge.gitrepo import blob_id, working_tree
-from nodeforge.learn import LearnOptions, LearnReport, MineTask, learn, mine_and_gate
-from nodeforge.mining_pool import run_in_order
+from nodeforge.learning.learn import LearnOptions, LearnReport, MineTask, learn, mine_and_gate
+from nodeforge.learning.mining_pool import run_in_order
+from nodeforge.learning.nodes import content_hash, discover
 from nodeforge.model import Pattern, PatternStatus
-from nodeforge.nodes import content_hash, discover
-from nodeforge.store.edge import open_embedded
+from nodeforge.storage.edge import open_embedded
 from tests.fixtures.repo_factory import build_repo
 
 NODES = 6
@@ -128,7 +128,7 @@ def test_learning_with_two_jobs_stores_what_one_job_stores(team: Path) -> None:
 
 
 def test_jobs_must_be_a_whole_number_of_one_or_more(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from nodeforge.cli import main
+    from nodeforge.cli.main import main
 
     for bad in ("0", "-1", "two"):
         assert main(["learn", "--all", "--no-test-gate", "--repo", str(team), "-j", bad]) == 2

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from nodeforge.hooks import precommit
-from nodeforge.nodes import discover
+from nodeforge.learning.nodes import discover
+from nodeforge.learning.verdicts import Outcome, VerdictBook, tally
 from nodeforge.paths import HOOK_LOG_FILE, state_dir
-from nodeforge.verdicts import Outcome, VerdictBook, tally
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
 
 NODE = NodeSpec("payment", "effect", ("create", "get"))

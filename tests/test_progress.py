@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
-from nodeforge import progress
-from nodeforge.progress import Progress
-from nodeforge.store import open_store, sync
-from nodeforge.store.server import ServerStore
+from nodeforge.cli import progress
+from nodeforge.cli.progress import Progress
+from nodeforge.storage.factory import open_store, sync
+from nodeforge.storage.server import ServerStore
 from tests.fixtures.repo_factory import build_repo
 from tests.storekit import make_pattern
 
@@ -116,7 +116,7 @@ def test_learn_all_shows_its_bar_on_a_terminal_only(repo: Path, terminal: tuple[
 
 
 def test_store_sync_reports_progress_per_batch(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nodeforge.store import factory
+    from nodeforge.storage import factory
 
     monkeypatch.setattr(factory, "SYNC_BATCH", 2)
     patterns = [make_pattern(f"p{i}", slot=f"effect:op{i}", symbol=f"H{i}.handle") for i in range(5)]
@@ -133,7 +133,7 @@ def test_store_sync_reports_progress_per_batch(repo: Path, monkeypatch: pytest.M
 
 
 def test_the_spinner_stays_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from nodeforge.progress import spinner
+    from nodeforge.cli.progress import spinner
 
     with spinner("loading"):
         print("work")

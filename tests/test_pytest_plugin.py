@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.nodes import discover
-from nodeforge.provenance import GeneratedNode, generated_nodes, record_generated
-from nodeforge.store.edge import open_embedded
-from nodeforge.verdicts import Verdict, VerdictBook, verdicts_from_junit
+from nodeforge.generation.provenance import GeneratedNode, generated_nodes, record_generated
+from nodeforge.learning.nodes import discover
+from nodeforge.learning.verdicts import Verdict, VerdictBook, verdicts_from_junit
+from nodeforge.storage.edge import open_embedded
 from tests.storekit import make_pattern
 
 NODE = "node_user_effect"
@@ -202,7 +202,8 @@ def test_disabled_plugin_writes_nothing_prints_nothing_imports_nothing(
         "import sys\nimport pytest\n\n"
         "@pytest.mark.nodeforge_node('node_user_effect')\n"
         "def test_nothing_heavy_loaded():\n"
-        "    heavy = {'libcst', 'nodeforge.nodes', 'nodeforge.testmap', 'nodeforge.verdicts', 'yaml'}\n"
+        "    heavy = {'libcst', 'nodeforge.learning.nodes', 'nodeforge.learning.testmap',\n"
+        "             'nodeforge.learning.verdicts', 'yaml'}\n"
         "    assert not heavy & set(sys.modules)\n",
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")

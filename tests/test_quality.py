@@ -6,7 +6,7 @@ import libcst as cst
 import pytest
 
 from nodeforge.defaults import QUALITY_THRESHOLD
-from nodeforge.quality import (
+from nodeforge.learning.quality import (
     ANNOTATIONS,
     BARE_EXCEPT,
     COMPLEXITY,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from nodeforge.config import Settings
 from nodeforge.model import Pattern
-from nodeforge.rank import bayes_success, best_payloads, score
-from nodeforge.store.codec import to_payload
+from nodeforge.storage.codec import to_payload
+from nodeforge.storage.rank import bayes_success, best_payloads, score
 from tests.storekit import make_pattern
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nodeforge.learning.nodes import discover
 from nodeforge.model import NodeType
 from nodeforge.naming import generalize_text
-from nodeforge.nodes import discover
 from tests.fixtures.repo_factory import (
     EXAMPLE_NODES,
     EXAMPLE_REPO,

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from nodeforge.cli.report import build_catalogue, provenance_label, render_html, write_report
 from nodeforge.model import NodeType, PatternKind
-from nodeforge.report import build_catalogue, provenance_label, render_html, write_report
-from nodeforge.store import PatternStore, open_store
+from nodeforge.storage.factory import open_store
+from nodeforge.storage.protocol import PatternStore
 from tests.storekit import make_pattern
 
 HOSTILE = 'def handle(self, request):\n    """</pre><script>alert("x")</script>"""\n    return {{ secret }}\n'
@@ -96,7 +97,7 @@ def test_an_empty_store_renders_a_page_that_says_how_to_learn(repo: Path) -> Non
 def test_the_command_writes_the_page_and_reports_it(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from nodeforge.cli import main
+    from nodeforge.cli.main import main
 
     monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
     with open_store(repo, embedder=None) as store:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from nodeforge.cli import main
+from nodeforge.cli.main import main
+from nodeforge.learning.nodes import discover
+from nodeforge.learning.runtests import NO_TESTS, TIMED_OUT, TestRunner
+from nodeforge.learning.verdicts import VerdictBook
 from nodeforge.paths import state_dir
-from nodeforge.runtests import NO_TESTS, TIMED_OUT, TestRunner
-from nodeforge.verdicts import VerdictBook
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
 
 GOOD = NodeSpec("payment", "effect", ("create", "get"))
@@ -101,7 +102,7 @@ def test_a_run_over_test_timeout_is_killed_and_the_node_waits(
 
 def test_a_node_without_tests_is_reported(team: Path) -> None:
     key = write_node(team, GOOD, with_tests=False)
-    [node] = [n for n in __import__("nodeforge.nodes").nodes.discover(team) if n.key == key]
+    [node] = [n for n in discover(team) if n.key == key]
     run, _output = TestRunner(team, node_paths=(NODES_DIR,), timeout=5).run(node)
     assert run.status == NO_TESTS and run.test_files == ()
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodeforge.contract import parse_contract
-from nodeforge.fanout import HandlerRef, absolute_model_imports, fan_out
-from nodeforge.features import features_of_contract
-from nodeforge.scope import check_module, check_node
-from nodeforge.similarity import compare
-from nodeforge.support import support_for
+from nodeforge.generation.contract import parse_contract
+from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out
+from nodeforge.generation.features import features_of_contract
+from nodeforge.generation.scope import check_module, check_node
+from nodeforge.generation.similarity import compare
+from nodeforge.generation.support import support_for
 
 HANDLER = """\
 from __future__ import annotations

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.quality import analyze
-from nodeforge.secrets import SecretFinding, SecretKind, check_pattern_code, scan
+from nodeforge.learning.quality import analyze
+from nodeforge.learning.secrets import SecretFinding, SecretKind, check_pattern_code, scan
 
 CORPUS = Path(__file__).parent / "fixtures" / "secrets"
 LEAKY = sorted((CORPUS / "leaky").glob("*.py"))

@@ -9,7 +9,7 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nodeforge.sparse import pattern_sparse_vector, sparse_vector, token_index, tokens
+from nodeforge.storage.sparse import pattern_sparse_vector, sparse_vector, token_index, tokens
 from tests.storekit import make_pattern
 
 
@@ -43,7 +43,8 @@ def test_text_without_identifiers_gives_an_empty_vector() -> None:
 def test_indices_are_the_same_in_another_process() -> None:
     """Python's hash() is salted per process; our indices must not be."""
     code = (
-        "from nodeforge.sparse import sparse_vector; print(list(sparse_vector('HandlerUserCreate').indices))"
+        "from nodeforge.storage.sparse import sparse_vector; "
+        "print(list(sparse_vector('HandlerUserCreate').indices))"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert other.strip() == str(list(sparse_vector("HandlerUserCreate").indices))

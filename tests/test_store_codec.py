@@ -16,7 +16,7 @@ from nodeforge.model import (
     PatternStatus,
     Provenance,
 )
-from nodeforge.store import codec
+from nodeforge.storage import codec
 from tests.storekit import make_pattern
 
 text = st.text(max_size=40)

@@ -9,9 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from nodeforge.store.core import DriverStore
-from nodeforge.store.edge import open_embedded
-from nodeforge.store.spool import SpoolingStore, spool_dir
+from nodeforge.storage.driver_store import DriverStore
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.spool import SpoolingStore, spool_dir
 from tests.store_worker import batch_patterns
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ import pytest
 from qdrant_client import QdrantClient
 
 from nodeforge.model import NodeType, PatternKind, PatternQuery, PatternStatus
-from nodeforge.store.core import DriverStore
-from nodeforge.store.edge import open_embedded
-from nodeforge.store.server import ServerStore
+from nodeforge.storage.driver_store import DriverStore
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.server import ServerStore
 from tests.storekit import make_pattern, relearned
 
 CODES = {

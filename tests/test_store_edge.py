@@ -10,10 +10,10 @@ import pytest
 
 from nodeforge.errors import StoreError
 from nodeforge.model import Dependency, DependencyKind, Pattern, PatternQuery, PatternStatus
-from nodeforge.store import open_store
-from nodeforge.store.core import DriverStore
-from nodeforge.store.edge import open_embedded, store_path
-from nodeforge.store.spool import SpoolingStore, spool_dir
+from nodeforge.storage.driver_store import DriverStore
+from nodeforge.storage.edge import open_embedded, store_path
+from nodeforge.storage.factory import open_store
+from nodeforge.storage.spool import SpoolingStore, spool_dir
 from tests.storekit import make_pattern
 
 

@@ -9,10 +9,10 @@ from qdrant_client import QdrantClient
 
 from nodeforge.errors import StoreError
 from nodeforge.model import PatternQuery
-from nodeforge.store import open_store, sync
-from nodeforge.store.core import DriverStore
-from nodeforge.store.protocol import ServerUnreachable
-from nodeforge.store.server import ServerStore
+from nodeforge.storage.driver_store import DriverStore
+from nodeforge.storage.factory import open_store, sync
+from nodeforge.storage.protocol import ServerUnreachable
+from nodeforge.storage.server import ServerStore
 from tests.storekit import make_pattern, relearned
 
 DOWN = "http://127.0.0.1:9"  # the discard port: connection refused at once

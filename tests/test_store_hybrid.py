@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
-from nodeforge.embeddings import MiniLMEmbedder, load_embedder
 from nodeforge.model import Pattern, PatternQuery
-from nodeforge.store.core import DriverStore
-from nodeforge.store.edge import open_embedded
-from nodeforge.store.protocol import RetrievalMode
-from nodeforge.store.server import ServerStore
+from nodeforge.storage.driver_store import DriverStore
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.embeddings import MiniLMEmbedder, load_embedder
+from nodeforge.storage.protocol import RetrievalMode
+from nodeforge.storage.server import ServerStore
 from tests.conftest import requires_embeddings
 from tests.storekit import make_pattern
 

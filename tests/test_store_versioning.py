@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nodeforge.model import PatternStatus
-from nodeforge.store.edge import open_embedded
+from nodeforge.storage.edge import open_embedded
 from tests.storekit import make_pattern
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.nodes import NodeSource, discover
-from nodeforge.testmap import ImportRef, NodeMapper, TestFileLocator, module_imports
+from nodeforge.learning.nodes import NodeSource, discover
+from nodeforge.learning.testmap import ImportRef, NodeMapper, TestFileLocator, module_imports
 
 
 def write(path: Path, text: str = "") -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from nodeforge.errors import InputError
-from nodeforge.nodes import discover
-from nodeforge.verdicts import (
+from nodeforge.learning.nodes import discover
+from nodeforge.learning.verdicts import (
     KEEP_PER_NODE,
     Outcome,
     Verdict,
@@ -210,7 +210,7 @@ def test_junit_unreadable_report_is_input_error(node_repo: Path) -> None:
 
 
 def test_a_partial_run_is_partial_when_clean_and_failed_when_not() -> None:
-    from nodeforge.verdicts import Outcome, tally
+    from nodeforge.learning.verdicts import Outcome, tally
 
     clean = tally("n", "h", [Outcome.PASSED, Outcome.PASSED], "pytest", partial=True)
     broken = tally("n", "h", [Outcome.PASSED, Outcome.FAILED], "pytest", partial=True)

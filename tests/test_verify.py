@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
+from nodeforge.cli.main import main
 from nodeforge.errors import InputError
-from nodeforge.verify import IMPORT, TEST, check_imports, repo_python, verify_node
+from nodeforge.generation.verify import IMPORT, TEST, check_imports, repo_python, verify_node
 
 GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
 BROKEN_HANDLER = (

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodeforge.contract import parse_contract
+from nodeforge.generation.contract import parse_contract
+from nodeforge.learning.nodes import discover
+from nodeforge.learning.vocabulary import (
+    VocabularyNames,
+    choose_entity,
+    contract_names,
+    node_names,
+    phrases_of_code,
+)
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
-from nodeforge.nodes import discover
-from nodeforge.vocabulary import VocabularyNames, choose_entity, contract_names, node_names, phrases_of_code
 from tests.fixtures.repo_factory import NODES_DIR
 from tests.fixtures.store_effect_repo import build_store_effect_repo, store_contract
 

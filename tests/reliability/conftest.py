@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.cli import main
+from nodeforge.cli.main import main
 from nodeforge.model import Pattern, PatternStatus
-from nodeforge.store.factory import open_store
+from nodeforge.storage.factory import open_store
 from tests.fixtures.repo_factory import NODES_DIR, build_repo
 
 ALL_STATUSES = tuple(PatternStatus)

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from nodeforge.gitrepo import changed_files as touched_files
-from nodeforge.learn import nodes_of_commit
+from nodeforge.learning.learn import nodes_of_commit
 from tests.reliability.conftest import commit_all, git, nodes_of
 
 ROOT = Path(__file__).parents[2]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.learn import LearnOptions, learn
-from nodeforge.nodes import discover
-from nodeforge.store.factory import open_store
+from nodeforge.learning.learn import LearnOptions, learn
+from nodeforge.learning.nodes import discover
+from nodeforge.storage.factory import open_store
 from tests.reliability.conftest import Result, assert_one_line_error, files_under, nodes_of, stored
 
 Cli = Callable[..., Result]

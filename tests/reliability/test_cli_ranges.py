@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nodeforge.model import PatternStatus
-from nodeforge.store.factory import open_store
+from nodeforge.storage.factory import open_store
 from tests.reliability.conftest import Result, nodes_of, stored
 
 Cli = Callable[..., Result]

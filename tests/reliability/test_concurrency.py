@@ -1,7 +1,7 @@
 """Several processes learning and generating against one embedded store at once.
 
 The store lock lets one process in at a time; the others wait (bounded) or spool their patterns for
-the next opener (``engine/store/spool.py``). Whatever the interleaving: every process exits 0, and
+the next opener (``engine/nodeforge/storage/spool.py``). Whatever the interleaving: every process exits 0, and
 the store ends with exactly the patterns a single learn stores, no duplicate.
 """
 
@@ -25,7 +25,7 @@ CONTRACT = "name: node_ping_{i}_effect\nnode_type: effect\noperations: [create, 
 def _start(*argv: str | Path, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "NODEFORGE_EMBEDDINGS": "0"}
     return subprocess.Popen(
-        [sys.executable, "-m", "nodeforge.cli", *map(str, argv)],
+        [sys.executable, "-m", "nodeforge.cli.main", *map(str, argv)],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from nodeforge.paths import state_dir
-from nodeforge.store.edge import store_path
-from nodeforge.store.protocol import DEFAULT_COLLECTION
+from nodeforge.storage.edge import store_path
+from nodeforge.storage.protocol import DEFAULT_COLLECTION
 from tests.reliability.conftest import (
     Result,
     assert_one_line_error,
@@ -114,7 +114,7 @@ def test_unreachable_server_learns_into_the_embedded_store_and_keeps_it_unsynced
     assert "Traceback" not in result.err
     monkeypatch.delenv("QDRANT_URL")
     assert _ids(team) == reference_ids  # nothing lost
-    from nodeforge.store.factory import open_store
+    from nodeforge.storage.factory import open_store
 
     with open_store(team, embedder=None) as store:
         unsynced = store.unsynced()  # type: ignore[attr-defined]
@@ -142,7 +142,7 @@ def test_refused_connection_is_the_same_as_unreachable(
 def _nodeforge(*argv: str | Path, cwd: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NODEFORGE_EMBEDDINGS": "0"}
     return subprocess.Popen(
-        [sys.executable, "-m", "nodeforge.cli", *map(str, argv)],
+        [sys.executable, "-m", "nodeforge.cli.main", *map(str, argv)],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -234,7 +234,7 @@ def test_learn_with_its_state_on_a_full_disk_fails_cleanly(team: Path, tiny_disk
         [
             sys.executable,
             "-m",
-            "nodeforge.cli",
+            "nodeforge.cli.main",
             "learn",
             "--all",
             "--no-test-gate",
@@ -258,7 +258,7 @@ def test_a_rerun_after_a_full_disk_loses_nothing(
     cli: Cli, team: Path, tiny_disk: Path, reference_ids: list[str]
 ) -> None:
     env = {**os.environ, "NODEFORGE_EMBEDDINGS": "0", "NODEFORGE_HOME": str(tiny_disk)}
-    args = [sys.executable, "-m", "nodeforge.cli", "learn", "--all", "--no-test-gate", "--no-embed"]
+    args = [sys.executable, "-m", "nodeforge.cli.main", "learn", "--all", "--no-test-gate", "--no-embed"]
     done = subprocess.run(
         [*args, "--repo", str(team)], env=env, capture_output=True, timeout=120, check=False
     )

@@ -12,11 +12,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nodeforge.extract.miner import mine_node
-from nodeforge.generalize import adapt_code, generalize_source
+from nodeforge.learning.extract.miner import mine_node
+from nodeforge.learning.generalize import adapt_code, generalize_source
+from nodeforge.learning.nodes import load_directory_node
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
-from nodeforge.nodes import load_directory_node
 
 _WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=8).filter(
     lambda w: not keyword.iskeyword(w) and w not in {"node", "handler", "self", "none", "true", "false"}

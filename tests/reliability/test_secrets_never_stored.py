@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from nodeforge.secrets import SecretKind
+from nodeforge.learning.secrets import SecretKind
 from tests.reliability.conftest import Result, nodes_of, stored
 
 Cli = Callable[..., Result]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge import templating
 from nodeforge.errors import InputError
-from nodeforge.templating import render_limited, sandboxed_environment
+from nodeforge.generation import templating
+from nodeforge.generation.templating import render_limited, sandboxed_environment
 from tests.reliability.conftest import Result, assert_one_line_error, files_under
 
 Cli = Callable[..., Result]

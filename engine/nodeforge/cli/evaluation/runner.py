@@ -1,0 +1,446 @@
+"""k-fold leave-out regeneration: learn without a fold, regenerate each held-out node, score it.
+
+Everything happens in a scratch clone of the repository's HEAD (``git clone --shared``), with
+nodeforge's state in a temporary folder per fold (``NODEFORGE_HOME``): the user's repository,
+store and ledgers are never touched. Training learns every node outside the fold without the test
+gate (``learn --no-test-gate``): a fresh clone has no verdicts. The runtime checks run after every
+fold has learned and generated, in batches, one subprocess each (imports, generated tests, real
+tests), with every held-out node swapped for its candidate at once: pytest's start-up dominates on
+real repositories.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from nodeforge.cli.evaluation.baseline import copy_renamed, ranked, structure_top5_right_type
+from nodeforge.cli.evaluation.names import undefined_names
+from nodeforge.cli.evaluation.similarity import Similarity, compare
+from nodeforge.config import Settings
+from nodeforge.errors import InputError, NodeforgeError
+from nodeforge.generation.contract import Contract, load_contract
+from nodeforge.generation.generate import GenerateOptions, generate
+from nodeforge.generation.verify import (
+    PytestRun,
+    TestOutcome,
+    check_imports,
+    node_test_files,
+    repo_python,
+    run_pytest,
+)
+from nodeforge.gitrepo import git
+from nodeforge.learning.learn import LearnOptions, learn
+from nodeforge.learning.nodes import DIRECTORY, NodeSource, discover
+from nodeforge.learning.runtests import TestRunner
+from nodeforge.model import NodeType, PatternQuery, ScoredPattern
+from nodeforge.storage.factory import open_store
+from nodeforge.storage.protocol import PatternStore
+
+LEARNED = "learned"
+BASELINE = "baseline"
+TEMPLATE = "template"
+LEARNING_NOTE = "training nodes learned without the test gate (--no-test-gate): a fresh clone has no verdicts"
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    folds: int = 5
+    seed: int = 0
+    limit: int | None = None
+    python: str = ""
+    timeout: float = 600.0  # seconds for each batch subprocess (imports, or one pytest run)
+    embed: bool = False
+    no_learning: bool = True  # also score template-only generation (static scores only)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """A candidate dropped in place of the real node, in the repository's interpreter."""
+
+    imports: bool
+    generated_passed: int
+    generated_total: int
+    real_passed: int
+    real_total: int
+    detail: str  # the first thing that failed, one line
+
+    @property
+    def generated_ok(self) -> bool:
+        return self.imports and self.generated_total > 0 and self.generated_passed == self.generated_total
+
+    @property
+    def real_ok(self) -> bool:
+        return self.imports and self.real_total > 0 and self.real_passed == self.real_total
+
+
+@dataclass
+class CandidateEval:
+    similarity: Similarity
+    checks: Checks | None = None
+    undefined_names: int | None = None  # ruff F821 findings; None where ruff is not installed
+
+
+@dataclass
+class NodeEval:
+    key: str
+    fold: int
+    node_type: str
+    contract_accepted: bool = False
+    detail: str = ""  # why the contract was refused
+    error: str = ""  # what stopped this node's evaluation ("Type: message")
+    reference_passed: int = 0  # the real node's real tests, on the real code
+    reference_total: int = 0
+    learned: CandidateEval | None = None
+    baseline: CandidateEval | None = None
+    template: CandidateEval | None = None
+    baseline_source: str = ""
+    retrieval_right: int = 0  # top-5 of generate's queries (no type filter) of the node's type
+    retrieval_total: int = 0
+    structure_right: int = 0  # the same for the 5 most alike contracts
+    structure_total: int = 0
+
+    @property
+    def reference_ok(self) -> bool:
+        return self.reference_total > 0 and self.reference_passed == self.reference_total
+
+
+@dataclass
+class EvalReport:
+    repo: str
+    commit: str
+    folds: int
+    seed: int
+    python: str
+    learning: str
+    training_nodes: int
+    nodes: list[NodeEval] = field(default_factory=list)
+    batches: dict[str, str] = field(default_factory=dict)  # each batch run's last line, as pytest said it
+    seconds: float = 0.0
+
+
+class _Recorder:
+    """The store, remembering every query ``generate`` makes (for the retrieval score)."""
+
+    def __init__(self, store: PatternStore) -> None:
+        self._store = store
+        self.queries: list[PatternQuery] = []
+
+    def query(self, q: PatternQuery) -> list[ScoredPattern]:
+        self.queries.append(q)
+        return self._store.query(q)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+@contextmanager
+def _state_home(folder: Path) -> Iterator[None]:
+    """nodeforge's state (store, ledgers, generated.json) in ``folder`` for the duration."""
+    previous = os.environ.get("NODEFORGE_HOME")
+    os.environ["NODEFORGE_HOME"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NODEFORGE_HOME", None)
+        else:
+            os.environ["NODEFORGE_HOME"] = previous
+
+
+def _clone(repo: Path, destination: Path) -> str:
+    try:
+        commit = git(repo, "rev-parse", "HEAD").strip()
+        subprocess.run(
+            ["git", "clone", "-q", "--shared", str(repo), str(destination)], check=True, capture_output=True
+        )
+    except subprocess.CalledProcessError as error:
+        why = " ".join((error.stderr or b"").decode(errors="replace").split()) or "git failed"
+        raise InputError(f"{repo}: eval needs a git repository with a commit ({why})") from None
+    return commit
+
+
+def _sample(nodes: Sequence[NodeSource], options: EvalOptions) -> list[list[NodeSource]]:
+    """The held-out nodes of each fold: a seeded shuffle, cut to ``limit``, dealt round-robin."""
+    order = sorted(nodes, key=lambda n: n.key)
+    random.Random(options.seed).shuffle(order)
+    chosen = order[: options.limit] if options.limit else order
+    return [chosen[fold :: options.folds] for fold in range(options.folds)]
+
+
+def evaluate(
+    repo: Path, settings: Settings, options: EvalOptions, progress: Callable[[str], None] | None = None
+) -> EvalReport:
+    started = time.perf_counter()
+    python = repo_python(repo, options.python or settings.python)
+    with tempfile.TemporaryDirectory(prefix="nodeforge-eval-") as tmp:
+        work = Path(tmp)
+        scratch = work / "repo"
+        commit = _clone(repo, scratch)
+        nodes = [
+            n
+            for n in discover(scratch, [scratch / p for p in settings.node_paths])
+            if n.layout == DIRECTORY and (n.root / "contract.yaml").is_file()
+        ]
+        if len(nodes) < options.folds + 1 or options.folds < 2:
+            raise InputError(f"eval needs --folds >= 2 and more nodes than folds; found {len(nodes)} node(s)")
+        folds = _sample(nodes, options)
+        report = EvalReport(
+            str(repo), commit, options.folds, options.seed, python, LEARNING_NOTE, len(nodes) - len(folds[0])
+        )
+        context = _Context(scratch, work, settings, options, python, progress)
+        context.real_tests = _real_tests(scratch, settings, [n for fold in folds for n in fold])
+        reference = context.reference([n for fold in folds for n in fold])
+        for index, held in enumerate(folds):
+            held_keys = {n.key for n in held}
+            report.nodes.extend(context.run_fold(index, held, [n for n in nodes if n.key not in held_keys]))
+        held_out = [n for fold in folds for n in fold]
+        results = {r.key: r for r in report.nodes}
+        _count_undefined(context.candidates, results)
+        for kind in (LEARNED, BASELINE):
+            context.checks(kind, [n for n in held_out if (kind, n.key) in context.candidates], results)
+        report.batches = context.batches
+        for result in report.nodes:
+            result.reference_passed, result.reference_total = reference.get(result.key, (0, 0))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _real_tests(scratch: Path, settings: Settings, nodes: Sequence[NodeSource]) -> dict[str, list[Path]]:
+    """The real tests of each node, in its folder and linked from elsewhere (nodeforge.learning.testmap)."""
+    runner = TestRunner(scratch, node_paths=settings.node_paths)
+    return {node.key: runner.test_files(node) for node in nodes}
+
+
+def _rel(path: Path, scratch: Path) -> str:
+    return path.relative_to(scratch).as_posix()
+
+
+def _tally(run_outcomes: Sequence[TestOutcome]) -> tuple[int, int]:
+    return sum(o.passed for o in run_outcomes), len(run_outcomes)
+
+
+@dataclass
+class _Context:
+    scratch: Path
+    work: Path
+    settings: Settings
+    options: EvalOptions
+    python: str
+    progress: Callable[[str], None] | None
+    real_tests: dict[str, list[Path]] = field(default_factory=dict)
+    candidates: dict[tuple[str, str], Path] = field(default_factory=dict)  # (kind, key) -> folder
+    batches: dict[str, str] = field(default_factory=dict)  # batch -> pytest's last line
+
+    def reference(self, nodes: Sequence[NodeSource]) -> dict[str, tuple[int, int]]:
+        files = sorted({f for n in nodes for f in self.real_tests[n.key]})
+        run = run_pytest(self.scratch, self.python, files, self.options.timeout)
+        self.batches["real node, real tests"] = run.detail
+        return {
+            n.key: _tally(run.in_files(_rel(f, self.scratch) for f in self.real_tests[n.key])) for n in nodes
+        }
+
+    def run_fold(
+        self, index: int, held: Sequence[NodeSource], training: Sequence[NodeSource]
+    ) -> list[NodeEval]:
+        home = self.work / f"fold-{index}"
+        with (
+            _state_home(home),
+            open_store(
+                self.scratch,
+                collection=self.settings.collection,
+                embedder="auto" if self.options.embed else None,
+            ) as store,
+        ):
+            learn_options = LearnOptions(
+                test_gate=False,
+                quality_threshold=self.settings.quality_threshold,
+                force=True,
+                embed=self.options.embed,
+                node_paths=self.settings.node_paths,
+            )
+            learn(self.scratch, training, store, learn_options)
+            return [self._regenerate(index, node, training, store) for node in held]
+
+    def _regenerate(
+        self, index: int, node: NodeSource, training: Sequence[NodeSource], store: PatternStore
+    ) -> NodeEval:
+        result = NodeEval(node.key, index, node.node_type.value)
+        real = self.work / "real" / node.key
+        shutil.copytree(node.root, real, ignore=shutil.ignore_patterns("__pycache__"))
+        try:
+            self._candidates(result, node, training, store, real)
+        except Exception as error:  # noqa: BLE001 - one node's crash is its result: counted and shown
+            result.error = f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
+        if self.progress is not None:
+            self.progress(node.key)
+        return result
+
+    def _candidates(
+        self,
+        result: NodeEval,
+        node: NodeSource,
+        training: Sequence[NodeSource],
+        store: PatternStore,
+        real: Path,
+    ) -> None:
+        source = ranked(node, training)[0]
+        copy = self.work / BASELINE / node.key
+        copy_renamed(source, node.names, copy)
+        self.candidates[(BASELINE, node.key)] = copy
+        result.baseline, result.baseline_source = CandidateEval(compare(copy, real)), source.key
+        result.structure_right, result.structure_total = structure_top5_right_type(node, training)
+        contract_path = node.root / "contract.yaml"
+        try:
+            contract = load_contract(contract_path)
+        except NodeforgeError as refused:
+            # Nothing generated: it scores as an empty node, so the means stay over every held-out node.
+            result.detail = str(refused)
+            nothing = self.work / "nothing"
+            nothing.mkdir(exist_ok=True)
+            refused_checks = Checks(False, 0, 0, 0, 0, "contract refused")
+            result.learned = CandidateEval(compare(nothing, real), refused_checks)
+            result.template = CandidateEval(compare(nothing, real)) if self.options.no_learning else None
+            return
+        result.contract_accepted = True
+        recorder = _Recorder(store)
+        learned = self._generate(contract_path, contract, LEARNED, node, cast(PatternStore, recorder))
+        self.candidates[(LEARNED, node.key)] = learned
+        result.learned = CandidateEval(compare(learned, real))
+        result.retrieval_right, result.retrieval_total = _right_type(store, recorder.queries, node.node_type)
+        if self.options.no_learning:
+            template = self._generate(contract_path, contract, TEMPLATE, node, None)
+            self.candidates[(TEMPLATE, node.key)] = template
+            result.template = CandidateEval(compare(template, real))
+
+    def _generate(
+        self, path: Path, contract: Contract, kind: str, node: NodeSource, store: PatternStore | None
+    ) -> Path:
+        out = self.work / kind / node.key
+        options = GenerateOptions(out=out, force=True, learning=store is not None)
+        report = generate(self.scratch, contract, str(path), self.settings, options, store)
+        return Path(report.node_dir)
+
+    def _split_runs(self, files: dict[str, Sequence[Path]]) -> dict[str, PytestRun]:
+        everything = sorted({f for fs in files.values() for f in fs})
+        run = run_pytest(self.scratch, self.python, everything, self.options.timeout)
+        if not run.aborted or len(files) == 1:
+            return dict.fromkeys(files, run)
+        keys = sorted(files)
+        half = len(keys) // 2
+        return {
+            **self._split_runs({k: files[k] for k in keys[:half]}),
+            **self._split_runs({k: files[k] for k in keys[half:]}),
+        }
+
+    def _tests(
+        self, label: str, files: Mapping[str, Sequence[Path]]
+    ) -> dict[str, tuple[list[TestOutcome], str]]:
+        """Each node's test outcomes and first failure: one pytest run, split in halves if it aborts.
+
+        A conftest that fails to import stops the whole pytest session: then no node would get an
+        outcome. Splitting the batch until each abort is down to one node costs a few runs per
+        culprit, and only the culprit loses its results.
+        """
+        runs = self._split_runs(dict(files))
+        aborted = sum(run.aborted for run in {id(run): run for run in runs.values()}.values())
+        first = next(iter(runs.values()), None)
+        self.batches[label] = (
+            f"{aborted} node(s) stopped pytest before it reported (a failing conftest, ...)"
+            if aborted
+            else (first.detail if first is not None else "no tests")
+        )
+        found = {}
+        for key, node_files in files.items():
+            outcomes = runs[key].in_files(_rel(f, self.scratch) for f in node_files)
+            found[key] = (outcomes, _first_failure(outcomes, runs[key]))
+        return found
+
+    def checks(self, kind: str, held: Sequence[NodeSource], results: Mapping[str, NodeEval]) -> None:
+        """Drop every held-out node's candidate in place at once; imports, its tests, the real tests.
+
+        All folds' candidates go in together, after every fold has learned and generated: three
+        subprocesses per kind of candidate instead of three per fold. A real test that also uses
+        another held-out node then meets that node's candidate too (nodes rarely reach into
+        each other; omnimarket forbids it in its own tests).
+        """
+        for node in held:
+            shutil.rmtree(node.root)
+            shutil.copytree(self.candidates[(kind, node.key)], node.root)
+        try:
+            imports = check_imports(
+                self.scratch, self.python, {n.key: n.root for n in held}, self.options.timeout
+            )
+            importing = [n for n in held if not imports[n.key]]
+            generated = self._tests(
+                f"{kind} generated tests", {n.key: node_test_files(n.root) for n in importing}
+            )
+            for node in importing:
+                _overlay_tests(self.work / "real" / node.key, node.root, self.real_tests[node.key])
+            real = self._tests(f"{kind} real tests", {n.key: self.real_tests[n.key] for n in importing})
+            for node in held:
+                failures = imports[node.key]
+                gen, gen_detail = generated.get(node.key, ([], ""))
+                tests, real_detail = real.get(node.key, ([], ""))
+                detail = (
+                    f"{failures[0].file}: {failures[0].detail}" if failures else gen_detail or real_detail
+                )
+                checks = Checks(not failures, *_tally(gen), *_tally(tests), detail)
+                candidate = getattr(results[node.key], kind)
+                if candidate is not None:
+                    candidate.checks = checks
+        finally:
+            for node in held:
+                shutil.rmtree(node.root, ignore_errors=True)
+                git(self.scratch, "checkout", "-q", "HEAD", "--", _rel(node.root, self.scratch))
+
+
+def _count_undefined(candidates: Mapping[tuple[str, str], Path], results: Mapping[str, NodeEval]) -> None:
+    counts = undefined_names(list(candidates.values()))
+    if counts is None:
+        return
+    for (kind, key), folder in candidates.items():
+        candidate = getattr(results[key], kind) if key in results else None
+        if candidate is not None:
+            candidate.undefined_names = counts[folder]
+
+
+def _first_failure(outcomes: Sequence[TestOutcome], run: PytestRun) -> str:
+    if run.timed_out or run.aborted:
+        return run.detail
+    failed = next((o for o in outcomes if not o.passed), None)
+    return f"{failed.file}::{failed.name}: {failed.detail}" if failed else ""
+
+
+def _overlay_tests(real: Path, node_root: Path, tests: Sequence[Path]) -> None:
+    """Put the real node's own test modules (with their packages' ``__init__``/``conftest``) over the
+    candidate, wherever in the node they live, so its real tests run against the candidate."""
+    inside = [t.relative_to(node_root) for t in tests if t.is_relative_to(node_root)]
+    support = {
+        parent / name for rel in inside for parent in rel.parents for name in ("__init__.py", "conftest.py")
+    }
+    for rel in sorted({*inside, *support}):
+        if (real / rel).is_file():
+            (node_root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(real / rel, node_root / rel)
+
+
+def _right_type(store: PatternStore, queries: Sequence[PatternQuery], node_type: NodeType) -> tuple[int, int]:
+    """Of the top-5 for each of generate's queries, without node type or slot filter: the right type."""
+    right = total = 0
+    for query in queries:
+        open_query = dataclasses.replace(query, node_type=None, slot=None, limit=5)
+        for candidate in store.query(open_query):
+            total += 1
+            right += candidate.pattern.node_type == node_type
+    return right, total

@@ -1,0 +1,1 @@
+"""The generation floor: contract -> needs -> retrieve -> adapt -> render -> write -> verify."""

@@ -1,0 +1,392 @@
+"""Build a new node from its nearest exemplar, with each handler chosen by meaning.
+
+1. The exemplar's files, routed to the contract's handlers (``fanout.fan_out``): node.py, registry,
+   package files, support modules and models keep the team's layout and constructor conventions.
+2. Models go where the contract says: renamed in the node, or imported from a shared package (the
+   local file is then left out); an input and an output model declared in one module share it.
+3. Each handler module (and its tests) is the best candidate by meaning among the near exemplars'
+   handlers and the learned operation patterns; a candidate whose names do not all resolve in the
+   node (``scope.check_module``) gives way to the next, and the template's handler comes last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from nodeforge.generation.compose import UsedPattern, model_names
+from nodeforge.generation.contract import Contract
+from nodeforge.generation.exemplar import (
+    NearExemplar,
+    Need,
+    io_of,
+    meaning,
+    needs,
+    operation_patterns,
+    shared_model_paths,
+    sources,
+)
+from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out, rename_handler
+from nodeforge.generation.holefill import fill_holes, holes_of
+from nodeforge.generation.idiomfit import compose_idiom
+from nodeforge.generation.scope import Unresolved, check_module, check_node
+from nodeforge.generation.support import support_for
+from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
+from nodeforge.learning.generalize import adapt_code
+from nodeforge.learning.vocabulary import contract_names
+from nodeforge.model import DependencyKind, Pattern, ScoredPattern
+from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate_text, split_identifier
+from nodeforge.storage.protocol import PatternStore
+
+HANDLER_POOL = 5  # near exemplars whose handlers compete for each operation
+# The conventional (class, module) of an exemplar whose contract does not name its models.
+_DEFAULT_INPUT = (f"Model{ENTITY_PASCAL}Input", f"model_{ENTITY_SNAKE}_input")
+_DEFAULT_OUTPUT = (f"Model{ENTITY_PASCAL}Output", f"model_{ENTITY_SNAKE}_output")
+TemplateHandler = Callable[[HandlerRef], str]
+
+
+@dataclass
+class Assembled:
+    files: dict[str, str]
+    exemplar: NearExemplar
+    used: list[UsedPattern] = field(default_factory=list)
+    handlers: dict[str, str] = field(default_factory=dict)  # operation -> where its code came from
+    notes: list[str] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    origin: str
+    module: str  # generalized, already renamed to the target handler
+    tests: tuple[tuple[str, str], ...]  # (generalized path, generalized code)
+    used: tuple[UsedPattern, ...]
+    original: str = ""  # the learned module as it was mined (generalized), before renaming
+    support: tuple[tuple[str, str], ...] = ()  # its node's other modules (generalized), to bring along
+    nodes: tuple[str, ...] = ()  # the node(s) the module comes from
+    source: HandlerRef | None = None  # the handler it was in its node (generalized names)
+    target: HandlerRef | None = None
+
+
+def _used(pattern: Pattern, score: float) -> UsedPattern:
+    return UsedPattern(pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(score, 4))
+
+
+def _assign(need_list: Sequence[Need], near: NearExemplar) -> dict[HandlerRef, list[HandlerRef]]:
+    """Each new handler takes the exemplar handler closest in meaning; one-to-one while both remain."""
+    features = exemplar_features(near.pattern)
+    own = sources(near.pattern)
+    pairs = sorted(
+        (
+            (-meaning(need, src.operation, io_of(features, src.operation), ()), i, j)
+            for i, need in enumerate(need_list)
+            for j, src in enumerate(own)
+        ),
+    )
+    plan: dict[HandlerRef, list[HandlerRef]] = {src: [] for src in own}
+    placed: set[int] = set()
+    taken: set[int] = set()
+    for _, i, j in pairs:
+        if i not in placed and j not in taken:
+            plan[own[j]].append(need_list[i].target)
+            placed.add(i)
+            taken.add(j)
+    for _, i, j in pairs:
+        if i not in placed:
+            plan[own[j]].append(need_list[i].target)
+            placed.add(i)
+    return plan
+
+
+def _tests_of(files: Mapping[str, str], src: HandlerRef) -> list[tuple[str, str]]:
+    return [
+        (rel, code)
+        for rel, code in files.items()
+        if rel.startswith("tests/") and f"import {src.class_name}" in code
+    ]
+
+
+def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Candidate]:
+    found = []
+    for rank, candidate in enumerate(near[:HANDLER_POOL]):
+        files = exemplar_files(candidate.pattern)
+        features = exemplar_features(candidate.pattern)
+        for src in sources(candidate.pattern):
+            fit = meaning(need, src.operation, io_of(features, src.operation), features.description_words)
+            # Nearer nodes share more of the new node's structure: a small edge, never more than meaning.
+            fit += 0.1 * candidate.similarity.score - 0.001 * rank
+            module = rename_handler(files[f"handlers/{src.module}.py"], src, need.target)
+            tests = tuple(
+                (rel.replace(src.module, need.target.module), rename_handler(code, src, need.target))
+                for rel, code in _tests_of(files, src)
+            )
+            origin = f"handler {src.operation} of {candidate.pattern.provenance.node_name}"
+            original = files[f"handlers/{src.module}.py"]
+            support = tuple((rel, code) for rel, code in files.items() if _is_support(rel))
+            used = (_used(candidate.pattern, fit),)
+            found.append(
+                _Candidate(
+                    fit,
+                    origin,
+                    module,
+                    tests,
+                    used,
+                    original,
+                    support,
+                    candidate.pattern.source_nodes,
+                    src,
+                    need.target,
+                )
+            )
+    return found
+
+
+def _is_support(rel: str) -> bool:
+    """A node module a handler may import: not a handler, a test, a package file or the node itself."""
+    name = rel.rsplit("/", 1)[-1]
+    return not (rel.startswith(("handlers/", "tests/")) or name in ("__init__.py", "node.py"))
+
+
+def _pattern_module(pattern: Pattern, target: HandlerRef) -> str:
+    imports = [d.code for d in pattern.dependencies if d.kind == DependencyKind.IMPORT and not d.origin]
+    definitions = [
+        d.code for d in pattern.dependencies if d.kind == DependencyKind.DEFINITION and not d.origin
+    ]
+    code = pattern.code
+    own = pattern.extra.get("class_name", "")
+    if own:
+        code = rename_handler(code, HandlerRef("", own, ""), HandlerRef("", target.class_name, ""))
+    blocks = ["from __future__ import annotations", "\n".join(dict.fromkeys(imports)), *definitions, code]
+    return "\n\n\n".join(block.strip() for block in blocks if block.strip()) + "\n"
+
+
+def _pattern_candidates(need: Need, hits: Sequence[ScoredPattern]) -> list[_Candidate]:
+    found = []
+    for hit in hits:
+        pattern = hit.pattern
+        fit = meaning(need, pattern.operation, "", split_identifier(pattern.summary))
+        origin = f"operation pattern {pattern.id[:12]} ({pattern.slot})"
+        found.append(
+            _Candidate(fit, origin, _pattern_module(pattern, need.target), (), (_used(pattern, hit.score),))
+        )
+    return found
+
+
+def _credit(candidate: _Candidate, hits: Sequence[ScoredPattern], names: NodeNames) -> _Candidate:
+    """An exemplar's handler that a learned operation pattern shows credits that pattern; when the
+    pattern is an idiom merged from several nodes (holes filled for the new node), the idiom's class
+    replaces the node's own in the node's module (``idiomfit``)."""
+    also: list[UsedPattern] = []
+    module = candidate.module
+    for hit in hits:
+        pattern = hit.pattern
+        if pattern.code.strip() in candidate.original:
+            also.append(_used(pattern, hit.score))
+        elif _instance_of(candidate, pattern) and candidate.source and candidate.target:
+            filled = fill_holes(pattern, names)
+            idiom = rename_handler(filled.code, candidate.source, candidate.target)
+            imports = [
+                d.code for d in filled.dependencies if d.kind == DependencyKind.IMPORT and not d.origin
+            ]
+            composed = compose_idiom(module, candidate.target.class_name, idiom, imports)
+            if composed is not None:
+                module = composed
+                also.append(_used(pattern, hit.score))
+    return dataclasses.replace(candidate, module=module, used=(*also, *candidate.used))
+
+
+def _instance_of(candidate: _Candidate, pattern: Pattern) -> bool:
+    """Whether ``pattern`` is an idiom (holes, several nodes) that the candidate's handler is one of."""
+    if candidate.source is None or not holes_of(pattern) or pattern.support < 2:
+        return False
+    same_class = pattern.extra.get("class_name", "") == candidate.source.class_name
+    return same_class and bool(set(pattern.source_nodes) & set(candidate.nodes))
+
+
+@dataclass(frozen=True)
+class _Models:
+    renames: dict[str, str]  # instantiated name -> the contract's
+    moved: dict[str, str]  # node-relative module path -> absolute module (shared packages)
+    names: NodeNames  # the new node's, as its contract spells them
+
+
+def _models(contract: Contract, near: NearExemplar) -> _Models:
+    names = contract_names(contract)
+    features = exemplar_features(near.pattern)
+    in_name, in_module, out_name, out_module = model_names(contract, names)
+    renames: dict[str, str] = {}
+    pairs = (
+        (features.input_model, _DEFAULT_INPUT, in_name, in_module),
+        (features.output_model, _DEFAULT_OUTPUT, out_name, out_module),
+    )
+    for (ex_name, ex_module), default, name, module in pairs:
+        ex_class = instantiate_text(ex_name or default[0], names)
+        ex_basename = instantiate_text((ex_module or default[1]).rsplit(".", 1)[-1], names)
+        if ex_class != name:
+            renames[ex_class] = name
+        if ex_basename != module:
+            renames[ex_basename] = module
+    return _Models(renames, shared_model_paths(contract), names)
+
+
+def _instantiate(code: str, contract: Contract, models: _Models) -> str:
+    return adapt_code(code, models.names, models.renames)
+
+
+def _path(rel: str, contract: Contract, models: _Models) -> str:
+    path = instantiate_text(rel, models.names)
+    folder, _, filename = path.rpartition("/")
+    stem = filename.removesuffix(".py")
+    stem = models.renames.get(stem, stem)
+    return f"{folder}/{stem}.py" if folder else f"{stem}.py"
+
+
+def merge_modules(first: str, second: str) -> str:
+    """Two modules bound for one path: the second's imports after the first's, its other statements last."""
+    one, two = cst.parse_module(first), cst.parse_module(second)
+    body = list(two.body)
+    if body and _is_docstring(body[0]):
+        body = body[1:]
+    imports = [s for s in body if _is_import(s) and "__future__" not in one.code_for_node(s)]
+    rest = [s for s in body if not _is_import(s)]
+    head = list(one.body)
+    last_import = max((i for i, s in enumerate(head) if _is_import(s)), default=0)
+    merged = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *rest]
+    return one.with_changes(body=merged).code
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
+    )
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _put(files: dict[str, str], rel: str, code: str) -> None:
+    files[rel] = merge_modules(files[rel], code) if rel in files and rel.endswith(".py") else code
+
+
+def _skeleton(
+    contract: Contract, near: NearExemplar, plan: Mapping[HandlerRef, Sequence[HandlerRef]], models: _Models
+) -> dict[str, str]:
+    """Every exemplar file except its handler modules and their tests, routed and instantiated."""
+    files = exemplar_files(near.pattern)
+    per_handler = {f"handlers/{src.module}.py" for src in plan}
+    per_handler.update(rel for src in plan for rel, _ in _tests_of(files, src))
+    built: dict[str, str] = {}
+    for rel, code in sorted(files.items()):
+        if rel in per_handler:
+            continue
+        path = _path(rel, contract, models)
+        if path in models.moved:
+            continue
+        _put(built, path, _instantiate(fan_out(code, plan), contract, models))
+    return built
+
+
+def assemble(
+    contract: Contract,
+    near: Sequence[NearExemplar],
+    store: PatternStore,
+    template_handler: TemplateHandler,
+) -> Assembled | None:
+    """The node built from ``near[0]``, or None when that exemplar has no handler to route."""
+    best = near[0]
+    need_list = needs(contract)
+    if not sources(best.pattern) or not need_list:
+        return None
+    plan = _assign(need_list, best)
+    models = _models(contract, best)
+    result = Assembled(_skeleton(contract, best, plan, models), best, used=[_used(best.pattern, best.score)])
+    for need in need_list:
+        _choose_handler(result, contract, need, near, store, models, template_handler)
+    for rel in list(result.files):
+        if rel.endswith(".py"):
+            result.files[rel] = absolute_model_imports(rel, result.files[rel], models.moved)
+    result.unresolved = check_node(result.files)
+    return result
+
+
+def _bring_support(
+    rel: str,
+    module: str,
+    files: Mapping[str, str],
+    candidate: _Candidate,
+    contract: Contract,
+    models: _Models,
+) -> dict[str, str] | None:
+    """The candidate's own node modules that make its relative imports resolve here, if any do."""
+    if not candidate.support:
+        return None
+    support = {
+        _path(p, contract, models): _instantiate(code, contract, models) for p, code in candidate.support
+    }
+    return support_for(rel, module, files, support)
+
+
+def _choose_handler(
+    result: Assembled,
+    contract: Contract,
+    need: Need,
+    near: Sequence[NearExemplar],
+    store: PatternStore,
+    models: _Models,
+    template_handler: TemplateHandler,
+) -> None:
+    hits = operation_patterns(store, contract, need)
+    candidates = [
+        _credit(c, hits, models.names) for c in _exemplar_candidates(need, near)
+    ] + _pattern_candidates(need, hits)
+    candidates.sort(key=lambda c: -c.score)
+    rel = f"handlers/{need.target.module}.py"
+    for candidate in candidates:
+        try:
+            module = absolute_model_imports(
+                rel, _instantiate(candidate.module, contract, models), models.moved
+            )
+            tests = [
+                (_path(p, contract, models), _instantiate(code, contract, models))
+                for p, code in candidate.tests
+            ]
+        except cst.ParserSyntaxError:
+            result.notes.append(
+                f"{need.target.operation}: {candidate.origin} does not parse once adapted; next"
+            )
+            continue
+        trial = {**result.files, rel: module}
+        missing = check_module(rel, module, trial)
+        brought = _bring_support(rel, module, result.files, candidate, contract, models) if missing else None
+        if brought:
+            trial.update(brought)
+            missing = check_module(rel, module, trial)
+        if missing:
+            shown = ", ".join(u.name for u in missing[:3])
+            result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
+            continue
+        result.files.update(brought or {})
+        result.files[rel] = module
+        if brought:
+            result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(brought))}")
+        for path, code in tests:
+            unresolved = check_module(path, code, {**result.files, path: code})
+            if unresolved:
+                shown = ", ".join(u.describe() for u in unresolved[:3])
+                result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")
+            else:
+                result.files[path] = code
+        result.handlers[need.target.operation] = f"{candidate.origin} (meaning {candidate.score:.2f})"
+        result.used.extend(u for u in candidate.used if u.id not in {x.id for x in result.used})
+        return
+    result.files[rel] = template_handler(need.target)
+    result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"

@@ -1,0 +1,300 @@
+"""The generate flow: contract -> detect -> retrieve -> adapt -> render -> validate -> write -> record."""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nodeforge.config import DEFAULT_BASE_MODULE, Settings
+from nodeforge.errors import NodeforgeError
+from nodeforge.generation.assemble import Assembled, assemble
+from nodeforge.generation.compose import NodePlan, UsedPattern, plan_node
+from nodeforge.generation.contract import Contract
+from nodeforge.generation.detect import Detection, detect, explain, feature_evidence
+from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
+from nodeforge.generation.provenance import GeneratedNode, feedback_event, record_generated
+from nodeforge.generation.render import environment, header, render_files
+from nodeforge.generation.verify import Verification, repo_python, verify_node
+from nodeforge.learning.nodes import load_directory_node
+from nodeforge.learning.quality import analyze
+from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
+from nodeforge.naming import split_identifier
+from nodeforge.storage.protocol import PatternStore
+from nodeforge.writer import safe_target, write_node
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    out: Path
+    dry_run: bool = False
+    force: bool = False
+    learning: bool = True
+    diff: bool = False  # a unified diff of the rendered files against those on disk
+    # Self-verification in the target repository (generation.verify); the CLI turns it on in git repos.
+    verify: bool = False
+    python: str = ""  # the repository's interpreter; "" = nodeforge.generation.verify.repo_python's choice
+    verify_timeout: float = 300.0
+
+
+@dataclass
+class GenerateReport:
+    contract: str
+    node_dir: str
+    files: list[str] = field(default_factory=list)
+    used: list[UsedPattern] = field(default_factory=list)
+    detections: list[Detection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    coverage: dict[str, str] = field(default_factory=dict)
+    written: bool = False
+    seconds: float = 0.0
+    retrieval: str = ""  # "hybrid", "sparse" or "off"
+    diff: str = ""
+    exemplar: str = ""  # the learned node generation started from, with its similarity facets
+    handler_sources: dict[str, str] = field(default_factory=dict)  # operation -> where its code came from
+    unresolved: list[str] = field(default_factory=list)  # names the scope check could not resolve
+    verification: Verification | None = None
+
+    def explain_lines(self) -> list[str]:
+        lines = [f"started from exemplar {self.exemplar}"] if self.exemplar else []
+        lines += [f"handler {op}: {where}" for op, where in sorted(self.handler_sources.items())]
+        lines += [f"unresolved: {name}" for name in self.unresolved]
+        return lines + explain(self.detections)
+
+
+def validate_files(files: dict[str, str]) -> None:
+    """Every generated Python file must compile; a failure is ours, reported as a failed check."""
+    for rel, text in files.items():
+        if not rel.endswith(".py"):
+            continue
+        try:
+            compile(text, rel, "exec")
+        except SyntaxError as error:
+            raise NodeforgeError(
+                f"generated {rel} does not compile: {error.msg} (line {error.lineno})"
+            ) from error
+
+
+def diff_against_disk(target: Path, files: dict[str, str]) -> str:
+    """A unified diff from what is under ``target`` to ``files``; new files diff against nothing."""
+    chunks: list[str] = []
+    for rel in sorted(files):
+        old_path = target / rel
+        old = old_path.read_text(encoding="utf-8").splitlines(keepends=True) if old_path.is_file() else []
+        new = files[rel].splitlines(keepends=True)
+        name = f"{target.name}/{rel}"
+        chunks.extend(difflib.unified_diff(old, new, f"a/{name}" if old else "/dev/null", f"b/{name}"))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
+
+
+def generate(
+    repo: Path,
+    contract: Contract,
+    source: str,
+    settings: Settings,
+    options: GenerateOptions,
+    store: PatternStore | None,
+    *,
+    contract_file: Path | None = None,
+) -> GenerateReport:
+    """Generate the node of ``contract``. ``source`` names the contract in headers (repo-relative);
+    ``contract_file`` is where it is read from (default: ``source``)."""
+    started = time.perf_counter()
+    detections = detect(contract, threshold=settings.detection_threshold)
+    retriever = _retriever(store) if options.learning and store is not None else None
+    base_module, base_note = _base_module(settings, contract, store if options.learning else None)
+    templates = environment((repo / settings.templates_dir) if settings.templates_dir else None)
+    near = nearest_exemplars(store, contract) if retriever is not None and store is not None else []
+    built = None
+    if near and store is not None:
+        # From an exemplar, the template's files only stand in where nothing learned fits.
+        stand_in = _plan(contract, None, settings, base_module, detections)
+        built = _from_exemplar(contract, source, near, store, render_files(stand_in, templates, source))
+    plan = _plan(contract, retriever if built is None else None, settings, base_module, detections)
+    if base_note:
+        plan.notes.append(base_note)
+    if retriever is not None and store is not None:
+        plan.notes.extend(_held_back(store, contract))
+    uncovered = [need.label for need in plan.features if need.label not in plan.coverage]
+    plan.notes.extend(
+        f"{label}: no learned pattern shows it; add it by hand"
+        for label in uncovered
+        if options.learning and built is None
+    )
+    files, used = (built.files, built.used) if built else (render_files(plan, templates, source), plan.used)
+    contract_path = contract_file or Path(source)
+    files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
+    validate_files(files)
+    target = safe_target(options.out, plan.names.node_dir)
+    report = GenerateReport(
+        contract=source,
+        node_dir=str(target),
+        files=sorted(files),
+        used=used,
+        detections=detections,
+        notes=plan.notes if built is None else plan.notes + built.notes,
+        coverage=plan.coverage if built is None else _coverage(plan, built),
+        retrieval=_retrieval_mode(store, options),
+    )
+    if built is not None:
+        report.exemplar = built.exemplar.describe()
+        report.handler_sources = built.handlers
+        report.unresolved = [u.describe() for u in built.unresolved]
+    if options.diff:
+        report.diff = diff_against_disk(target, files)
+    if options.dry_run and target.exists() and not options.force:
+        report.notes.append(f"{target} exists: writing it needs --force")
+    if not options.dry_run:
+        write_node(target, files, force=options.force)
+        report.written = True
+        if options.verify:
+            template_plan = _plan(contract, None, settings, base_module, detections)
+            others = render_files(template_plan, templates, source)
+            report.verification = _verify(repo, target, files, others, settings, options)
+        _record(repo, target, used, store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan(
+    contract: Contract,
+    retriever: _Retrieve | None,
+    settings: Settings,
+    base_module: str,
+    detections: Sequence[Detection],
+) -> NodePlan:
+    hint = " ".join(sorted({d.kind for d in detections} | {d.subkind for d in detections if d.subkind}))
+    return plan_node(
+        contract,
+        retrieve=retriever,
+        quality=lambda code: analyze(code).score,
+        quality_threshold=settings.quality_threshold,
+        min_score=settings.min_score,
+        base_module=base_module,
+        query_hint=hint,
+        detections=detections,
+    )
+
+
+def _verify(
+    repo: Path,
+    target: Path,
+    files: dict[str, str],
+    others: dict[str, str],
+    settings: Settings,
+    options: GenerateOptions,
+) -> Verification:
+    """Import the written node and run its tests in the repository's interpreter.
+
+    A file at fault gets its next candidate: today the template's version of that file when the
+    learned one fails (``others``, rendered without learned patterns).
+    """
+    alternatives = {rel: [text] for rel, text in others.items() if rel in files and text != files[rel]}
+    python = repo_python(repo, options.python or settings.python)
+    return verify_node(repo, target, python, options.verify_timeout, alternatives)
+
+
+def _base_module(settings: Settings, contract: Contract, store: PatternStore | None) -> tuple[str, str]:
+    """Where the node's base class comes from: the team's setting, else the team's own nodes.
+
+    Without ``base_module`` in ``[tool.nodeforge]``, the import the team's nodes of this type use
+    (an ``imports:base`` pattern) beats the ONEX default, which the team may not have installed.
+    """
+    if settings.base_module != DEFAULT_BASE_MODULE or store is None:
+        return settings.base_module, ""
+    node_type = contract.node_type
+    query = PatternQuery(
+        text=f"{node_type.base_class} import",
+        node_type=node_type,
+        slot=f"{node_type.value}:imports:base",
+        kind=PatternKind.IMPORTS,
+        limit=1,
+    )
+    for candidate in store.query(query):
+        learned = candidate.pattern.extra.get("base_module", "")
+        if learned:
+            return learned, f"base class {node_type.base_class} from {learned}, as the team's nodes import it"
+    return settings.base_module, ""
+
+
+def _held_back(store: PatternStore, contract: Contract) -> list[str]:
+    """Learned code of this node type a person has not reviewed yet: never used, but said."""
+    held = store.list(statuses=(PatternStatus.HELD,), node_type=contract.node_type)
+    return [
+        f"held back for review: {p.slot} {p.id[:12]} ({p.extra.get('held_reason', 'unreviewed')}); "
+        "see `nodeforge patterns review`"
+        for p in held
+    ]
+
+
+def _retriever(store: PatternStore) -> _Retrieve:
+    return _Retrieve(store)
+
+
+@dataclass(frozen=True)
+class _Retrieve:
+    store: PatternStore
+
+    def __call__(self, query: PatternQuery) -> Sequence[ScoredPattern]:
+        return self.store.query(query)
+
+
+def _retrieval_mode(store: PatternStore | None, options: GenerateOptions) -> str:
+    if not options.learning or store is None:
+        return "off"
+    return "hybrid" if store.info().dense_available else "sparse"
+
+
+def _from_exemplar(
+    contract: Contract,
+    source: str,
+    near: Sequence[NearExemplar],
+    store: PatternStore,
+    template_files: dict[str, str],
+) -> Assembled | None:
+    """The node built from its nearest learned node, or None when no learned node is near enough.
+
+    The template's files stand in where the exemplar has nothing: a handler no learned code fits,
+    a model the exemplar kept elsewhere.
+    """
+    built = assemble(contract, near, store, lambda target: template_files[f"handlers/{target.module}.py"])
+    if built is None:
+        return None
+    for rel, text in template_files.items():
+        if rel.startswith("models/") and rel not in built.files and rel not in shared_model_paths(contract):
+            built.files[rel] = text
+    head = header(built.used, source)
+    built.files = {
+        rel: f"{head}\n{text}" if rel.endswith(".py") else text for rel, text in built.files.items()
+    }
+    return built
+
+
+def _coverage(plan: NodePlan, built: Assembled) -> dict[str, str]:
+    """Which of the contract's cross-cutting needs the handlers built from learned code show, and how."""
+    words = [
+        word
+        for rel, text in built.files.items()
+        if rel.startswith("handlers/")
+        for word in split_identifier(text)
+    ]
+    found = {}
+    for need in plan.features:
+        word = feature_evidence(need, words)
+        if word:
+            found[need.label] = f"{built.exemplar.pattern.id} ({word})"
+    return found
+
+
+def _record(repo: Path, target: Path, used: Sequence[UsedPattern], store: PatternStore | None) -> None:
+    """Remember what the node used (its exemplar too), so its own verdicts feed back into them."""
+    node = load_directory_node(target, repo) if target.is_relative_to(repo.resolve()) else None
+    key = node.key if node else str(target)
+    content = node.content_hash if node else ""
+    record_generated(repo, GeneratedNode(key, content, tuple((u.id, u.version) for u in used)))
+    if store is not None and used:
+        # One event per generated node and content: generating the same node again counts once.
+        event = feedback_event(key, content, ((u.id, u.version) for u in used))
+        store.record_usage([u.id for u in used], event=event)

@@ -1,0 +1,77 @@
+"""Bring along the node-local support a borrowed handler imports.
+
+A handler taken from another node imports that node's own modules (``from ..support import
+retention_days``). When the new node lacks the module, it comes along whole; when it has the module
+but not the name, the definition comes along (with the imports of its module) into the new node's.
+Anything else a handler leaves unresolved is not support and makes it give way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from nodeforge.generation.scope import Unresolved, unresolved_relative_imports
+
+
+def _binds(statement: cst.CSTNode, name: str) -> bool:
+    if isinstance(statement, cst.ClassDef | cst.FunctionDef):
+        return statement.name.value == name
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+            if isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return True
+    return False
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
+    )
+
+
+def add_definition(existing: str, source: str, name: str) -> str | None:
+    """``existing`` with ``source``'s top-level definition of ``name`` (and its imports), or None."""
+    own, other = cst.parse_module(existing), cst.parse_module(source)
+    found = [s for s in other.body if _binds(s, name)]
+    if not found:
+        return None
+    have = {own.code_for_node(s).strip() for s in own.body if _is_import(s)}
+    imports = [s for s in other.body if _is_import(s) and other.code_for_node(s).strip() not in have]
+    head = list(own.body)
+    last_import = max((i for i, s in enumerate(head) if _is_import(s)), default=-1)
+    body = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *found]
+    return own.with_changes(body=body).code
+
+
+def support_for(
+    path: str, code: str, files: Mapping[str, str], support: Mapping[str, str]
+) -> dict[str, str] | None:
+    """Modules to add or extend so that ``code``'s relative imports resolve; None when they cannot."""
+    changed: dict[str, str] = {}
+    for _ in range(len(support) + 1):  # each round settles at least one module or stops
+        missing = unresolved_relative_imports(path, code, {**files, **changed})
+        if not missing:
+            return changed
+        progress = False
+        for miss in missing:
+            text = _settle(miss, {**files, **changed}, support)
+            if text is not None:
+                changed[miss.module] = text
+                progress = True
+        if not progress:
+            return None
+    return None
+
+
+def _settle(miss: Unresolved, files: Mapping[str, str], support: Mapping[str, str]) -> str | None:
+    source = support.get(miss.module)
+    if source is None:
+        return None
+    if miss.module not in files:
+        return source
+    return add_definition(files[miss.module], source, miss.name)

@@ -1,0 +1,325 @@
+"""Self-verification: import a node with the repository's own interpreter, run its tests there.
+
+nodeforge runs in its own environment; the node it writes runs in the team's. So the check runs in
+a subprocess of the repository's interpreter (``[tool.nodeforge] python``, else the repository's
+``.venv``/``venv``, else the interpreter running nodeforge), bounded in time, with the node's import
+root first on ``sys.path`` so the files just written are the ones imported. Every failure is named
+with the file at fault: an import error with the module imported and the node file where it broke,
+a failing test with its id. Nothing fails silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nodeforge.errors import InputError
+from nodeforge.learning.runtests import run_bounded
+from nodeforge.writer import atomic_write_text
+
+IMPORT = "import"
+TEST = "test"
+TIMEOUT = "timeout"
+
+_MARK = "@@nodeforge-imports@@"
+# Runs in the repository's interpreter: import each module, report where each failure happened
+# (the deepest frame inside the node's folder). It catches everything because it *reports*
+# everything: a module that calls sys.exit() at import time must not hide the others' results.
+_IMPORT_SCRIPT = """
+import importlib, json, sys, traceback
+results = {}
+for label, module, folder in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(module)
+    except BaseException as error:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(folder)]
+        where = getattr(error, "filename", None) if isinstance(error, SyntaxError) else None
+        where = where or (frames[-1].filename if frames else "")
+        text = " ".join(str(error).split())
+        results.setdefault(label, []).append(
+            [module, where, type(error).__name__ + (": " + text[:300] if text else "")]
+        )
+print(MARK + json.dumps(results))
+""".replace("MARK", repr(_MARK))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing that does not work, with the file at fault (repo-relative; "" when unknown)."""
+
+    kind: str  # IMPORT, TEST or TIMEOUT
+    file: str
+    what: str  # the module imported, or the test id
+    detail: str  # one line
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    __test__ = False  # not a pytest test class
+
+    file: str  # repo-relative test module
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    outcomes: tuple[TestOutcome, ...]
+    timed_out: bool
+    detail: str  # pytest's last line, or why it did not finish
+    aborted: bool = False  # pytest stopped before reporting anything (a conftest that fails, a bad path)
+
+    def in_files(self, files: Iterable[str]) -> list[TestOutcome]:
+        wanted = set(files)
+        return [o for o in self.outcomes if o.file in wanted]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``generate`` checked in the target repository and what still fails."""
+
+    python: str
+    imports: bool
+    tests_passed: int = 0
+    tests_failed: int = 0
+    failures: tuple[Failure, ...] = ()
+    replaced: tuple[str, ...] = ()  # node files swapped for their next candidate after a failure
+
+    @property
+    def ok(self) -> bool:
+        return self.imports and not self.failures
+
+    def lines(self) -> list[str]:
+        head = "imports" if self.imports else "DOES NOT IMPORT"
+        lines = [
+            f"  verify ({self.python}): {head}; generated tests: "
+            f"{self.tests_passed} passed, {self.tests_failed} failed"
+        ]
+        lines += [f"  verify: replaced {rel} with its next candidate" for rel in self.replaced]
+        lines += [f"  still fails: {f.kind} {f.file or '?'}: {f.what}: {f.detail}" for f in self.failures]
+        return lines
+
+
+def repo_python(repo: Path, configured: str | None = None) -> str:
+    """The interpreter of the repository: configured, else its ``.venv``/``venv``, else ours."""
+    if configured:
+        path = Path(configured).expanduser()
+        path = path if path.is_absolute() else repo / path
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise InputError(f"python {configured}: no executable interpreter at {path}")
+        return str(path)
+    for venv in (".venv", "venv"):
+        candidate = repo / venv / "bin" / "python"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return sys.executable
+
+
+def import_root(folder: Path) -> Path:
+    """The ``sys.path`` entry a package folder is imported from: the first parent without ``__init__``."""
+    root = folder.parent
+    while (root / "__init__.py").is_file() and root.parent != root:
+        root = root.parent
+    return root
+
+
+def _is_test_file(path: Path) -> bool:
+    return path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py"
+
+
+def node_modules(node_dir: Path) -> list[str]:
+    """The dotted names of a node folder's modules, tests excluded (pytest imports those)."""
+    root = import_root(node_dir)
+    modules = []
+    for path in sorted(node_dir.rglob("*.py")):
+        rel = path.relative_to(node_dir)
+        if "tests" in rel.parts or "__pycache__" in rel.parts or _is_test_file(path):
+            continue
+        parts = path.relative_to(root).with_suffix("").parts
+        modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return modules
+
+
+def node_test_files(node_dir: Path) -> list[Path]:
+    return sorted(
+        p for p in node_dir.rglob("test*.py") if p.name.startswith("test_") and "__pycache__" not in p.parts
+    )
+
+
+def _pytest_pythonpath(repo: Path) -> list[Path]:
+    """``[tool.pytest.ini_options] pythonpath`` of the repository: where its own imports resolve."""
+    try:
+        document = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # no or unreadable pyproject: the import roots and the repository still apply
+    options = document.get("tool", {}).get("pytest", {}).get("ini_options", {})
+    entries = options.get("pythonpath", []) if isinstance(options, dict) else []
+    entries = [entries] if isinstance(entries, str) else entries
+    return [repo / str(entry) for entry in entries if isinstance(entry, str)]
+
+
+def _environment(repo: Path, roots: Iterable[Path]) -> dict[str, str]:
+    """The child's environment: the node's import roots first, then the repository's own paths."""
+    env = dict(os.environ)
+    paths = [*roots, *_pytest_pythonpath(repo), repo]
+    entries = [str(p) for p in dict.fromkeys(paths)]
+    if env.get("PYTHONPATH"):
+        entries.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(entries)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def check_imports(
+    repo: Path, python: str, nodes: Mapping[str, Path], timeout: float
+) -> dict[str, list[Failure]]:
+    """Import every module of each node (label -> folder) in one subprocess; failures per label."""
+    requests = [
+        [label, module, str(folder)] for label, folder in nodes.items() for module in node_modules(folder)
+    ]
+    env = _environment(repo, (import_root(folder) for folder in nodes.values()))
+    code, output = run_bounded(
+        [python, "-c", _IMPORT_SCRIPT, json.dumps(requests)], cwd=repo, timeout=timeout, env=env
+    )
+    if code is None:
+        why = Failure(TIMEOUT, "", "import", f"importing took longer than {timeout:g} s")
+        return {label: [why] for label in nodes}
+    reported = [line for line in output.splitlines() if line.startswith(_MARK)]
+    if not reported:
+        tail = " ".join(output.split())[-300:] or f"exit {code}"
+        why = Failure(IMPORT, "", "interpreter", f"{python} could not run the import check: {tail}")
+        return {label: [why] for label in nodes}
+    results: dict[str, list[list[str]]] = json.loads(reported[-1][len(_MARK) :])
+    failures: dict[str, list[Failure]] = {label: [] for label in nodes}
+    for label, entries in results.items():
+        for module, where, detail in entries:
+            file = _relative(Path(where), repo) if where else ""
+            failures[label].append(Failure(IMPORT, file, module, detail))
+    return failures
+
+
+def _relative(path: Path, repo: Path) -> str:
+    resolved, base = path.resolve(), repo.resolve()
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else str(path)
+
+
+def run_pytest(repo: Path, python: str, files: Sequence[Path], timeout: float) -> PytestRun:
+    """Run ``files`` with pytest in ``repo`` under ``python``; every test's outcome, per file."""
+    if not files:
+        return PytestRun((), False, "no tests")
+    with tempfile.TemporaryDirectory(prefix="nodeforge-junit-") as scratch:
+        report = Path(scratch) / "junit.xml"
+        command = [
+            python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            f"--rootdir={repo}", f"--junitxml={report}", "-o", "junit_family=xunit1",
+            *(_relative(f, repo) for f in files),
+        ]  # fmt: skip
+        env = _environment(repo, (import_root(f.parent) for f in files))
+        code, output = run_bounded(command, cwd=repo, timeout=timeout, env=env)
+        if code is None:
+            return PytestRun((), True, f"tests took longer than {timeout:g} s and were killed")
+        last = next((line.strip("= ") for line in reversed(output.splitlines()) if line.strip()), "")
+        if not report.is_file():
+            return PytestRun((), False, last or f"pytest exited {code}", aborted=True)
+        return PytestRun(tuple(_outcomes(report, repo, files)), False, last)
+
+
+def _outcomes(report: Path, repo: Path, files: Sequence[Path]) -> list[TestOutcome]:
+    by_dotted = {_relative(f, repo).removesuffix(".py").replace("/", "."): _relative(f, repo) for f in files}
+    outcomes = []
+    for case in ET.parse(report).getroot().iter("testcase"):
+        if case.find("skipped") is not None:
+            continue
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        name = case.get("name", "")
+        file = case.get("file") or _file_of(f"{case.get('classname', '')}.{name}", by_dotted)
+        message = " ".join((problem.get("message") or "").split())[:300] if problem is not None else ""
+        outcomes.append(TestOutcome(file, name, problem is None, message))
+    return outcomes
+
+
+def _file_of(dotted: str, by_dotted: Mapping[str, str]) -> str:
+    matches = [d for d in by_dotted if dotted == d or dotted.startswith(f"{d}.") or f".{d}." in f".{dotted}"]
+    return by_dotted[max(matches, key=len)] if matches else ""
+
+
+@dataclass
+class _Attempt:
+    imports: list[Failure] = field(default_factory=list)
+    tests: PytestRun | None = None
+
+
+def _attempt(repo: Path, node_dir: Path, python: str, timeout: float) -> _Attempt:
+    attempt = _Attempt(check_imports(repo, python, {"node": node_dir}, timeout)["node"])
+    if not attempt.imports:
+        attempt.tests = run_pytest(repo, python, node_test_files(node_dir), timeout)
+    return attempt
+
+
+def _failures(attempt: _Attempt) -> list[Failure]:
+    failures = list(attempt.imports)
+    if attempt.tests is not None and attempt.tests.timed_out:
+        failures.append(Failure(TIMEOUT, "", "tests", attempt.tests.detail))
+    if attempt.tests is not None:
+        failures += [Failure(TEST, o.file, o.name, o.detail) for o in attempt.tests.outcomes if not o.passed]
+    return failures
+
+
+def verify_node(
+    repo: Path,
+    node_dir: Path,
+    python: str,
+    timeout: float,
+    alternatives: Mapping[str, Sequence[str]] | None = None,
+) -> Verification:
+    """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
+
+    ``alternatives`` maps node-relative paths to further candidate texts, best first. A swap is
+    kept only when fewer things fail with it; otherwise the file goes back to the better-ranked
+    text and the check stops there. Each candidate is tried once, so the loop ends.
+    """
+    remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
+    replaced: list[str] = []
+    attempt = _attempt(repo, node_dir, python, timeout)
+    failures = _failures(attempt)
+    while failures:
+        at_fault = {_node_relative(f.file, node_dir, repo) for f in failures}
+        swaps = {rel: remaining[rel].pop(0) for rel in sorted(at_fault) if remaining.get(rel)}
+        if not swaps:
+            break
+        before = {rel: (node_dir / rel).read_text(encoding="utf-8") for rel in swaps}
+        for rel, text in swaps.items():
+            atomic_write_text(node_dir / rel, text)
+        retry = _attempt(repo, node_dir, python, timeout)
+        if len(_failures(retry)) >= len(failures):
+            for rel, text in before.items():
+                atomic_write_text(node_dir / rel, text)
+            break
+        attempt, failures = retry, _failures(retry)
+        replaced += swaps
+    tests = attempt.tests.outcomes if attempt.tests is not None else ()
+    return Verification(
+        python=python,
+        imports=not attempt.imports,
+        tests_passed=sum(o.passed for o in tests),
+        tests_failed=sum(not o.passed for o in tests),
+        failures=tuple(failures),
+        replaced=tuple(replaced),
+    )
+
+
+def _node_relative(file: str, node_dir: Path, repo: Path) -> str:
+    path = (repo / file).resolve() if file else None
+    if path is None or not path.is_relative_to(node_dir.resolve()):
+        return ""
+    return path.relative_to(node_dir.resolve()).as_posix()
