@@ -20,6 +20,7 @@ from nodeforge.learning.nodes import NodeSource, discover
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternStatus
 from nodeforge.naming import NodeNames
 from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.spool import SpoolingStore, spool_dir
 from tests.fixtures.repo_factory import NODES_DIR
 from tests.fixtures.store_effect_repo import STORE_NODES, build_store_effect_repo, store_contract
 
@@ -85,6 +86,21 @@ def test_nodes_learned_in_two_runs_join_the_stored_idiom(team: Path) -> None:
     # and the two-node idiom it absorbed is kept only as superseded.
     assert live.id != first.id
     assert first.id in {p.id for p in superseded}
+
+
+def test_learning_while_the_store_stays_locked_spools_the_idiom_and_the_next_opener_stores_it(
+    team: Path,
+) -> None:
+    # Another process holds the store: learn gets the spooling stand-in, which takes writes but cannot
+    # be read, so idioms merge within the run and nothing is lost.
+    state = team / ".nodeforge"
+    state.mkdir(exist_ok=True)
+    spooling = SpoolingStore(state, lock_path=state / "store.lock")
+    report = learn(team, _nodes(team), spooling, OPTIONS)
+    assert report.failed_files == [] and list(spool_dir(state).glob("*.jsonl"))
+    [create] = _creates(team)  # opening ingests the spool
+    assert create.support == 4
+    assert not list(spool_dir(state).glob("*.jsonl"))
 
 
 def test_generated_refund_node_uses_only_its_own_names_and_imports(team: Path) -> None:

@@ -108,6 +108,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("learning.idioms", "storage.protocol"),
         ("learning.learn", "generation.provenance"),
         ("learning.learn", "storage.edge"),
+        ("learning.learn", "storage.spool"),  # a locked store spools: idioms then merge within the run
         ("learning.learn", "storage.protocol"),
         ("learning.rebuild", "storage.driver_store"),
         ("learning.rebuild", "storage.counters"),

@@ -21,7 +21,7 @@ from nodeforge.generation.provenance import apply_feedback
 from nodeforge.gitrepo import changed_files, git
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.extract.outcome import FAILED, FileOutcome
-from nodeforge.learning.idioms import merge_with_store
+from nodeforge.learning.idioms import merge_idioms, merge_with_store
 from nodeforge.learning.mining_pool import run_in_order
 from nodeforge.learning.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
 from nodeforge.learning.quality import analyze
@@ -29,9 +29,10 @@ from nodeforge.learning.runtests import TestRun, TestRunner
 from nodeforge.learning.secrets import SecretFinding, check_pattern_code, describe_findings
 from nodeforge.learning.testmap import link_tests
 from nodeforge.learning.verdicts import VerdictBook
-from nodeforge.model import Pattern, PatternStatus
+from nodeforge.model import Pattern, PatternKind, PatternStatus
 from nodeforge.paths import LEARNED_FILE, PENDING_FILE, state_dir
 from nodeforge.storage.protocol import PatternStore, ServerUnreachable, UpsertReport
+from nodeforge.storage.spool import is_spooling
 from nodeforge.writer import atomic_write_text
 
 
@@ -266,9 +267,13 @@ def learn(
     if to_store:
         try:
             # One pattern per idiom shown by several nodes, holes where they differ (idioms).
-            merged = merge_with_store(to_store, store)
+            readable = not is_spooling(store)
+            merged = (
+                merge_with_store(to_store, store) if readable else merge_idioms(to_store, _nothing_stored)
+            )
             upserted = store.upsert(merged.patterns, embed=options.embed)
-            store.set_status(merged.absorbed, PatternStatus.SUPERSEDED)
+            if readable:
+                store.set_status(merged.absorbed, PatternStatus.SUPERSEDED)
         except ServerUnreachable as down:
             upserted = _keep_offline(repo, to_store, down, report)
         report.patterns_new = len(upserted.inserted)
@@ -282,6 +287,12 @@ def learn(
         report.offline = f"{down}; feedback for generated nodes is kept for the next run"
     ledger.save()
     return report
+
+
+def _nothing_stored(_kind: PatternKind, _slot: str) -> list[Pattern]:
+    """A store that stayed locked spools its writes and cannot be read: idioms merge within this run
+    only, and the spooled patterns meet the stored idioms the next time a learn touches their slot."""
+    return []
 
 
 @dataclass(frozen=True)

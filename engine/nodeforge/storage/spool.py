@@ -27,7 +27,14 @@ from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, Patter
 from nodeforge.storage import codec, counters, jsonl
 from nodeforge.storage.counters import Tally
 from nodeforge.storage.driver_store import DriverStore
-from nodeforge.storage.protocol import Progress, QueryResult, RetrievalMode, StoreInfo, UpsertReport
+from nodeforge.storage.protocol import (
+    PatternStore,
+    Progress,
+    QueryResult,
+    RetrievalMode,
+    StoreInfo,
+    UpsertReport,
+)
 
 SPOOL_DIR = "spool"
 
@@ -194,3 +201,8 @@ class SpoolingStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def is_spooling(store: PatternStore) -> bool:
+    """Whether ``store`` stands in for a locked one: it takes writes, and cannot be read."""
+    return isinstance(store, SpoolingStore)
