@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +15,15 @@ from nodeforge.generation.compose import NodePlan, UsedPattern, plan_node
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.detect import Detection, detect, explain, feature_evidence
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
-from nodeforge.generation.provenance import GeneratedNode, feedback_event, record_generated
+from nodeforge.generation.pristine import save_pristine
+from nodeforge.generation.provenance import (
+    GeneratedNode,
+    GenerationInputs,
+    feedback_event,
+    record_generated,
+)
 from nodeforge.generation.render import environment, header, render_files
+from nodeforge.generation.templating import templates_digest
 from nodeforge.generation.verify import Verification, repo_python, verify_node
 from nodeforge.learning.nodes import load_directory_node
 from nodeforge.learning.quality import analyze
@@ -89,7 +96,19 @@ def diff_against_disk(target: Path, files: dict[str, str]) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
 
 
-def generate(
+@dataclass
+class Rendered:
+    """A node as generation renders it, before anything is written."""
+
+    files: dict[str, str]
+    used: list[UsedPattern]
+    target: Path
+    report: GenerateReport
+    templates: str  # the digest of the templates it was rendered with
+    template_only: Callable[[], dict[str, str]]  # the node from templates alone: verify's fallback
+
+
+def render_node(
     repo: Path,
     contract: Contract,
     source: str,
@@ -98,10 +117,8 @@ def generate(
     store: PatternStore | None,
     *,
     contract_file: Path | None = None,
-) -> GenerateReport:
-    """Generate the node of ``contract``. ``source`` names the contract in headers (repo-relative);
-    ``contract_file`` is where it is read from (default: ``source``)."""
-    started = time.perf_counter()
+) -> Rendered:
+    """The files of ``contract``'s node under ``options.out``, rendered and checked; nothing written."""
     detections = detect(contract, threshold=settings.detection_threshold)
     retriever = _retriever(store) if options.learning and store is not None else None
     base_module, base_note = _base_module(settings, contract, store if options.learning else None)
@@ -142,6 +159,28 @@ def generate(
         report.exemplar = built.exemplar.describe()
         report.handler_sources = built.handlers
         report.unresolved = [u.describe() for u in built.unresolved]
+
+    def template_only() -> dict[str, str]:
+        return render_files(_plan(contract, None, settings, base_module, detections), templates, source)
+
+    return Rendered(files, used, target, report, templates_digest(templates), template_only)
+
+
+def generate(
+    repo: Path,
+    contract: Contract,
+    source: str,
+    settings: Settings,
+    options: GenerateOptions,
+    store: PatternStore | None,
+    *,
+    contract_file: Path | None = None,
+) -> GenerateReport:
+    """Generate the node of ``contract``. ``source`` names the contract in headers (repo-relative);
+    ``contract_file`` is where it is read from (default: ``source``)."""
+    started = time.perf_counter()
+    rendered = render_node(repo, contract, source, settings, options, store, contract_file=contract_file)
+    files, target, report = rendered.files, rendered.target, rendered.report
     if options.diff:
         report.diff = diff_against_disk(target, files)
     if options.dry_run and target.exists() and not options.force:
@@ -150,12 +189,22 @@ def generate(
         write_node(target, files, force=options.force)
         report.written = True
         if options.verify:
-            template_plan = _plan(contract, None, settings, base_module, detections)
-            others = render_files(template_plan, templates, source)
-            report.verification = _verify(repo, target, files, others, settings, options)
-        _record(repo, target, used, store)
+            report.verification = _verify(repo, target, files, rendered.template_only(), settings, options)
+        inputs = GenerationInputs(
+            contract=_repo_relative(contract_file or Path(source), repo),
+            source=source,
+            templates=rendered.templates,
+            files=tuple(sorted(files)),
+            learning=options.learning,
+        )
+        record_node(repo, target, rendered.used, store, inputs)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _repo_relative(path: Path, repo: Path) -> str:
+    resolved, root = path.resolve(), repo.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
 
 
 def _plan(
@@ -288,13 +337,27 @@ def _coverage(plan: NodePlan, built: Assembled) -> dict[str, str]:
     return found
 
 
-def _record(repo: Path, target: Path, used: Sequence[UsedPattern], store: PatternStore | None) -> None:
-    """Remember what the node used (its exemplar too), so its own verdicts feed back into them."""
+def record_node(
+    repo: Path,
+    target: Path,
+    used: Sequence[UsedPattern],
+    store: PatternStore | None,
+    inputs: GenerationInputs,
+) -> None:
+    """Remember what the node used (its exemplar too), so its own verdicts feed back into them, and
+    what it was generated from and as, so ``nodeforge update`` can bring it forward later.
+
+    The pristine files are read back from disk: verification may have swapped one for its template
+    version, and the base of a later merge is what was really written.
+    """
     node = load_directory_node(target, repo) if target.is_relative_to(repo.resolve()) else None
     key = node.key if node else str(target)
     content = node.content_hash if node else ""
-    record_generated(repo, GeneratedNode(key, content, tuple((u.id, u.version) for u in used)))
+    pristine = {rel: (target / rel).read_text(encoding="utf-8") for rel in inputs.files}
+    save_pristine(repo, key, pristine)
+    patterns = tuple((u.id, u.version) for u in used)
+    record_generated(repo, GeneratedNode(key, content, patterns, inputs=inputs))
     if store is not None and used:
         # One event per generated node and content: generating the same node again counts once.
-        event = feedback_event(key, content, ((u.id, u.version) for u in used))
+        event = feedback_event(key, content, patterns)
         store.record_usage([u.id for u in used], event=event)

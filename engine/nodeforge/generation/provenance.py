@@ -1,10 +1,12 @@
 """Which patterns each generated node used, and the feedback its test verdicts give them.
 
-``.nodeforge/generated.json`` maps a generated node's key to the content hash it was written with and
-the patterns (id, version) it used. When a verdict arrives for exactly that content, the patterns'
-success or failure counts change once: the credited hash is remembered. Each feedback carries an
-event id (``feedback_event``) the store counts once, so a crash between counting and remembering
-the credit -- or a test session run again -- counts nothing twice.
+``.nodeforge/generated.json`` maps a generated node's key to the content hash it was written with,
+the patterns (id, version) it used, and what regenerating it needs (``GenerationInputs``: the
+contract, the templates' digest, the files generation owns) for ``nodeforge update``. When a
+verdict arrives for exactly that content, the patterns' success or failure counts change once:
+the credited hash is remembered. Each feedback carries an event id (``feedback_event``) the store
+counts once, so a crash between counting and remembering the credit -- or a test session run
+again -- counts nothing twice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,11 +28,23 @@ FILE = "generated.json"
 
 
 @dataclass(frozen=True)
+class GenerationInputs:
+    """What generating a node again needs, and what it owns: recorded when it is written."""
+
+    contract: str  # where the contract was read from: repo-relative when inside the repository
+    source: str  # the contract's name in the generated headers
+    templates: str  # ``templating.templates_digest`` of the templates it was rendered with
+    files: tuple[str, ...]  # node-relative files generation wrote: the only ones update touches
+    learning: bool = True  # False: generated with --no-learning (templates only)
+
+
+@dataclass(frozen=True)
 class GeneratedNode:
     key: str
     content_hash: str
     patterns: tuple[tuple[str, int], ...]
     credited: tuple[str, ...] = ()
+    inputs: GenerationInputs | None = None  # None: recorded before nodeforge kept them
 
 
 @dataclass(frozen=True)
@@ -74,11 +88,14 @@ def _read(path: Path) -> dict[str, Any]:
 def record_generated(repo: Path, node: GeneratedNode) -> None:
     with _locked(state_dir(repo)) as path:
         data = _read(path)
-        data[node.key] = {
+        entry: dict[str, Any] = {
             "content_hash": node.content_hash,
             "patterns": [list(p) for p in node.patterns],
             "credited": list(node.credited),
         }
+        if node.inputs is not None:
+            entry["inputs"] = {**asdict(node.inputs), "files": list(node.inputs.files)}
+        data[node.key] = entry
         atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
@@ -90,9 +107,22 @@ def generated_nodes(repo: Path) -> list[GeneratedNode]:
             entry["content_hash"],
             tuple((p[0], int(p[1])) for p in entry["patterns"]),
             tuple(entry.get("credited", ())),
+            _inputs(entry.get("inputs")),
         )
         for key, entry in sorted(data.items())
     ]
+
+
+def _inputs(raw: Any) -> GenerationInputs | None:
+    if not isinstance(raw, dict):
+        return None
+    return GenerationInputs(
+        contract=str(raw["contract"]),
+        source=str(raw["source"]),
+        templates=str(raw["templates"]),
+        files=tuple(str(f) for f in raw["files"]),
+        learning=bool(raw.get("learning", True)),
+    )
 
 
 def owed_feedback(repo: Path, verdicts: Iterable[Any]) -> list[tuple[Feedback, str]]:

@@ -14,6 +14,7 @@ Each limit ends in one ``InputError`` naming the template and the limit.
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import threading
 import time
@@ -82,6 +83,21 @@ def sandboxed_environment(team_templates: Path | None = None) -> SandboxedEnviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def templates_digest(env: jinja2.Environment) -> str:
+    """A digest of every template ``env`` would load, each as it resolves (a team's own wins).
+
+    Recorded with each generated node: a different digest later means the templates moved on.
+    """
+    loader = env.loader
+    if loader is None:
+        return ""
+    digest = hashlib.sha256()
+    for name in sorted(loader.list_templates()):
+        source, _, _ = loader.get_source(env, name)
+        digest.update(f"{name}\0{source}\0".encode())
+    return digest.hexdigest()[:24]
 
 
 class _TooSlow(Exception):
