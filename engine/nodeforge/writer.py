@@ -58,6 +58,37 @@ def write_node(target: Path, files: dict[str, str], *, force: bool) -> list[Path
     return [target / rel for rel in sorted(files)]
 
 
+def rewrite_node(target: Path, changes: dict[str, str | None]) -> None:
+    """Apply ``changes`` (node-relative path -> new text, or None to remove it) to the existing
+    node ``target``, all of them or none.
+
+    The node is copied whole (files nodeforge does not own included) into a marked staging folder,
+    changed there, and swapped into place as ``write_node`` does: an interruption at any point
+    leaves the node as it was, or ``recover_interrupted_write`` puts it back.
+    """
+    recover_interrupted_write(target)
+    for rel in changes:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise InputError(f"path {rel!r} would escape {target}")
+    staging = _make_staging(target)
+    try:
+        node = staging / _NODE
+        shutil.copytree(target, node, symlinks=True)
+        for rel, text in sorted(changes.items()):
+            path = node / rel
+            if text is None or path.is_symlink():  # never write through a link, out of the node
+                path.unlink(missing_ok=True)
+            if text is None:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        _swap_into_place(staging, target)
+    except OSError as error:
+        raise NodeforgeError(f"cannot update {target}: {error.strerror or error}; it is unchanged") from None
+    finally:
+        _remove_staging(staging, target)
+
+
 def _make_staging(target: Path) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,15 +84,18 @@ def validate_files(files: dict[str, str]) -> None:
             ) from error
 
 
-def diff_against_disk(target: Path, files: dict[str, str]) -> str:
-    """A unified diff from what is under ``target`` to ``files``; new files diff against nothing."""
+def diff_against_disk(target: Path, files: Mapping[str, str | None]) -> str:
+    """A unified diff from what is under ``target`` to ``files``; new files diff against nothing,
+    and a file mapped to None (to be removed) diffs to nothing."""
     chunks: list[str] = []
     for rel in sorted(files):
         old_path = target / rel
         old = old_path.read_text(encoding="utf-8").splitlines(keepends=True) if old_path.is_file() else []
-        new = files[rel].splitlines(keepends=True)
+        text = files[rel]
+        new = [] if text is None else text.splitlines(keepends=True)
         name = f"{target.name}/{rel}"
-        chunks.extend(difflib.unified_diff(old, new, f"a/{name}" if old else "/dev/null", f"b/{name}"))
+        old_name, new_name = f"a/{name}" if old else "/dev/null", "/dev/null" if text is None else f"b/{name}"
+        chunks.extend(difflib.unified_diff(old, new, old_name, new_name))
     return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
 
 
@@ -343,17 +346,19 @@ def record_node(
     used: Sequence[UsedPattern],
     store: PatternStore | None,
     inputs: GenerationInputs,
+    pristine: Mapping[str, str] | None = None,
 ) -> None:
     """Remember what the node used (its exemplar too), so its own verdicts feed back into them, and
     what it was generated from and as, so ``nodeforge update`` can bring it forward later.
 
-    The pristine files are read back from disk: verification may have swapped one for its template
-    version, and the base of a later merge is what was really written.
+    The pristine files (the base of a later merge) are read back from disk unless given: verification
+    may have swapped one for its template version, and the base must be what was really generated.
     """
     node = load_directory_node(target, repo) if target.is_relative_to(repo.resolve()) else None
     key = node.key if node else str(target)
     content = node.content_hash if node else ""
-    pristine = {rel: (target / rel).read_text(encoding="utf-8") for rel in inputs.files}
+    if pristine is None:
+        pristine = {rel: (target / rel).read_text(encoding="utf-8") for rel in inputs.files}
     save_pristine(repo, key, pristine)
     patterns = tuple((u.id, u.version) for u in used)
     record_generated(repo, GeneratedNode(key, content, patterns, inputs=inputs))
