@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
         "init": cmd_init,
         "learn": cmd_learn,
         "generate": cmd_generate,
+        "update": cmd_update,
+        "outdated": cmd_update,
         "patterns": cmd_patterns,
         "store": cmd_store,
         "embed": cmd_embed,
@@ -182,6 +184,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     emit(args, report, _generate_lines(args, report, options.learning, repo))
     verification = report.verification
     return EXIT_CHECK_FAILED if verification is not None and not verification.imports else EXIT_OK
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    """``update`` and ``outdated`` (``cli.update``); only ``update`` retrieves, so only it embeds."""
+    from nodeforge.cli.update import run_outdated, run_update
+
+    repo = _repo(args)
+    settings = load_settings(repo)
+    with _store(settings, embed=args.command == "update") as store:
+        return (run_update if args.command == "update" else run_outdated)(args, repo, settings, store)
 
 
 def _generate_lines(
@@ -474,11 +486,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nodeforge.cli.report import default_title, write_report
+    from nodeforge.generation.provenance import generated_nodes
 
     repo = _repo(args)
     settings = load_settings(repo)
+    generated = {node.key: node.patterns for node in generated_nodes(repo)}
     with _store(settings) as store:  # the embedder is only named here, never loaded
-        summary = write_report(store, args.html.resolve(), title=args.title or default_title(repo))
+        title = args.title or default_title(repo)
+        summary = write_report(store, args.html.resolve(), title=title, generated=generated)
     line = (
         f"nodeforge: wrote {summary.path} ({summary.patterns} pattern(s) in {summary.slots} slot(s) "
         f"of {summary.node_types} node type(s), {summary.bytes // 1024} KiB)"

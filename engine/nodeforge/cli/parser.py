@@ -80,6 +80,8 @@ def build_parser() -> _Parser:
         _init_parser,
         _learn_parser,
         _generate_parser,
+        _update_parser,
+        _outdated_parser,
         _patterns_parser,
         _store_parser,
         _embed_parser,
@@ -186,6 +188,35 @@ def _generate_parser(sub: Subparsers) -> None:
         "--python",
         default=None,
         help="the repository's interpreter (default: [tool.nodeforge] python, its .venv)",
+    )
+
+
+def _update_parser(sub: Subparsers) -> None:
+    update = _command(
+        sub,
+        "update",
+        "bring generated nodes forward: merge what generation gives now into your edited files",
+        "nodeforge update src/myteam/nodes/node_order_effect --dry-run --diff",
+        "nodeforge update --all",
+    )
+    update.add_argument(
+        "node_dir", type=Path, nargs="?", default=None, metavar="NODE_DIR", help="a generated node's folder"
+    )
+    update.add_argument("--all", action="store_true", help="every generated node of the repository")
+    update.add_argument("--dry-run", action="store_true", help="write nothing; say what would change")
+    update.add_argument("--diff", action="store_true", help="show the change to each file as a unified diff")
+    update.add_argument(
+        "--allow-dirty", action="store_true", help="update nodes that have uncommitted changes"
+    )
+
+
+def _outdated_parser(sub: Subparsers) -> None:
+    _command(
+        sub,
+        "outdated",
+        "list generated nodes whose patterns or templates moved on, and why",
+        "nodeforge outdated",
+        "nodeforge outdated --json",
     )
 
 

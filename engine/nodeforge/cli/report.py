@@ -2,15 +2,16 @@
 
 Patterns are grouped by node type and slot; each shows its code (syntax-highlighted with Pygments'
 inline styles, so the page needs no stylesheet or script from anywhere), provenance, support,
-usage and success, and its earlier versions. The page renders with Jinja2 and autoescaping on:
-mined code is data and reaches the page escaped, except the markup Pygments builds around the
-code it escaped itself.
+usage and success, its earlier versions, and the generated nodes that use it (each generated
+node is listed at the end, linked to the patterns it came from). The page renders with Jinja2
+and autoescaping on: mined code is data and reaches the page escaped, except the markup Pygments
+builds around the code it escaped itself.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ class PatternView:
     code: Markup
     dependencies: tuple[DependencyView, ...]
     history: tuple[VersionView, ...]  # earlier (and later) versions of the same slot and symbol
+    generated: tuple[tuple[str, str], ...] = ()  # (key, anchor) of each generated node that uses it
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,15 @@ class NodeTypeView:
 
 
 @dataclass(frozen=True)
+class GeneratedView:
+    """A generated node and the patterns it came from: (id@vN, the pattern's anchor or "" when not live)."""
+
+    node: str
+    anchor: str
+    patterns: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     title: str
     generated_at: str
@@ -95,6 +106,7 @@ class Catalogue:
     counts: tuple[tuple[str, int], ...]  # by status, every status
     node_types: tuple[NodeTypeView, ...]
     highlighted: bool  # Pygments was available
+    generated: tuple[GeneratedView, ...] = ()
 
     @property
     def pattern_count(self) -> int:
@@ -157,15 +169,27 @@ class _Highlight:
         return Markup(self.paint(code))
 
 
-def build_catalogue(store: PatternStore, *, title: str, now: datetime | None = None) -> Catalogue:
-    """Every live pattern of ``store``, grouped by node type then slot, with its history."""
+def build_catalogue(
+    store: PatternStore,
+    *,
+    title: str,
+    now: datetime | None = None,
+    generated: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+) -> Catalogue:
+    """Every live pattern of ``store``, grouped by node type then slot, with its history, and the
+    generated nodes (``generated``: node key -> the (pattern id, version) pairs it used)."""
+    generated = generated or {}
+    users: dict[str, list[str]] = {}
+    for node, used in sorted(generated.items()):
+        for pattern_id, _version in used:
+            users.setdefault(pattern_id, []).append(node)
     info = store.info()
     live = store.list(statuses=(*LIVE_STATUSES, PatternStatus.HELD))  # held: shown, marked, not reused
     paint = highlighter()
     by_type: dict[NodeType, dict[str, list[PatternView]]] = {}
     ranked = sorted(live, key=lambda p: (-p.success_count, -p.support, -p.quality, p.id))
     for pattern in ranked:
-        view = _pattern_view(pattern, store.history(pattern.id), paint)
+        view = _pattern_view(pattern, store.history(pattern.id), paint, users.get(pattern.id, []))
         by_type.setdefault(pattern.node_type, {}).setdefault(pattern.slot, []).append(view)
     node_types = tuple(
         NodeTypeView(
@@ -188,7 +212,25 @@ def build_catalogue(store: PatternStore, *, title: str, now: datetime | None = N
         counts=tuple((status.value, info.counts.get(status.value, 0)) for status in PatternStatus),
         node_types=node_types,
         highlighted=paint.available,
+        generated=_generated_views(generated, {p.id for p in live}),
     )
+
+
+def _generated_views(
+    generated: Mapping[str, Sequence[tuple[str, int]]], shown: set[str]
+) -> tuple[GeneratedView, ...]:
+    return tuple(
+        GeneratedView(
+            node,
+            generated_anchor(node),
+            tuple((f"{i}@v{v}", f"pattern-{i}" if i in shown else "") for i, v in used),
+        )
+        for node, used in sorted(generated.items())
+    )
+
+
+def generated_anchor(node: str) -> str:
+    return "generated-" + _anchor(node)
 
 
 def _retrieval(info: StoreInfo) -> str:
@@ -197,7 +239,9 @@ def _retrieval(info: StoreInfo) -> str:
     return "sparse identifiers and filters (embeddings not installed)"
 
 
-def _pattern_view(pattern: Pattern, versions: Sequence[Pattern], paint: _Highlight) -> PatternView:
+def _pattern_view(
+    pattern: Pattern, versions: Sequence[Pattern], paint: _Highlight, generated: Sequence[str]
+) -> PatternView:
     return PatternView(
         id=pattern.id,
         version=pattern.version,
@@ -224,6 +268,7 @@ def _pattern_view(pattern: Pattern, versions: Sequence[Pattern], paint: _Highlig
             for v in versions
             if v.id != pattern.id
         ),
+        generated=tuple((node, generated_anchor(node)) for node in generated),
     )
 
 
@@ -242,9 +287,15 @@ def render_html(catalogue: Catalogue) -> str:
     return env.get_template(PAGE_TEMPLATE).render(catalogue=catalogue)
 
 
-def write_report(store: PatternStore, out: Path, *, title: str) -> ReportSummary:
+def write_report(
+    store: PatternStore,
+    out: Path,
+    *,
+    title: str,
+    generated: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+) -> ReportSummary:
     """Render ``store``'s catalogue to ``out`` (written atomically)."""
-    catalogue = build_catalogue(store, title=title)
+    catalogue = build_catalogue(store, title=title, generated=generated)
     page = render_html(catalogue)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, redact(page), shared=True)  # a page to hand around: 0644, not 0600
