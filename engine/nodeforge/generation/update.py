@@ -64,6 +64,8 @@ class NodeUpdate:
 def generated_record(repo: Path, node_dir: Path) -> GeneratedNode:
     """The provenance of the generated node in ``node_dir``; an ``InputError`` when it has none."""
     resolved = node_dir.resolve()
+    if not resolved.is_relative_to(repo) and not node_dir.is_absolute():
+        resolved = (repo / node_dir).resolve()  # ``--repo`` elsewhere: the folder as the repository names it
     if not resolved.is_relative_to(repo):
         raise InputError(f"{node_dir} is not inside the repository {repo}")
     key = resolved.relative_to(repo).as_posix()
