@@ -101,6 +101,9 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("generation.generate", "learning.nodes"),
         ("generation.generate", "learning.quality"),
         ("generation.generate", "storage.protocol"),
+        # update regenerates against the store; outdated asks it what became of the patterns used
+        ("generation.update", "storage.protocol"),
+        ("generation.outdated", "storage.protocol"),
         ("generation.holefill", "learning.antiunify"),
         ("generation.provenance", "storage.factory"),  # feedback reaches the configured store
         # learning stores what it learned, and records feedback through provenance
