@@ -327,3 +327,22 @@ def test_the_catalogue_links_patterns_and_the_nodes_generated_from_them(
     for pattern_id, _ in _record(team).patterns:
         assert f'<a href="#pattern-{pattern_id}">' in page  # the node's list links to each pattern
     assert page.count(f'<a href="#{anchor}">') == len(_record(team).patterns)  # and back
+
+
+def test_a_node_generated_before_update_existed_is_refused_and_said(
+    team: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = team / ".nodeforge" / "generated.json"
+    data = json.loads(state.read_text(encoding="utf-8"))
+    del data[NODE]["inputs"]  # what generated.json held before this feature
+    state.write_text(json.dumps(data), encoding="utf-8")
+    before = _snapshot(team / NODE)
+    _set_status(team, [_used_of_kind(team, PatternKind.EXEMPLAR)], PatternStatus.RETIRED)
+    assert main(["update", NODE, "--repo", str(team)]) == 2
+    assert "nothing to merge from" in capsys.readouterr().err
+    assert _snapshot(team / NODE) == before
+    assert main(["outdated", "--repo", str(team), "--json"]) == 0
+    [node] = json.loads(capsys.readouterr().out)
+    assert node["updatable"] is False
+    assert main(["update", "--repo", str(team)]) == 2  # neither NODE_DIR nor --all
+    assert "name one NODE_DIR, or pass --all" in capsys.readouterr().err

@@ -92,7 +92,7 @@ def _outdated_lines(found: list[OutdatedNode]) -> list[str]:
         return ["nodeforge: every generated node is up to date"]
     lines = [f"nodeforge: {len(found)} generated node(s) outdated"]
     for node in found:
-        how = "nodeforge update " + node.node if node.updatable else "generate it again with --force"
+        how = f"nodeforge update {node.node}" if node.updatable else "generated before update existed"
         lines.append(f"  {node.node} ({how})")
         lines += [f"    {reason.describe()}" for reason in node.reasons]
     return lines

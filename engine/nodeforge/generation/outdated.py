@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nodeforge.config import Settings
+from nodeforge.generation.pristine import load_pristine
 from nodeforge.generation.provenance import GeneratedNode, generated_nodes
 from nodeforge.generation.render import environment
 from nodeforge.generation.templating import templates_digest
@@ -36,7 +37,7 @@ class Reason:
 class OutdatedNode:
     node: str  # the node's key
     reasons: tuple[Reason, ...]
-    updatable: bool  # provenance holds what ``nodeforge update`` needs
+    updatable: bool  # provenance and the pristine files hold what ``nodeforge update`` needs
 
 
 def outdated_nodes(repo: Path, settings: Settings, store: PatternStore) -> list[OutdatedNode]:
@@ -51,7 +52,8 @@ def outdated_nodes(repo: Path, settings: Settings, store: PatternStore) -> list[
         if record.inputs is not None and record.inputs.templates != digest:
             reasons.append(Reason(TEMPLATES))
         if reasons:
-            found.append(OutdatedNode(record.key, tuple(reasons), record.inputs is not None))
+            kept = record.inputs is not None and load_pristine(repo, record.key) is not None
+            found.append(OutdatedNode(record.key, tuple(reasons), kept))
     return found
 
 

@@ -135,8 +135,8 @@ def _base(repo: Path, record: GeneratedNode) -> tuple[GenerationInputs, dict[str
     base = load_pristine(repo, record.key)
     if record.inputs is None or base is None:
         raise InputError(
-            f"{record.key} was generated before nodeforge kept what updating needs; "
-            "generate it again with --force (after committing your edits) to start tracking it"
+            f"{record.key} was generated before nodeforge kept what updating needs (its pristine files): "
+            "nothing to merge from. To track it, commit, `generate --force` it, and re-apply your edits"
         )
     return record.inputs, base
 
