@@ -10,8 +10,8 @@ from typing import Any
 from nodeforge.cli.output import emit
 from nodeforge.config import Settings
 from nodeforge.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
-from nodeforge.generation.merge3 import FileStatus
 from nodeforge.generation.outdated import OutdatedNode, outdated_nodes
+from nodeforge.generation.threeway import FileStatus
 from nodeforge.generation.update import (
     NodeUpdate,
     UpdateOptions,

@@ -3,7 +3,7 @@
 For each file the node owns (those generation wrote, by its provenance), the difference between
 the node **as generated** (its pristine files, ``generation.pristine``) and **as it would be
 generated now** (the same contract rendered against today's store and templates) is merged into
-the file as it is on disk (``generation.merge3``, git's merge). All changes land together or not
+the file as it is on disk (``generation.threeway``, git's merge). All changes land together or not
 at all (``writer.rewrite_node``); then the provenance records the new patterns and the new pristine
 files, so the node's next verdict credits the patterns it now carries.
 """
@@ -23,9 +23,9 @@ from nodeforge.generation.generate import (
     record_node,
     render_node,
 )
-from nodeforge.generation.merge3 import FileStatus, FileUpdate, update_file
 from nodeforge.generation.pristine import load_pristine
 from nodeforge.generation.provenance import GeneratedNode, GenerationInputs, generated_nodes
+from nodeforge.generation.threeway import FileStatus, FileUpdate, update_file
 from nodeforge.gitrepo import git
 from nodeforge.storage.protocol import PatternStore
 from nodeforge.writer import rewrite_node
@@ -76,8 +76,13 @@ def generated_record(repo: Path, node_dir: Path) -> GeneratedNode:
 
 
 def updatable(repo: Path) -> list[GeneratedNode]:
-    """Every generated node of the repository that is still there, for ``--all``."""
-    return [r for r in generated_nodes(repo) if r.inputs is not None and (repo / r.key).is_dir()]
+    """Every generated node of the repository that is still there and can be merged, for ``--all``
+    (``outdated`` names the others)."""
+    return [
+        r
+        for r in generated_nodes(repo)
+        if r.inputs is not None and (repo / r.key).is_dir() and load_pristine(repo, r.key) is not None
+    ]
 
 
 def refuse_dirty(repo: Path, records: list[GeneratedNode]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nodeforge.generation.merge3 import FileStatus, merge_text, update_file
+from nodeforge.generation.threeway import FileStatus, merge_text, update_file
 
 BASE = "one\ntwo\nthree\nfour\nfive\n"
 THEIRS = "one (new)\ntwo\nthree\nfour\nfive\n"  # generation changed the first line
