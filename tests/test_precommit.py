@@ -10,6 +10,7 @@ import pytest
 
 from nodeforge.hooks import precommit
 from nodeforge.learning.nodes import discover
+from nodeforge.learning.reasons import differs_from_commit
 from nodeforge.learning.verdicts import Outcome, VerdictBook, tally
 from nodeforge.paths import HOOK_LOG_FILE, state_dir
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
@@ -59,7 +60,9 @@ def test_an_untracked_file_in_a_node_makes_it_differ(team: Path) -> None:
     (team / KEY / "handlers" / "scratch.py").write_text("x = 1\n", encoding="utf-8")
     [node] = [n for n in discover(team) if n.key == KEY]
     assert precommit.committed_content_hash(team, sha, node) != node.content_hash
-    assert precommit.CommittedContent(team, sha)(node) == f"working tree differs from commit {sha[:10]}"
+    reason = precommit.CommittedContent(team, sha)(node)
+    assert reason == differs_from_commit(sha)
+    assert str(reason) == f"working tree differs from commit {sha[:10]}"
 
 
 def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,10 +124,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     report.skipped[:0] = [(skip.key, skip.reason) for skip in selected.skipped]
     lines = [report.summary()]
     lines += [f"  tests: {run.node_key}: {run.status}: {run.detail}" for run in report.test_runs]
-    lines += [
-        f"  pending: {key} ({report.pending_reasons.get(key, 'no passing verdict for its current content')})"
-        for key in report.pending
-    ]
+    lines += [f"  pending: {key} ({report.pending_reasons[key]})" for key in report.pending]
     lines += [f"  skipped: {what}: {why}" for what, why in report.skipped]
     lines += [f"  failed: {f.path}: {f.detail}" for f in report.failed_files]
     emit(args, report, lines)

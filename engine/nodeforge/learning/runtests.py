@@ -50,11 +50,6 @@ class TestRun:
     seconds: float
     detail: str  # one line for the user: pytest's last line, or why nothing ran
 
-    @property
-    def reason(self) -> str:
-        """Why the node is still waiting after this run (pending reason)."""
-        return self.detail
-
 
 def _is_test_module(path: Path) -> bool:
     return path.suffix == ".py" and (path.name.startswith("test_") or path.stem.endswith("_test"))
