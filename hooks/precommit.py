@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import os
 import subprocess
 import sys
 import time
@@ -54,6 +53,7 @@ from nodeforge.paths import HOOK_LOG_FILE, LEARN_FAILED_FILE, PENDING_FILE, find
 from nodeforge.statefile import read_state_object
 
 if TYPE_CHECKING:
+    from nodeforge.config import Settings
     from nodeforge.learning.learn import LearnReport
     from nodeforge.learning.nodes import NodeSource
 
@@ -241,12 +241,11 @@ def _inside(node: NodeSource, roots: Sequence[Path]) -> bool:
     return any(root == top or top in root.parents for top in roots)
 
 
-def learn_commit(repo: Path, commit: str, since: str = "") -> LearnReport:
-    from nodeforge.config import load_settings
+def learn_commit(settings: Settings, commit: str, since: str = "") -> LearnReport:
     from nodeforge.learning.learn import LearnOptions, learn, nodes_of_commit
     from nodeforge.storage.factory import open_configured
 
-    settings = load_settings(repo)
+    repo = settings.repo
     # the plugin only records verdicts for nodes under node_paths; others would wait forever
     found = nodes_of_commit(repo, commit, since).nodes
     nodes = [node for node in found if _inside(node, settings.node_roots)]
@@ -351,7 +350,10 @@ def _main(argv: Sequence[str] | None) -> int:
             if found.ready or found.pending:
                 _learn_detached(repo, commit, state, args.since)
             return 0
-        report = learn_commit(repo, commit, args.since)
+        from nodeforge.config import load_settings  # the detached run: pydantic is no cost here
+
+        settings = load_settings(repo)
+        report = learn_commit(settings, commit, args.since)
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"{PREFIX} learning skipped: {detail}")
@@ -360,12 +362,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 (state / LEARN_FAILED_FILE).write_text(f"{commit[:10]}: {detail}\n", encoding="utf-8")
         return 1 if args.strict else 0
     print(summary_line(report, time.perf_counter() - started))
-    if (
-        report.dense_pending
-        and not args.no_embed_later
-        and os.environ.get("NODEFORGE_EMBED_LATER", "1") != "0"
-        and _embeddings_installed()
-    ):
+    if report.dense_pending and not args.no_embed_later and settings.embed_later and _embeddings_installed():
         _start_embedding(repo)
     return 1 if args.strict and report.failed_files else 0
 

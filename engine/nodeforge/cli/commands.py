@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -64,14 +63,12 @@ def _shown(path: Path, repo: Path) -> str:
     return resolved.relative_to(repo).as_posix() if resolved.is_relative_to(repo) else resolved.name
 
 
-def embeddings_wanted(embed: bool = True) -> bool:
-    """Dense embeddings unless asked not to; ``NODEFORGE_EMBEDDINGS=0`` forces sparse retrieval."""
-    return embed and os.environ.get("NODEFORGE_EMBEDDINGS", "1").lower() not in {"0", "off", "false", "no"}
-
-
 @contextmanager
 def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
-    with open_configured(settings, embedder="auto" if embeddings_wanted(embed) else None) as store:
+    """The configured store; dense embeddings unless asked not to (``--no-embed``, or
+    ``NODEFORGE_EMBEDDINGS=0`` forcing sparse retrieval)."""
+    dense = embed and settings.dense_embeddings
+    with open_configured(settings, embedder="auto" if dense else None) as store:
         yield store
 
 
@@ -519,7 +516,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         python=args.python or "",
         timeout=args.timeout,
-        embed=embeddings_wanted(),
+        embed=settings.dense_embeddings,
         no_learning=not args.no_template,
     )
     total = args.limit or len(discover(repo, list(settings.node_roots)))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nodeforge.learning.nodes import NodeSource, discover
+from nodeforge.paths import child_environment
 
 PASSED = "passed"
 FAILED = "failed"
@@ -142,7 +143,7 @@ def run_bounded(
     process = subprocess.Popen(
         list(command),
         cwd=cwd,
-        env=None if env is None else dict(env),
+        env=child_environment() if env is None else dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
