@@ -167,9 +167,7 @@ class _Learned:
     words: tuple[str, ...] = ()  # split identifiers of the pattern and what it imports
 
     def with_identity(self, operation: str, class_name: str, module: str) -> HandlerPlan:
-        return HandlerPlan(
-            operation, class_name, module, self.summary, self.learned_class, "", "", self.used
-        )
+        return HandlerPlan(operation, class_name, module, self.summary, self.learned_class, "", "", self.used)
 
 
 def _code_words(pattern: Pattern) -> list[str]:
