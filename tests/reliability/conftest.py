@@ -14,6 +14,7 @@ from nodeforge.cli.main import main
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.storage.factory import open_store
 from tests.fixtures.repo_factory import NODES_DIR, build_repo
+from tests.gitkit import commit_all
 
 ALL_STATUSES = tuple(PatternStatus)
 
@@ -27,16 +28,6 @@ class Result:
     @property
     def error_lines(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.strip()]
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture(autouse=True)
