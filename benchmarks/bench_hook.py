@@ -40,7 +40,7 @@ SHAPE = (
     ("compute", ("transform",)),
     ("reducer", ("aggregate",)),
     ("orchestrator", ("orchestrate",)),
-    ("effect", ("create", "update", "delete")),
+    ("effect", ("create", "delete")),
 )
 GOAL_SECONDS = 0.8
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import os
 import subprocess
 import sys
 import time
@@ -42,17 +41,24 @@ from typing import TYPE_CHECKING
 
 from nodeforge.errors import NodeforgeError
 from nodeforge.gitrepo import TreeBlob, changed_files, content_digest, run_git, tree_blobs
+from nodeforge.learning.reasons import (
+    NO_VERDICT,
+    PARTIAL_RUN,
+    TESTS_FAILED,
+    Reason,
+    differs_from_commit,
+    not_in_commit,
+)
 from nodeforge.paths import HOOK_LOG_FILE, LEARN_FAILED_FILE, PENDING_FILE, find_repo_root, state_dir
 from nodeforge.statefile import read_state_object
 
 if TYPE_CHECKING:
+    from nodeforge.config import Settings
     from nodeforge.learning.learn import LearnReport
     from nodeforge.learning.nodes import NodeSource
 
 PREFIX = "nodeforge:"
 STORE_WAIT_SECONDS = 1.0
-_QUALITY = "quality "
-_SECRET = "secret "
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -112,13 +118,13 @@ class CommittedContent:
         self.keys = frozenset(keys)
         self.listing = tree_blobs(repo, commit, sorted(self.keys)) if self.keys else []
 
-    def __call__(self, node: NodeSource) -> str | None:
+    def __call__(self, node: NodeSource) -> Reason | None:
         listing = self.listing if node.key in self.keys else None
         committed = committed_content_hash(self.repo, self.commit, node, listing)
         if committed is None:
-            return f"not in commit {self.commit[:10]} (uncommitted node)"
+            return not_in_commit(self.commit)
         if committed != node.content_hash:
-            return f"working tree differs from commit {self.commit[:10]}"
+            return differs_from_commit(self.commit)
         return None
 
 
@@ -159,8 +165,8 @@ class Triage:
     """What the detached learner will find, decided with git and the verdict book only."""
 
     ready: tuple[str, ...]
-    pending: tuple[tuple[str, str], ...]
-    skipped: tuple[tuple[str, str], ...]
+    pending: tuple[tuple[str, Reason], ...]
+    skipped: tuple[tuple[str, Reason], ...]
 
 
 def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage:
@@ -174,19 +180,19 @@ def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage
     gate = CommittedContent(repo, commit, list(keys))
     book = VerdictBook(state)
     ready: list[str] = []
-    pending: list[tuple[str, str]] = []
-    skipped: list[tuple[str, str]] = []
+    pending: list[tuple[str, Reason]] = []
+    skipped: list[tuple[str, Reason]] = []
     for key, node in sorted(keys.items()):
         reason = gate(node)
         verdict = book.get(key, node.content_hash) if reason is None else None
         if reason is not None:
             pending.append((key, reason))
         elif verdict is None:
-            pending.append((key, "no verdict for this content"))
+            pending.append((key, NO_VERDICT))
         elif verdict.partial:
-            pending.append((key, "its tests ran only in part"))
+            pending.append((key, PARTIAL_RUN))
         elif not verdict.passed:
-            skipped.append((key, "its tests failed for this content"))
+            skipped.append((key, TESTS_FAILED))
         else:
             ready.append(key)
     return Triage(tuple(ready), tuple(pending), tuple(skipped))
@@ -201,8 +207,8 @@ def triage_line(found: Triage, commit: str, seconds: float) -> str:
         f"learning {len(found.ready)} node(s) of {commit[:10]} in the background"
         + (f": {', '.join(_short(k) for k in found.ready)}" if found.ready else "")
     ]
-    parts.append(f"{len(found.pending)} pending" + (f": {_grouped(found.pending)}" if found.pending else ""))
-    parts.append(f"{len(found.skipped)} skipped" + (f": {_grouped(found.skipped)}" if found.skipped else ""))
+    parts.append(_counted("pending", found.pending, brief=True))
+    parts.append(_counted("skipped", found.skipped, brief=True))
     return f"{PREFIX} " + ", ".join(parts) + f" (log: .nodeforge/{HOOK_LOG_FILE}) [{seconds:.2f} s]"
 
 
@@ -235,12 +241,11 @@ def _inside(node: NodeSource, roots: Sequence[Path]) -> bool:
     return any(root == top or top in root.parents for top in roots)
 
 
-def learn_commit(repo: Path, commit: str, since: str = "") -> LearnReport:
-    from nodeforge.config import load_settings
+def learn_commit(settings: Settings, commit: str, since: str = "") -> LearnReport:
     from nodeforge.learning.learn import LearnOptions, learn, nodes_of_commit
     from nodeforge.storage.factory import open_configured
 
-    settings = load_settings(repo)
+    repo = settings.repo
     # the plugin only records verdicts for nodes under node_paths; others would wait forever
     found = nodes_of_commit(repo, commit, since).nodes
     nodes = [node for node in found if _inside(node, settings.node_roots)]
@@ -261,12 +266,17 @@ def _short(key: str) -> str:
     return key.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _grouped(items: Sequence[tuple[str, str]]) -> str:
+def _grouped(items: Sequence[tuple[str, Reason]], *, brief: bool = False) -> str:
     """``a, b (reason one); c (reason two)`` — names grouped by reason, in first-seen order."""
     by_reason: dict[str, list[str]] = {}
     for name, reason in items:
-        by_reason.setdefault(reason, []).append(_short(name))
+        by_reason.setdefault(reason.brief if brief else str(reason), []).append(_short(name))
     return "; ".join(f"{', '.join(names)} ({reason})" for reason, names in by_reason.items())
+
+
+def _counted(what: str, items: Sequence[tuple[str, Reason]], *, brief: bool = False) -> str:
+    """``2 pending: a, b (reason)``, or ``0 pending``."""
+    return f"{len(items)} {what}" + (f": {_grouped(items, brief=brief)}" if items else "")
 
 
 def summary_line(report: LearnReport, seconds: float) -> str:
@@ -276,12 +286,11 @@ def summary_line(report: LearnReport, seconds: float) -> str:
         learned += f" {', '.join(_short(k) for k in report.learned)}"
     learned += f" ({report.patterns_new} new / {report.patterns_merged} merged pattern(s))"
     parts = [learned]
-    waiting = [
-        (key, report.pending_reasons.get(key, "no verdict for this content")) for key in report.pending
-    ]
-    parts.append(f"{len(waiting)} pending" + (f": {_grouped(waiting)}" if waiting else ""))
-    nodes = [(w, why) for w, why in report.skipped if not why.startswith((_QUALITY, _SECRET))]
-    parts.append(f"{len(nodes)} skipped" + (f": {_grouped(nodes)}" if nodes else ""))
+    parts.append(
+        _counted("pending", [(key, report.pending_reasons.get(key, NO_VERDICT)) for key in report.pending])
+    )
+    # the gates' reasons are about single patterns: counted below as "not kept", not as nodes
+    parts.append(_counted("skipped", [(what, why) for what, why in report.skipped if not why.of_pattern]))
     dropped = []
     if report.below_quality:
         dropped.append(f"{report.below_quality} below quality")
@@ -341,7 +350,10 @@ def _main(argv: Sequence[str] | None) -> int:
             if found.ready or found.pending:
                 _learn_detached(repo, commit, state, args.since)
             return 0
-        report = learn_commit(repo, commit, args.since)
+        from nodeforge.config import load_settings  # the detached run: pydantic is no cost here
+
+        settings = load_settings(repo)
+        report = learn_commit(settings, commit, args.since)
     except (NodeforgeError, subprocess.CalledProcessError, OSError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"{PREFIX} learning skipped: {detail}")
@@ -350,12 +362,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 (state / LEARN_FAILED_FILE).write_text(f"{commit[:10]}: {detail}\n", encoding="utf-8")
         return 1 if args.strict else 0
     print(summary_line(report, time.perf_counter() - started))
-    if (
-        report.dense_pending
-        and not args.no_embed_later
-        and os.environ.get("NODEFORGE_EMBED_LATER", "1") != "0"
-        and _embeddings_installed()
-    ):
+    if report.dense_pending and not args.no_embed_later and settings.embed_later and _embeddings_installed():
         _start_embedding(repo)
     return 1 if args.strict and report.failed_files else 0
 

@@ -250,7 +250,7 @@ def test_a_folder_with_a_contract_is_a_node_whatever_its_name(team: Path) -> Non
     assert node.names.words == ("ledger", "capture")
     [skipped] = found.skipped
     assert skipped.key == f"{NODES}/node_ledger_feed"
-    assert "'gizmo'" in skipped.reason
+    assert "'gizmo'" in str(skipped.reason)
     # everything below the node folder belongs to it, a fixture with its own contract included
     inner = team / NODE / "tests/fixtures/sample/helper.py"
     assert node_folder_of(inner, team) == team / NODE

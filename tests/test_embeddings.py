@@ -35,12 +35,13 @@ def test_the_bundled_model_is_found_without_loading_it() -> None:
 
 
 @requires_embeddings
-def test_a_missing_model_is_reported_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NODEFORGE_MODEL", str(tmp_path / "nowhere"))
+def test_a_missing_model_is_reported_with_its_reason(tmp_path: Path) -> None:
+    placement = load_settings(tmp_path, env={"NODEFORGE_MODEL": str(tmp_path / "nowhere")}).placement
+    assert placement.model == tmp_path / "nowhere"
     with pytest.raises(EmbedderUnavailable, match="no model files") as raised:
-        load_embedder()
+        load_embedder(placement)
     assert "nowhere" in raised.value.reason
-    lookup = find_embedder()
+    lookup = find_embedder(placement)
     assert lookup.embedder is None and "no model files" in lookup.reason
 
 

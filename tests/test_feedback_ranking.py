@@ -103,6 +103,15 @@ def _run_tests(repo: Path, entity: str) -> int:
     ).returncode
 
 
+def _team_store(repo: Path, monkeypatch: pytest.MonkeyPatch, patterns: list[Pattern]) -> None:
+    """``repo`` generating on ``basekit`` from a store holding only ``patterns`` (sparse retrieval)."""
+    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
+    (repo / "basekit.py").write_text(BASE, encoding="utf-8")
+    (repo / "pyproject.toml").write_text('[tool.nodeforge]\nbase_module = "basekit"\n', encoding="utf-8")
+    with open_store(repo, embedder=None) as store:
+        store.upsert(patterns, embed=False)
+
+
 def _counts(repo: Path) -> dict[str, tuple[int, int, int]]:
     with open_store(repo, embedder=None) as store:
         return {p.id: (p.usage_count, p.success_count, p.failure_count) for p in store.list()}
@@ -111,11 +120,7 @@ def _counts(repo: Path) -> dict[str, tuple[int, int, int]]:
 def test_feedback_from_failing_nodes_changes_the_choice(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
-    (repo / "basekit.py").write_text(BASE, encoding="utf-8")
-    (repo / "pyproject.toml").write_text('[tool.nodeforge]\nbase_module = "basekit"\n', encoding="utf-8")
-    with open_store(repo, embedder=None) as store:
-        store.upsert([WORSE, BETTER], embed=False)
+    _team_store(repo, monkeypatch, [WORSE, BETTER])
 
     assert _generate(repo, "order", capsys) == {WORSE.id}
     assert _run_tests(repo, "order") == 1  # the worse pattern's node fails its own tests
@@ -132,11 +137,7 @@ def test_feedback_from_failing_nodes_changes_the_choice(
 def test_feedback_is_given_once_per_content(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
-    (repo / "basekit.py").write_text(BASE, encoding="utf-8")
-    (repo / "pyproject.toml").write_text('[tool.nodeforge]\nbase_module = "basekit"\n', encoding="utf-8")
-    with open_store(repo, embedder=None) as store:
-        store.upsert([BETTER], embed=False)
+    _team_store(repo, monkeypatch, [BETTER])
     assert _generate(repo, "order", capsys) == {BETTER.id}
     assert _run_tests(repo, "order") == 0
     assert _run_tests(repo, "order") == 0  # the same content again: no second credit

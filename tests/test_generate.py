@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from nodeforge.config import Settings
 from nodeforge.errors import InputError
-from nodeforge.generation.compose import NodePlan, plan_node
+from nodeforge.generation.compose import NodePlan, Retriever, plan_node
 from nodeforge.generation.contract import parse_contract
 from nodeforge.generation.generate import GenerateOptions, generate
 from nodeforge.generation.render import docstring_text, environment, render_files
@@ -25,6 +25,7 @@ from nodeforge.model import (
     Provenance,
     ScoredPattern,
 )
+from tests.storekit import make_pattern
 
 BASE = '''\
 """Stand-in base classes for generated nodes."""
@@ -191,12 +192,12 @@ def test_mined_code_with_jinja_syntax_is_rendered_verbatim(tmp_path: Path) -> No
     assert "Render {{ request.key }} and {% raw %} verbatim." in handler
 
 
-def _template_plan() -> NodePlan:
-    """The plan of a one-operation effect node with no learning."""
+def _template_plan(retrieve: Retriever | None = None) -> NodePlan:
+    """The plan of a one-operation effect node, with no learning unless ``retrieve`` is given."""
     contract = parse_contract(_contract("effect", ops=("create",)))
     return plan_node(
         contract,
-        retrieve=None,
+        retrieve=retrieve,
         quality=lambda c: 1.0,
         quality_threshold=0.8,
         min_score=0.1,
@@ -232,3 +233,55 @@ def test_team_templates_are_sandboxed(tmp_path: Path) -> None:
 @given(st.text(alphabet=st.characters(blacklist_characters="\x00\r", blacklist_categories=("Cs",))))
 def test_any_text_survives_a_docstring(text: str) -> None:
     assert eval('"""' + docstring_text(text) + '"""') == text
+
+
+# The template handler's handle() body is written by handler.py.j2: a team's templates_dir changes
+# it, and the team's learned error handling still wraps it.
+HANDLER = "handlers/handler_order_create.py"
+GUARD = """\
+try:
+    result = await self._store.fetch(request.key)
+except KeyError as error:  # a missing key is the caller's mistake
+    raise LookupError(request.key) from error
+"""
+
+
+def _guarded(query: PatternQuery) -> list[ScoredPattern]:
+    """A store whose only pattern is the team's error handling."""
+    if query.kind is not PatternKind.ERROR_HANDLING:
+        return []
+    guard = make_pattern(
+        "guard", code=GUARD, slot="effect:error_handling", kind=PatternKind.ERROR_HANDLING, operation=""
+    )
+    return [ScoredPattern(guard, similarity=1.0, score=0.9)]
+
+
+def _handle(text: str) -> list[str]:
+    """The lines of ``handle``'s body."""
+    return text[text.index("    async def handle") :].splitlines()[2:]
+
+
+def test_the_shipped_handler_body_and_the_learned_guard_around_it() -> None:
+    plain = render_files(_template_plan(), environment(), "c.yaml")[HANDLER]
+    assert _handle(plain) == [
+        "        return ModelOrderOutput(success=True, key=request.key, data=dict(request.payload))"
+    ]
+    guarded = render_files(_template_plan(_guarded), environment(), "c.yaml")[HANDLER]
+    assert _handle(guarded) == [
+        "        try:",
+        "            result = dict(request.payload)",
+        "        except KeyError as error:  # a missing key is the caller's mistake",
+        "            raise LookupError(request.key) from error",
+        "        return ModelOrderOutput(success=True, key=request.key, data=result)",
+    ]
+
+
+def test_a_teams_templates_change_the_handler_body(tmp_path: Path) -> None:
+    shipped = (Path(__file__).resolve().parents[1] / "templates" / "node" / "handler.py.j2").read_text()
+    (tmp_path / "handler.py.j2").write_text(
+        shipped.replace("data=dict(request.payload)", "data={'echo': request.key}"), encoding="utf-8"
+    )
+    text = render_files(_template_plan(), environment(tmp_path), "c.yaml")[HANDLER]
+    assert _handle(text) == [
+        "        return ModelOrderOutput(success=True, key=request.key, data={'echo': request.key})"
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,17 @@ from nodeforge.learning.nodes import content_hash, discover
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.storage.edge import open_embedded
 from tests.fixtures.repo_factory import build_repo
+from tests.gitkit import git
 
 NODES = 6
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
 def team(repo: Path) -> Path:
     """A committed repository of generated nodes (the ``repo`` fixture is an empty git repository)."""
     build_repo(repo, NODES, seed=5)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "nodes")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "nodes")
     return repo
 
 
@@ -48,7 +44,7 @@ def test_the_blob_ids_are_git_s_own(team: Path) -> None:
     tree = working_tree(team)
     assert tree is not None
     some = next(name for name in tree.names if name.endswith(".py"))
-    assert tree.oids[some] == _git(team, "hash-object", some).strip() == blob_id(Path(some).read_bytes())
+    assert tree.oids[some] == git(team, "hash-object", some).strip() == blob_id(Path(some).read_bytes())
 
 
 def test_the_hash_from_git_equals_the_hash_from_the_files(team: Path) -> None:
@@ -65,8 +61,8 @@ def test_an_uncommitted_edit_and_an_untracked_file_change_the_hash_an_ignored_fi
     handler.write_text(handler.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     (team / second / "scratch.py").write_text("VALUE = 1\n", encoding="utf-8")
     (team / third / ".gitignore").write_text("ignored_*.py\n", encoding="utf-8")
-    _git(team, "add", f"{third}/.gitignore")
-    _git(team, "commit", "-qm", "ignore scratch files")
+    git(team, "add", f"{third}/.gitignore")
+    git(team, "commit", "-qm", "ignore scratch files")
     (team / third / "ignored_scratch.py").write_text("VALUE = 2\n", encoding="utf-8")
     after = _hashes(team)
     assert after[first] != before[first]
@@ -93,7 +89,9 @@ def test_a_second_learn_of_an_unchanged_repository_mines_nothing(team: Path) -> 
     assert len(first.learned) == NODES and patterns
     second, again = _learn(team)
     assert second.learned == []
-    assert sorted(second.skipped) == sorted((key, "unchanged since last learned") for key in first.learned)
+    assert sorted((key, str(why)) for key, why in second.skipped) == sorted(
+        (key, "unchanged since last learned") for key in first.learned
+    )
     assert {p.id for p in again} == {p.id for p in patterns}
 
 

@@ -10,22 +10,14 @@ import pytest
 
 from nodeforge.hooks import precommit
 from nodeforge.learning.nodes import discover
+from nodeforge.learning.reasons import differs_from_commit
 from nodeforge.learning.verdicts import Outcome, VerdictBook, tally
 from nodeforge.paths import HOOK_LOG_FILE, state_dir
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
+from tests.gitkit import commit_all, git, wait_for_log
 
 NODE = NodeSpec("payment", "effect", ("create", "get"))
 KEY = f"{NODES_DIR}/{NODE.dir_name}"
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def _commit_all(repo: Path) -> str:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "nodes")
-    return _git(repo, "rev-parse", "HEAD").strip()
 
 
 def _pass(repo: Path) -> None:
@@ -48,22 +40,24 @@ def team(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_committed_hash_is_the_content_hash_of_a_clean_node(team: Path) -> None:
     module = team / "src" / "teamapp" / "mod_node.py"
     module.write_text("class NodeLedgerCompute(NodeCompute):\n    pass\n", encoding="utf-8")
-    sha = _commit_all(team)
+    sha = commit_all(team)
     nodes = {n.key: n for n in discover(team)}
     for key in (KEY, "src/teamapp/mod_node.py"):
         assert precommit.committed_content_hash(team, sha, nodes[key]) == nodes[key].content_hash
 
 
 def test_an_untracked_file_in_a_node_makes_it_differ(team: Path) -> None:
-    sha = _commit_all(team)
+    sha = commit_all(team)
     (team / KEY / "handlers" / "scratch.py").write_text("x = 1\n", encoding="utf-8")
     [node] = [n for n in discover(team) if n.key == KEY]
     assert precommit.committed_content_hash(team, sha, node) != node.content_hash
-    assert precommit.CommittedContent(team, sha)(node) == f"working tree differs from commit {sha[:10]}"
+    reason = precommit.CommittedContent(team, sha)(node)
+    assert reason == differs_from_commit(sha)
+    assert str(reason) == f"working tree differs from commit {sha[:10]}"
 
 
 def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _commit_all(team)
+    commit_all(team)
     handler = team / KEY / "handlers" / "handler_payment_get.py"
     handler.write_text(handler.read_text(encoding="utf-8") + "\n# edited after the commit\n", "utf-8")
     _pass(team)  # tests passed for the edited, uncommitted content
@@ -73,16 +67,16 @@ def test_the_hook_learns_only_committed_content(team: Path, capsys: pytest.Captu
     assert line.startswith("nodeforge: learned 0 node(s) (0 new / 0 merged pattern(s)), 1 pending: ")
     assert "node_payment_effect (working tree differs from commit" in line
 
-    sha = _commit_all(team)  # now the tested content is committed: learned from the pending queue
+    sha = commit_all(team)  # now the tested content is committed: learned from the pending queue
     assert precommit.main(["--foreground"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("nodeforge: learned 1 node(s) node_payment_effect ("), line
     assert "0 pending, 0 skipped" in line
-    assert _git(team, "rev-parse", "HEAD").strip() == sha
+    assert git(team, "rev-parse", "HEAD").strip() == sha
 
 
 def test_errors_never_block_unless_strict(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _commit_all(team)
+    commit_all(team)
     (team / "pyproject.toml").write_text("[tool.nodeforge]\nquality_treshold = 0.5\n", encoding="utf-8")
     assert precommit.main(["--foreground"]) == 0
     line = capsys.readouterr().out.strip()
@@ -92,7 +86,7 @@ def test_errors_never_block_unless_strict(team: Path, capsys: pytest.CaptureFixt
 
 def test_a_commit_without_nodes_imports_nothing_heavy(repo: Path) -> None:
     (repo / "notes.txt").write_text("hello\n", encoding="utf-8")
-    _commit_all(repo)
+    commit_all(repo)
     probe = (
         "import sys\nfrom nodeforge.hooks.precommit import main\ncode = main([])\n"
         "heavy = sorted(m for m in ('libcst', 'pydantic', 'qdrant_edge', 'qdrant_client', 'jinja2',"
@@ -106,23 +100,14 @@ def test_a_commit_without_nodes_imports_nothing_heavy(repo: Path) -> None:
 
 
 def _wait_for_log(repo: Path, text: str, timeout: float = 120.0) -> str:
-    import time
-
-    log = state_dir(repo) / HOOK_LOG_FILE
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        content = log.read_text(encoding="utf-8") if log.exists() else ""
-        if text in content:
-            return content
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} never reached {log}:\n{content}")
+    return wait_for_log(state_dir(repo) / HOOK_LOG_FILE, text, timeout)
 
 
 def test_by_default_the_commit_gets_a_triage_line_and_learning_runs_detached(
     team: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _pass(team)
-    sha = _commit_all(team)
+    sha = commit_all(team)
     probe = (
         "import sys\nfrom nodeforge.hooks.precommit import main\ncode = main([])\n"
         "heavy = sorted(m for m in ('libcst', 'qdrant_edge', 'qdrant_client', 'jinja2')"

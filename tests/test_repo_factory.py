@@ -16,16 +16,18 @@ from nodeforge.learning.nodes import discover
 from nodeforge.model import NodeType
 from nodeforge.naming import generalize_text
 from tests.fixtures.repo_factory import (
-    EXAMPLE_NODES,
+    EFFECT_OPERATIONS,
+    EXAMPLE_OF_TYPE,
     EXAMPLE_REPO,
     MAX_ENTITY_LENGTH,
     NODES_DIR,
+    SINGLE_OPERATION,
     NodeSpec,
     build_repo,
     entity_names,
+    example_files,
     node_files,
     plan_nodes,
-    template_vocabulary,
     write_big_node,
 )
 
@@ -41,15 +43,38 @@ def _summary(result: subprocess.CompletedProcess[str]) -> dict[str, int]:
     return {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|error)", result.stdout)}
 
 
-def test_example_nodes_are_exactly_what_the_factory_renders() -> None:
-    for spec in EXAMPLE_NODES:
-        node_dir = EXAMPLE_REPO / NODES_DIR / spec.dir_name
-        on_disk = {
-            p.relative_to(node_dir).as_posix(): p.read_text(encoding="utf-8")
-            for p in node_dir.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
-        }
-        assert on_disk == node_files(spec), spec.dir_name
+def _full(entity: str, node_type: str) -> NodeSpec:
+    operations = EFFECT_OPERATIONS if node_type == "effect" else (SINGLE_OPERATION[node_type],)
+    return NodeSpec(entity, node_type, operations)
+
+
+def _example_vocabulary() -> str:
+    """Every example node's text with its own names generalized: the words no entity may collide with."""
+    texts = []
+    for node_type, entity in EXAMPLE_OF_TYPE.items():
+        spec = _full(entity, node_type)
+        texts += [generalize_text(text, spec.names) for text in example_files(spec.dir_name).values()]
+    return "\n".join(texts)
+
+
+def test_a_node_built_under_the_examples_own_name_is_the_example() -> None:
+    for node_type, entity in EXAMPLE_OF_TYPE.items():
+        spec = _full(entity, node_type)
+        assert node_files(spec) == example_files(spec.dir_name), spec.dir_name
+
+
+def test_a_built_node_is_the_example_renamed_without_the_operations_it_lacks() -> None:
+    files = node_files(NodeSpec("line_item", "effect", ("create", "get")))
+    example = example_files("node_user_effect")
+    assert set(files) == {path.replace("user", "line_item") for path in example if "delete" not in path}
+    text = "\n".join(files.values())
+    assert "Delete" not in text and "delete" not in text.replace("deleted", "")
+    assert "HandlerLineItemCreate" in files["node.py"] and "user" not in text.lower()
+    contract = yaml.safe_load(files["contract.yaml"])
+    assert [h["operation"] for h in contract["handler_routing"]["handlers"]] == ["create", "get"]
+    assert [io["target"] for io in contract["io_operations"]] == ["line_item_store"] * 2
+    with pytest.raises(ValueError, match="not operations of node_user_effect"):
+        node_files(NodeSpec("line_item", "effect", ("update",)))
 
 
 def test_example_contracts_describe_new_nodes_of_every_type() -> None:
@@ -79,11 +104,10 @@ def test_plans_are_deterministic_varied_and_mostly_effects() -> None:
     assert types["effect"] > len(plan) / 2
     assert len({spec.operations for spec in plan if spec.node_type == "effect"}) >= 4
     assert any("_" in spec.entity for spec in plan)
-    assert any(spec.with_registry for spec in plan) and not all(spec.with_registry for spec in plan)
 
 
-def test_entity_names_never_collide_with_the_templates_and_stay_short() -> None:
-    vocabulary = template_vocabulary().lower()
+def test_entity_names_never_collide_with_the_examples_words_and_stay_short() -> None:
+    vocabulary = _example_vocabulary().lower()
     names = entity_names()
     assert len(names) == len(set(names)) >= 40
     for entity in names:
@@ -95,13 +119,8 @@ def test_entity_names_never_collide_with_the_templates_and_stay_short() -> None:
 def test_generated_code_fits_in_110_columns_for_the_longest_entities() -> None:
     longest = sorted(entity_names(), key=len)[-3:]
     for entity in longest:
-        for node_type, operations in (
-            ("effect", ("create", "get", "update", "delete", "list")),
-            ("compute", ("transform",)),
-            ("reducer", ("aggregate",)),
-            ("orchestrator", ("orchestrate",)),
-        ):
-            for path, text in node_files(NodeSpec(entity, node_type, operations, with_registry=True)).items():
+        for node_type in EXAMPLE_OF_TYPE:
+            for path, text in node_files(_full(entity, node_type)).items():
                 if not path.endswith(".py"):
                     continue
                 too_long = [line for line in text.splitlines() if len(line) > 110]

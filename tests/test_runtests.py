@@ -17,6 +17,7 @@ from nodeforge.learning.runtests import NO_TESTS, TIMED_OUT, TestRunner
 from nodeforge.learning.verdicts import VerdictBook
 from nodeforge.paths import state_dir
 from tests.fixtures.repo_factory import NODES_DIR, NodeSpec, write_base, write_node
+from tests.gitkit import commit_all
 
 GOOD = NodeSpec("payment", "effect", ("create", "get"))
 BAD = NodeSpec("refund", "compute", ("transform",))
@@ -27,16 +28,6 @@ def test_slow():
     pathlib.Path(os.environ["PID_FILE"]).write_text(str(os.getpid()))
     time.sleep(60)
 """
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def _commit_all(repo: Path, message: str) -> str:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", message)
-    return _git(repo, "rev-parse", "HEAD").strip()
 
 
 def _learn(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
@@ -56,7 +47,7 @@ def test_run_tests_learns_passing_nodes_and_reports_failing_ones(
     team: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good, bad = write_node(team, GOOD), write_node(team, BAD, failing=True)
-    _commit_all(team, "nodes")
+    commit_all(team, "nodes")
     waiting = _learn(team, capsys, "--all")
     assert sorted(waiting["pending"]) == [good, bad]
     assert waiting["test_runs"] == []
@@ -85,7 +76,7 @@ def test_a_run_over_test_timeout_is_killed_and_the_node_waits(
     pyproject = team / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     pyproject.write_text(text.replace("[tool.nodeforge]\n", "[tool.nodeforge]\ntest_timeout = 3\n"), "utf-8")
-    _commit_all(team, "a node with a hanging test")
+    commit_all(team, "a node with a hanging test")
     pid_file = team.parent / "pid"
     monkeypatch.setenv("PID_FILE", str(pid_file))
 
@@ -108,9 +99,9 @@ def test_a_node_without_tests_is_reported(team: Path) -> None:
 
 
 def test_ci_learns_from_a_real_junit_report(team: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    base = _commit_all(team, "base")
+    base = commit_all(team, "base")
     good, bad = write_node(team, GOOD), write_node(team, BAD, failing=True)
-    _commit_all(team, "two nodes")
+    commit_all(team, "two nodes")
     report_xml = team.parent / "report.xml"
     # CI runs the tests without the plugin and hands over the JUnit XML instead
     tests = subprocess.run(

@@ -2,15 +2,16 @@
 
 Every key is optional. Unknown keys are errors (a typo would otherwise be silently ignored), and
 every error names the key: ``pyproject.toml: [tool.nodeforge].quality_threshold: expected a number
-between 0 and 1``. Environment variables override the file: ``QDRANT_URL`` (and it selects the
-server store unless ``NODEFORGE_STORE`` says otherwise), ``QDRANT_API_KEY``, ``NODEFORGE_COLLECTION``,
-``NODEFORGE_STORE``.
+between 0 and 1``. Environment variables (read by ``nodeforge.environment``, the one reader) override
+the file: ``QDRANT_URL`` (and it selects the server store unless ``NODEFORGE_STORE`` says otherwise),
+``QDRANT_API_KEY``, ``NODEFORGE_COLLECTION``, ``NODEFORGE_STORE``, ``NODEFORGE_EMBED_DEVICE``,
+``NODEFORGE_EMBED_BATCH``; and some exist only there: ``NODEFORGE_HOME``, ``NODEFORGE_MODEL``,
+``NODEFORGE_EMBEDDINGS``, ``NODEFORGE_EMBED_LATER``.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, Va
 from pydantic_core import ErrorDetails
 
 from nodeforge import defaults
+from nodeforge.environment import Environment, read_environment
 from nodeforge.errors import InputError
 from nodeforge.storage.embeddings import Placement
 
@@ -52,6 +54,10 @@ class Settings:
     embed_device: str = "auto"
     embed_batch_size: int | None = None
     python: str | None = None  # the repository's interpreter (self-verification, eval)
+    # From the environment only
+    model_path: Path | None = None  # the embedding model's folder; None: the bundled package's
+    dense_embeddings: bool = True  # False: sparse retrieval only (NODEFORGE_EMBEDDINGS=0)
+    embed_later: bool = True  # the hook starts `nodeforge embed --pending` after learning
 
     def __repr__(self) -> str:
         # Never print the API key (settings end up in logs and `doctor` output).
@@ -73,7 +79,7 @@ class Settings:
     @property
     def placement(self) -> Placement:
         """Where dense embeddings are computed (``auto``: CUDA when present) and in what batches."""
-        return Placement(self.embed_device, self.embed_batch_size)
+        return Placement(self.embed_device, self.embed_batch_size, self.model_path)
 
     @property
     def node_roots(self) -> tuple[Path, ...]:
@@ -146,26 +152,19 @@ _EXPECTED = {
     "too_short": "expected at least one entry",
     "literal_error": "expected one of 'embedded', 'server'",
 }
-_ENV_OF_KEY = {
-    "server_url": "QDRANT_URL",
-    "store": "NODEFORGE_STORE",
-    "collection": "NODEFORGE_COLLECTION",
-    "embed_device": "NODEFORGE_EMBED_DEVICE",
-    "embed_batch_size": "NODEFORGE_EMBED_BATCH",
-}
 _RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
 
 
 def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
     """Settings for ``repo`` from its ``pyproject.toml`` (optional) and ``env`` (default ``os.environ``)."""
-    environ = os.environ if env is None else env
+    environment = read_environment(env)
     pyproject = repo / "pyproject.toml"
     raw = _read_section(pyproject)
-    raw = _apply_environment(raw, environ)
+    raw = _apply_environment(raw, environment)
     try:
         parsed = _SettingsIn.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(_describe(exc, pyproject.name, environ)) from None
+        raise InputError(_describe(exc, pyproject.name, environment)) from None
     if parsed.store == SERVER and not parsed.server_url:
         raise InputError(
             f"{pyproject.name}: {SECTION}.server_url: required when store = 'server' (or set QDRANT_URL)"
@@ -176,7 +175,7 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
         store=parsed.store,
         collection=parsed.collection,
         server_url=parsed.server_url,
-        api_key=_registered(environ.get("QDRANT_API_KEY") or None),
+        api_key=_registered(environment.api_key),
         quality_threshold=parsed.quality_threshold,
         detection_threshold=parsed.detection_threshold,
         min_score=parsed.min_score,
@@ -186,7 +185,15 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
         embed_device=parsed.embed_device,
         embed_batch_size=parsed.embed_batch_size,
         python=parsed.python,
+        model_path=environment.model,
+        **_switches(environment),
     )
+
+
+def _switches(environment: Environment) -> dict[str, bool]:
+    """The on/off switches the environment sets; an unset one keeps ``Settings``' default."""
+    switches = {"dense_embeddings": environment.embeddings, "embed_later": environment.embed_later}
+    return {name: value for name, value in switches.items() if value is not None}
 
 
 def _read_section(pyproject: Path) -> dict[str, object]:
@@ -207,37 +214,29 @@ def _read_section(pyproject: Path) -> dict[str, object]:
     return dict(section)
 
 
-def _apply_environment(raw: dict[str, object], env: Mapping[str, str]) -> dict[str, object]:
+def _apply_environment(raw: dict[str, object], environment: Environment) -> dict[str, object]:
     """Environment beats the file. A server URL (``QDRANT_URL`` or ``server_url``) means the team
     server unless ``store`` pins the embedded one."""
-    merged = dict(raw)
-    if env.get("QDRANT_URL"):
-        merged["server_url"] = env["QDRANT_URL"]
-    if merged.get("server_url"):
+    merged: dict[str, object] = {**raw, **environment.overrides}
+    if merged.get("server_url") and "store" not in environment.overrides:
         merged.setdefault("store", SERVER)
-    if env.get("NODEFORGE_STORE"):
-        merged["store"] = env["NODEFORGE_STORE"]
-    if env.get("NODEFORGE_COLLECTION"):
-        merged["collection"] = env["NODEFORGE_COLLECTION"]
-    if env.get("NODEFORGE_EMBED_DEVICE"):
-        merged["embed_device"] = env["NODEFORGE_EMBED_DEVICE"]
-    if env.get("NODEFORGE_EMBED_BATCH"):
-        batch = env["NODEFORGE_EMBED_BATCH"]
-        merged["embed_batch_size"] = int(batch) if batch.strip().isdigit() else batch
+    batch = merged.get("embed_batch_size")
+    if "embed_batch_size" in environment.overrides and isinstance(batch, str) and batch.strip().isdigit():
+        merged["embed_batch_size"] = int(batch)  # a number in the environment's text
     return merged
 
 
-def _describe(exc: ValidationError, filename: str, env: Mapping[str, str]) -> str:
+def _describe(exc: ValidationError, filename: str, environment: Environment) -> str:
     errors = exc.errors(include_url=False)
-    first = _describe_one(errors[0], filename, env)
+    first = _describe_one(errors[0], filename, environment)
     more = len(errors) - 1
     return first + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")
 
 
-def _describe_one(error: ErrorDetails, filename: str, env: Mapping[str, str]) -> str:
+def _describe_one(error: ErrorDetails, filename: str, environment: Environment) -> str:
     loc = error["loc"]
     key = ".".join(str(p) for p in loc[:1]) + "".join(f"[{p}]" for p in loc[1:] if isinstance(p, int))
-    where = _where(key, filename, env)
+    where = _where(key, filename, environment)
     kind = error["type"]
     if kind == "value_error":  # our validators' messages already show the value
         return f"{where}: {(error.get('ctx') or {}).get('error', error['msg'])}"
@@ -258,10 +257,10 @@ def _unknown_key(key: str) -> str:
     return f"unknown key{hint} (known: {', '.join(_SettingsIn.model_fields)})"
 
 
-def _where(key: str, filename: str, env: Mapping[str, str]) -> str:
+def _where(key: str, filename: str, environment: Environment) -> str:
     """Where a value came from, so the user edits the right place."""
-    env_name = _ENV_OF_KEY.get(key)
-    if env_name and env.get(env_name):
+    env_name = environment.variable_of(key)
+    if env_name:
         return f"environment {env_name} (overrides {SECTION}.{key})"
     return f"{filename}: {SECTION}.{key}"
 

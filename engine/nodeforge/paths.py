@@ -6,7 +6,12 @@ Light on purpose (standard library only): the post-commit hook imports it in the
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+
+from nodeforge.environment import HOME, read_environment
 
 STATE_DIR = ".nodeforge"
 PENDING_FILE = "pending.json"  # node key -> content hash, for nodes waiting for a verdict
@@ -24,10 +29,34 @@ def find_repo_root(start: Path | None = None) -> Path:
     return here
 
 
+# A state folder chosen by this process for a while (``state_home``), before NODEFORGE_HOME.
+_HOME: ContextVar[Path | None] = ContextVar("nodeforge_state_home", default=None)
+
+
 def state_path(repo: Path) -> Path:
     """``<repo>/.nodeforge``, or ``NODEFORGE_HOME`` when set (tests, CI caches); nothing is created."""
-    override = os.environ.get("NODEFORGE_HOME")
-    return Path(override) if override else repo / STATE_DIR
+    return _HOME.get() or read_environment().home or repo / STATE_DIR
+
+
+@contextmanager
+def state_home(folder: Path) -> Iterator[None]:
+    """Keep nodeforge's state in ``folder`` meanwhile (``eval``'s folds): in this process, and in
+    the child processes started with ``child_environment``. ``os.environ`` is left as it is."""
+    token = _HOME.set(folder)
+    try:
+        yield
+    finally:
+        _HOME.reset(token)
+
+
+def child_environment() -> dict[str, str]:
+    """The environment for a child process nodeforge starts: this one's, with the state folder
+    ``state_home`` chose (so a test run's verdicts land where this process reads them)."""
+    env = dict(os.environ)
+    chosen = _HOME.get()
+    if chosen is not None:
+        env[HOME] = str(chosen)
+    return env
 
 
 def state_dir(repo: Path) -> Path:

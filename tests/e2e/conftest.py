@@ -6,11 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.gitkit import wait_for_log
 
 PROJECT = Path(__file__).resolve().parents[2]
 EXAMPLE = PROJECT / "examples" / "team_repo"
@@ -53,15 +54,7 @@ def install_hook(
 
 def wait_for_hook_log(repo: Path, text: str, timeout: float = 180.0) -> str:
     """The detached learner's log once it holds ``text`` (the post-commit hook returns at once)."""
-    log = repo / ".nodeforge" / "hook.log"
-    deadline = time.monotonic() + timeout
-    content = ""
-    while time.monotonic() < deadline:
-        content = log.read_text(encoding="utf-8") if log.exists() else ""
-        if text in content:
-            return content
-        time.sleep(0.25)
-    raise AssertionError(f"{text!r} never reached {log}:\n{content}")
+    return wait_for_log(repo / ".nodeforge" / "hook.log", text, timeout)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,21 @@ from nodeforge.cli.main import main
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.storage.factory import open_store
 from tests.fixtures.repo_factory import NODES_DIR, build_repo
+from tests.gitkit import commit_all
+
+
+def start_nodeforge(*argv: str | Path, cwd: Path, quiet: bool = False) -> subprocess.Popen[str]:
+    """``nodeforge argv`` started in ``cwd``, sparse retrieval only; output piped (dropped if ``quiet``)."""
+    output = subprocess.DEVNULL if quiet else subprocess.PIPE
+    return subprocess.Popen(
+        [sys.executable, "-m", "nodeforge.cli.main", *map(str, argv)],
+        cwd=cwd,
+        env={**os.environ, "NODEFORGE_EMBEDDINGS": "0"},
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
+
 
 ALL_STATUSES = tuple(PatternStatus)
 
@@ -27,16 +44,6 @@ class Result:
     @property
     def error_lines(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.strip()]
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture(autouse=True)

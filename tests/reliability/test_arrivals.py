@@ -9,7 +9,8 @@ import yaml
 
 from nodeforge.gitrepo import changed_files as touched_files
 from nodeforge.learning.learn import nodes_of_commit
-from tests.reliability.conftest import commit_all, git, nodes_of
+from tests.gitkit import commit_all, git
+from tests.reliability.conftest import nodes_of
 
 ROOT = Path(__file__).parents[2]
 

@@ -7,31 +7,16 @@ the store ends with exactly the patterns a single learn stores, no duplicate.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import Result, files_under, nodes_of, stored
+from tests.reliability.conftest import Result, files_under, nodes_of, start_nodeforge, stored
 
 Cli = Callable[..., Result]
 CONTRACT = "name: node_ping_{i}_effect\nnode_type: effect\noperations: [create, get]\n"
-
-
-def _start(*argv: str | Path, cwd: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "NODEFORGE_EMBEDDINGS": "0"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "nodeforge.cli.main", *map(str, argv)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 @pytest.mark.slow
@@ -47,11 +32,13 @@ def test_concurrent_learns_and_generates_lose_nothing(
     for i in range(2):
         (team / f"c{i}.yaml").write_text(CONTRACT.format(i=i), encoding="utf-8")
     processes = [
-        _start("learn", first, "--no-test-gate", "--no-embed", "--repo", team, cwd=team),
-        _start("learn", second, "--no-test-gate", "--no-embed", "--repo", team, cwd=team),
-        _start("learn", "--all", "--no-test-gate", "--no-embed", "--force", "--repo", team, cwd=team),
-        _start("generate", team / "c0.yaml", "--out", team / "out", "--repo", team, cwd=team),
-        _start("generate", team / "c1.yaml", "--out", team / "out", "--repo", team, cwd=team),
+        start_nodeforge("learn", first, "--no-test-gate", "--no-embed", "--repo", team, cwd=team),
+        start_nodeforge("learn", second, "--no-test-gate", "--no-embed", "--repo", team, cwd=team),
+        start_nodeforge(
+            "learn", "--all", "--no-test-gate", "--no-embed", "--force", "--repo", team, cwd=team
+        ),
+        start_nodeforge("generate", team / "c0.yaml", "--out", team / "out", "--repo", team, cwd=team),
+        start_nodeforge("generate", team / "c1.yaml", "--out", team / "out", "--repo", team, cwd=team),
     ]
     results = [(p.args, *p.communicate(timeout=180), p.returncode) for p in processes]
     for args, out, err, code in results:

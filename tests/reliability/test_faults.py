@@ -27,6 +27,7 @@ from tests.reliability.conftest import (
     commit_all,
     files_under,
     nodes_of,
+    start_nodeforge,
     stored,
 )
 
@@ -139,18 +140,7 @@ def test_refused_connection_is_the_same_as_unreachable(
 # -- kill -9 ----------------------------------------------------------------------------------------------
 
 
-def _nodeforge(*argv: str | Path, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "NODEFORGE_EMBEDDINGS": "0"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "nodeforge.cli.main", *map(str, argv)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _kill_after(process: subprocess.Popen[bytes], seconds: float) -> bool:
+def _kill_after(process: subprocess.Popen[str], seconds: float) -> bool:
     """SIGKILL ``process`` after ``seconds`` unless it finished; True if it was killed."""
     try:
         process.wait(seconds)
@@ -171,7 +161,9 @@ def test_kill_9_during_learn_then_rerun_loses_nothing(
     rng = random.Random(seed)
     killed = 0
     for _ in range(2):
-        process = _nodeforge("learn", "--all", "--no-test-gate", "--no-embed", "--repo", team, cwd=team)
+        process = start_nodeforge(
+            "learn", "--all", "--no-test-gate", "--no-embed", "--repo", team, cwd=team, quiet=True
+        )
         killed += _kill_after(process, rng.uniform(0.5, 4.0))
     result = cli("learn", "--all", "--no-test-gate", "--no-embed", "--repo", team)
     assert result.code == 0, result.err
@@ -191,8 +183,17 @@ def test_kill_9_during_generate_leaves_no_half_written_node(team: Path, cli: Cli
     rng = random.Random(seed)
     out = team / "out"
     for _ in range(3):
-        process = _nodeforge(
-            "generate", contract, "--out", out, "--repo", team, "--no-learning", "--force", cwd=team
+        process = start_nodeforge(
+            "generate",
+            contract,
+            "--out",
+            out,
+            "--repo",
+            team,
+            "--no-learning",
+            "--force",
+            cwd=team,
+            quiet=True,
         )
         _kill_after(process, rng.uniform(0.3, 2.5))
         node = out / "node_ping_effect"

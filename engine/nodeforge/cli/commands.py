@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,14 +65,12 @@ def _shown(path: Path, repo: Path) -> str:
     return resolved.relative_to(repo).as_posix() if resolved.is_relative_to(repo) else resolved.name
 
 
-def embeddings_wanted(embed: bool = True) -> bool:
-    """Dense embeddings unless asked not to; ``NODEFORGE_EMBEDDINGS=0`` forces sparse retrieval."""
-    return embed and os.environ.get("NODEFORGE_EMBEDDINGS", "1").lower() not in {"0", "off", "false", "no"}
-
-
 @contextmanager
 def _store(settings: Settings, *, embed: bool = True) -> Iterator[PatternStore]:
-    with open_configured(settings, embedder="auto" if embeddings_wanted(embed) else None) as store:
+    """The configured store; dense embeddings unless asked not to (``--no-embed``, or
+    ``NODEFORGE_EMBEDDINGS=0`` forcing sparse retrieval)."""
+    dense = embed and settings.dense_embeddings
+    with open_configured(settings, embedder="auto" if dense else None) as store:
         yield store
 
 
@@ -126,10 +123,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     report.skipped[:0] = [(skip.key, skip.reason) for skip in selected.skipped]
     lines = [report.summary()]
     lines += [f"  tests: {run.node_key}: {run.status}: {run.detail}" for run in report.test_runs]
-    lines += [
-        f"  pending: {key} ({report.pending_reasons.get(key, 'no passing verdict for its current content')})"
-        for key in report.pending
-    ]
+    lines += [f"  pending: {key} ({report.pending_reasons[key]})" for key in report.pending]
     lines += [f"  skipped: {what}: {why}" for what, why in report.skipped]
     lines += [f"  failed: {f.path}: {f.detail}" for f in report.failed_files]
     emit(args, report, lines)
@@ -537,7 +531,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         python=args.python or "",
         timeout=args.timeout,
-        embed=embeddings_wanted(),
+        embed=settings.dense_embeddings,
         no_learning=not args.no_template,
     )
     total = args.limit or len(discover(repo, list(settings.node_roots)))

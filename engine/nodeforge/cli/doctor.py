@@ -84,7 +84,7 @@ def diagnose(repo: Path) -> DoctorReport:
     embedded, info = _check_embedded_store(settings)
     checks.append(embedded)
     checks.append(_check_server(settings))
-    checks.append(_check_embeddings(info))
+    checks.append(_check_embeddings(info, settings))
     checks.append(_check_pending(settings.repo))
     checks.append(_check_unsynced(settings, info))
     checks.append(_check_hook(settings.repo))
@@ -175,8 +175,8 @@ def _check_server(settings: Settings) -> Check:
         return Check("server", Status.FAIL, str(refused), "check QDRANT_API_KEY and the collection name")
 
 
-def _check_embeddings(info: StoreInfo | None) -> Check:
-    lookup = find_embedder()
+def _check_embeddings(info: StoreInfo | None, settings: Settings) -> Check:
+    lookup = find_embedder(settings.placement)
     if lookup.embedder is None:
         return Check(
             "embeddings",

@@ -68,7 +68,7 @@ def import_export(
     kept_ids = {p.id for p in kept}
     # gate_patterns decides each id once, in order, and says why once per refused id
     refused_ids = list(dict.fromkeys(p.id for _, p in candidates if p.id not in kept_ids))
-    why_refused = dict(zip(refused_ids, (why for _, why in learn_report.skipped), strict=False))
+    why_refused = dict(zip(refused_ids, (str(why) for _, why in learn_report.skipped), strict=False))
     report.refused += [
         f"line {number}: {why_refused.get(pattern.id, 'refused by the gates')}"
         for number, pattern in candidates

@@ -68,7 +68,10 @@ class HandlerPlan:
     module: str
     summary: str
     learned_class: str  # adapted class source, "" when the template's class is used
-    body: str  # the template's handle() body (indented), used when learned_class is ""
+    # The team's learned error handling around the template's handle() body (``handler.py.j2``
+    # writes the body): its lines up to ``try:`` and its clauses after the body, indented; "" when none.
+    guard_open: str
+    guard_close: str
     used: tuple[UsedPattern, ...]
 
 
@@ -148,11 +151,11 @@ def plan_node(
             plan.handlers.append(learned.with_identity(op, class_name, module))
             _record_coverage(plan, learned)
             continue
-        body, used = _template_body(plan, error_handling)
-        _add_template_imports(plan, module, error_handling if used else None)
-        plan.handlers.append(
-            HandlerPlan(op, class_name, module, f"Handle `{op}` for {contract.name}.", "", body, used)
-        )
+        opening, closing = _guard(error_handling)
+        used = (error_handling.used,) if error_handling is not None else ()
+        _add_template_imports(plan, module, error_handling)
+        summary = f"Handle `{op}` for {contract.name}."
+        plan.handlers.append(HandlerPlan(op, class_name, module, summary, "", opening, closing, used))
     return plan
 
 
@@ -164,7 +167,7 @@ class _Learned:
     words: tuple[str, ...] = ()  # split identifiers of the pattern and what it imports
 
     def with_identity(self, operation: str, class_name: str, module: str) -> HandlerPlan:
-        return HandlerPlan(operation, class_name, module, self.summary, self.learned_class, "", self.used)
+        return HandlerPlan(operation, class_name, module, self.summary, self.learned_class, "", "", self.used)
 
 
 def _code_words(pattern: Pattern) -> list[str]:
@@ -350,21 +353,21 @@ def _best_error_handling(
     return None
 
 
-_TEMPLATE_BODY = "return {output}(success=True, key=request.key, data=dict(request.payload))"
+# Stands for the template's body inside the learned ``try`` while it is cut in two; a name no
+# learned code has (a module-level dunder of ours).
+_BODY_MARK = "__nodeforge_template_body__"
 
 
-def _template_body(
-    plan: NodePlan, error_handling: _ErrorHandling | None
-) -> tuple[str, tuple[UsedPattern, ...]]:
-    """The template's ``handle`` body, wrapped in the team's learned error handling when there is one."""
-    plain = _TEMPLATE_BODY.format(output=plan.output_model)
+def _guard(error_handling: _ErrorHandling | None) -> tuple[str, str]:
+    """The learned ``try`` cut around its body: the lines up to ``try:``, and the clauses after it,
+    each indented for a method (the template writes the body between them); ``("", "")`` without."""
     if error_handling is None:
-        return _indent(plain, 8), ()
-    inner = cst.parse_statement("result = dict(request.payload)\n")
-    wrapped = error_handling.try_statement.with_changes(body=cst.IndentedBlock(body=[inner]))
-    closing = f"return {plan.output_model}(success=True, key=request.key, data=result)"
-    code = cst.Module(body=[wrapped]).code + closing
-    return _indent(code, 8), (error_handling.used,)
+        return "", ""
+    mark = cst.parse_statement(f"{_BODY_MARK}\n")
+    wrapped = error_handling.try_statement.with_changes(body=cst.IndentedBlock(body=[mark]))
+    lines = cst.Module(body=[wrapped]).code.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == _BODY_MARK)
+    return _indent("\n".join(lines[:at]), 8), _indent("\n".join(lines[at + 1 :]), 8)
 
 
 def _add_template_imports(plan: NodePlan, module: str, error_handling: _ErrorHandling | None) -> None:

@@ -170,7 +170,8 @@ def _handler_context(handler: HandlerPlan, plan: NodePlan) -> dict[str, object]:
         "module": handler.module,
         "summary": docstring_text(handler.summary),
         "learned_class": handler.learned_class,
-        "body": handler.body,
+        "guard_open": handler.guard_open,
+        "guard_close": handler.guard_close,
         "imports": sorted_imports(module.imports) if module else [],
         "definitions": list(module.definitions.values()) if module else [],
     }

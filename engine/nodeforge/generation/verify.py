@@ -22,6 +22,7 @@ from pathlib import Path
 
 from nodeforge.errors import InputError
 from nodeforge.learning.runtests import run_bounded
+from nodeforge.paths import child_environment
 from nodeforge.writer import atomic_write_text
 
 IMPORT = "import"
@@ -168,7 +169,7 @@ def _pytest_pythonpath(repo: Path) -> list[Path]:
 
 def _environment(repo: Path, roots: Iterable[Path]) -> dict[str, str]:
     """The child's environment: the node's import roots first, then the repository's own paths."""
-    env = dict(os.environ)
+    env = child_environment()
     paths = [*roots, *_pytest_pythonpath(repo), repo]
     entries = [str(p) for p in dict.fromkeys(paths)]
     if env.get("PYTHONPATH"):

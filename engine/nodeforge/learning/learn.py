@@ -25,6 +25,16 @@ from nodeforge.learning.idioms import merge_idioms, merge_with_store
 from nodeforge.learning.mining_pool import run_in_order
 from nodeforge.learning.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
 from nodeforge.learning.quality import analyze
+from nodeforge.learning.reasons import (
+    NO_VERDICT,
+    PARTIAL_RUN,
+    TESTS_FAILED,
+    UNCHANGED,
+    Reason,
+    holds_secrets,
+    low_quality,
+    no_verdict_after_run,
+)
 from nodeforge.learning.runtests import TestRun, TestRunner
 from nodeforge.learning.secrets import SecretFinding, check_pattern_code, describe_findings
 from nodeforge.learning.testmap import link_tests
@@ -49,7 +59,7 @@ class LearnOptions:
     node_paths: tuple[str, ...] = (".",)
     # A reason the node's current content may not be learned yet (it waits, pending), or None. The
     # hook passes "the working tree equals the commit", so only committed content is ever learned.
-    content_gate: Callable[[NodeSource], str | None] | None = None
+    content_gate: Callable[[NodeSource], Reason | None] | None = None
     jobs: int = 1  # processes mining at once (nodeforge.learning.mining_pool); the CLI defaults to the cores
 
 
@@ -57,8 +67,8 @@ class LearnOptions:
 class LearnReport:
     learned: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
-    pending_reasons: dict[str, str] = field(default_factory=dict)  # node key -> why it waits
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (node or pattern, reason)
+    pending_reasons: dict[str, Reason] = field(default_factory=dict)  # node key -> why it waits
+    skipped: list[tuple[str, Reason]] = field(default_factory=list)  # (node or pattern, reason)
     files: list[FileOutcome] = field(default_factory=list)
     patterns_new: int = 0
     patterns_merged: int = 0
@@ -173,7 +183,7 @@ def _candidates(repo: Path, nodes: Sequence[NodeSource], ledger: _Ledger) -> dic
     return candidates
 
 
-def _wait(node: NodeSource, reason: str, report: LearnReport, ledger: _Ledger) -> None:
+def _wait(node: NodeSource, reason: Reason, report: LearnReport, ledger: _Ledger) -> None:
     report.pending.append(node.key)
     report.pending_reasons[node.key] = reason
     ledger.pending[node.key] = node.content_hash
@@ -189,7 +199,7 @@ def _status_for(
 ) -> PatternStatus | None:
     """The status its patterns get, or None when the node waits (pending) or is skipped."""
     if not options.force and ledger.learned.get(node.key) == node.content_hash:
-        report.skipped.append((node.key, "unchanged since last learned"))
+        report.skipped.append((node.key, UNCHANGED))
         ledger.pending.pop(node.key, None)
         return None
     gate = options.content_gate(node) if options.content_gate is not None else None
@@ -204,21 +214,16 @@ def _status_for(
         report.test_runs.append(run)
         verdict = book.get(node.key, node.content_hash)
         if verdict is None:
-            _wait(node, f"no verdict after running its tests: {run.detail}", report, ledger)
+            _wait(node, no_verdict_after_run(run.detail), report, ledger)
             return None
     if verdict is None:
-        _wait(node, "no verdict for this content", report, ledger)
+        _wait(node, NO_VERDICT, report, ledger)
         return None
     if verdict.partial:
-        _wait(
-            node,
-            "its tests ran only in part (-k, -m, --deselect or --lf); a full run certifies it",
-            report,
-            ledger,
-        )
+        _wait(node, PARTIAL_RUN, report, ledger)
         return None
     if not verdict.passed:
-        report.skipped.append((node.key, "its tests failed for this content"))
+        report.skipped.append((node.key, TESTS_FAILED))
         ledger.pending.pop(node.key, None)
         return None
     return PatternStatus.ACTIVE
@@ -403,7 +408,7 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
         label = f"{pattern.provenance.path}:{pattern.provenance.start_line} {pattern.kind.value}"
         if quality < options.quality_threshold:
             report.below_quality += 1
-            report.skipped.append((label, f"quality {quality:.2f} < {options.quality_threshold:.2f}"))
+            report.skipped.append((label, low_quality(quality, options.quality_threshold)))
             continue
         texts = [
             pattern.code,
@@ -414,7 +419,7 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
         if findings:
             report.secrets_blocked += 1
             # every finding, so fixing one secret does not reveal the next only on the next commit
-            report.skipped.append((label, f"{describe_findings(findings)}; not stored"))
+            report.skipped.append((label, holds_secrets(describe_findings(findings))))
             continue
         passed = _held_if_hazardous(dataclasses.replace(pattern, quality=round(quality, 3)))
         report.held += passed.status is PatternStatus.HELD  # stored, listed by `patterns review`

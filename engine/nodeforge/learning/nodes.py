@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from nodeforge.gitrepo import WorkingTree, blob_id, content_digest, working_tree
+from nodeforge.learning.reasons import Reason, unknown_node_type
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
 from nodeforge.yamlload import load_yaml
@@ -73,7 +74,7 @@ class NodeSource:
 @dataclass(frozen=True)
 class SkippedNode:
     key: str  # repo-relative posix path of the folder
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def _load_folder(
         node = load_directory_node(folder, repo, tree)
     except UnknownNodeType as unknown:
         key = folder.relative_to(repo).as_posix()
-        skipped[key] = SkippedNode(key, str(unknown))
+        skipped[key] = SkippedNode(key, unknown_node_type(str(unknown)))
         return
     found[node.key] = node
 

@@ -29,6 +29,7 @@ from nodeforge.gitrepo import cat_blobs, git, tree_blobs
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.learn import LearnOptions, LearnReport, gate_patterns
 from nodeforge.learning.nodes import Discovery, NodeSource, scan
+from nodeforge.learning.reasons import TESTS_FAILED_AT_REVISION
 from nodeforge.learning.verdicts import VerdictBook
 from nodeforge.model import Pattern, PatternStatus
 from nodeforge.paths import LEARNED_FILE, state_dir
@@ -221,7 +222,7 @@ def _mine_revision(
             seen.add((node.key, node.content_hash))
             status = _status(node, book)
             if status is None:
-                report.learn.skipped.append((f"{node.key}@{revision.sha[:10]}", "its tests failed"))
+                report.learn.skipped.append((f"{node.key}@{revision.sha[:10]}", TESTS_FAILED_AT_REVISION))
                 continue
             report.node_revisions += 1
             mined = mine_node(node, commit=revision.sha, status=status, learned_at=revision.date)

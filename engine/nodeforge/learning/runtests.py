@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nodeforge.learning.nodes import NodeSource, discover
+from nodeforge.paths import child_environment
 
 PASSED = "passed"
 FAILED = "failed"
@@ -49,11 +50,6 @@ class TestRun:
     returncode: int | None  # None when killed or not started
     seconds: float
     detail: str  # one line for the user: pytest's last line, or why nothing ran
-
-    @property
-    def reason(self) -> str:
-        """Why the node is still waiting after this run (pending reason)."""
-        return self.detail
 
 
 def _is_test_module(path: Path) -> bool:
@@ -147,7 +143,7 @@ def run_bounded(
     process = subprocess.Popen(
         list(command),
         cwd=cwd,
-        env=None if env is None else dict(env),
+        env=child_environment() if env is None else dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

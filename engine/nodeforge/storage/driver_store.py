@@ -13,8 +13,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
@@ -34,6 +33,7 @@ from nodeforge.storage.embeddings import MINILM_NAME, Embedder, pattern_text
 from nodeforge.storage.merge import is_live, merge_same_id, next_version
 from nodeforge.storage.protocol import (
     LIVE_STATUSES,
+    ClosedOnExit,
     Progress,
     QueryResult,
     RetrievalMode,
@@ -46,7 +46,7 @@ from nodeforge.storage.sparse import SparseVec, pattern_sparse_vector, sparse_ve
 _EMBED_BATCH = 64
 
 
-class DriverStore:
+class DriverStore(ClosedOnExit):
     """``PatternStore`` over a ``Driver``. ``track_unsynced`` flags every write for a later sync.
 
     ``writer`` is the slot this store counts feedback in (``nodeforge.storage.counters``).
@@ -85,17 +85,6 @@ class DriverStore:
         if not self._closed:
             self._closed = True
             self._driver.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- writing ---------------------------------------------------------------------------
 

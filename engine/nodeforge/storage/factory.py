@@ -86,6 +86,7 @@ def open_configured(
         collection=settings.collection,
         embedder=embedder,
         lock_timeout=lock_timeout,
+        placement=settings.placement,
     )
 
 

@@ -73,6 +73,24 @@ class StoreInfo:
         return RetrievalMode.HYBRID if self.dense_available else RetrievalMode.SPARSE
 
 
+class ClosedOnExit:
+    """``with store:`` closes the store on the way out, whatever happened inside."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 class PatternStore(Protocol):
     """Learned patterns, their vectors and their track record.
 

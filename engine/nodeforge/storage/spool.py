@@ -19,8 +19,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from nodeforge.errors import StoreError
 from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, PatternStatus, ScoredPattern
@@ -28,6 +27,7 @@ from nodeforge.storage import codec, counters, jsonl
 from nodeforge.storage.counters import Tally
 from nodeforge.storage.driver_store import DriverStore
 from nodeforge.storage.protocol import (
+    ClosedOnExit,
     PatternStore,
     Progress,
     QueryResult,
@@ -105,7 +105,7 @@ def _apply(store: DriverStore, records: Sequence[dict[str, Any]]) -> int:
     return len(upserts)
 
 
-class SpoolingStore:
+class SpoolingStore(ClosedOnExit):
     """Stands in for a store that stayed locked: learning and feedback go to the spool, reads fail."""
 
     def __init__(self, state_dir: Path, *, lock_path: Path, embedder_name: str | None = None) -> None:
@@ -190,17 +190,6 @@ class SpoolingStore:
 
     def close(self) -> None:
         return None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def is_spooling(store: PatternStore) -> bool:

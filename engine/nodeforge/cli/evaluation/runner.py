@@ -1,7 +1,7 @@
 """k-fold leave-out regeneration: learn without a fold, regenerate each held-out node, score it.
 
 Everything happens in a scratch clone of the repository's HEAD (``git clone --shared``), with
-nodeforge's state in a temporary folder per fold (``NODEFORGE_HOME``): the user's repository,
+nodeforge's state in a temporary folder per fold (``paths.state_home``): the user's repository,
 store and ledgers are never touched. Training learns every node outside the fold without the test
 gate (``learn --no-test-gate``): a fresh clone has no verdicts. The runtime checks run after every
 fold has learned and generated, in batches, one subprocess each (imports, generated tests, real
@@ -12,14 +12,12 @@ real repositories.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -44,6 +42,7 @@ from nodeforge.learning.learn import LearnOptions, learn
 from nodeforge.learning.nodes import DIRECTORY, NodeSource, discover
 from nodeforge.learning.runtests import TestRunner
 from nodeforge.model import NodeType, PatternQuery, ScoredPattern
+from nodeforge.paths import state_home
 from nodeforge.storage.factory import open_store
 from nodeforge.storage.protocol import PatternStore
 
@@ -144,20 +143,6 @@ class _Recorder:
         return getattr(self._store, name)
 
 
-@contextmanager
-def _state_home(folder: Path) -> Iterator[None]:
-    """nodeforge's state (store, ledgers, generated.json) in ``folder`` for the duration."""
-    previous = os.environ.get("NODEFORGE_HOME")
-    os.environ["NODEFORGE_HOME"] = str(folder)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("NODEFORGE_HOME", None)
-        else:
-            os.environ["NODEFORGE_HOME"] = previous
-
-
 def _clone(repo: Path, destination: Path) -> str:
     try:
         commit = git(repo, "rev-parse", "HEAD").strip()
@@ -255,7 +240,7 @@ class _Context:
     ) -> list[NodeEval]:
         home = self.work / f"fold-{index}"
         with (
-            _state_home(home),
+            state_home(home),  # the fold's store, ledgers and generated.json
             open_store(
                 self.scratch,
                 collection=self.settings.collection,

@@ -136,22 +136,7 @@ def _mine_handler_class(
     naming.add_operation_name("handler_module", parsed.rel, raw_operation, pascal=False)
     operation = generalize_text(raw_operation, ctx.node.names)
     test_deps = _tests_using(mining, tests, cls.name.value)
-    add_pattern(
-        mining,
-        parsed,
-        kind=PatternKind.OPERATION,
-        slot=f"{ctx.node.node_type.value}:{operation}",
-        operation=operation,
-        node=cls,
-        code=mining.render(cls, parsed),
-        dependencies=deps.collect(ctx, parsed, mining.render, cls) + test_deps,
-        symbol=cls.name.value,
-        summary=docstring_of(method) or docstring_of(cls),
-        class_name=cls.name.value,
-        lines_of=(cls, cls),
-        references_of=((cls,), None),
-        tested=bool(test_deps),
-    )
+    _add_operation(mining, parsed, cls, method, cls, operation, cls.name.value, test_deps)
     mine_guards(mining, parsed, cls, method, operation, tested=bool(test_deps))
     mine_error_handling(mining, parsed, cls, tested=bool(test_deps))
 
@@ -160,27 +145,41 @@ def _mine_operation_method(
     mining: Mining, parsed: ParsedFile, cls: cst.ClassDef, method: cst.FunctionDef, tests: list[ParsedFile]
 ) -> None:
     """A module node's ``execute_<type>``: the method itself is the operation pattern."""
-    ctx = mining.ctx
     operation = method.name.value
     test_deps = _tests_using(mining, tests, cls.name.value)
+    _add_operation(mining, parsed, cls, method, method, operation, f"{cls.name.value}.{operation}", test_deps)
+    mine_guards(mining, parsed, cls, method, operation, tested=bool(test_deps))
+    mine_error_handling(mining, parsed, cls, tested=bool(test_deps), only=method)
+
+
+def _add_operation(
+    mining: Mining,
+    parsed: ParsedFile,
+    cls: cst.ClassDef,
+    method: cst.FunctionDef,
+    code: cst.ClassDef | cst.FunctionDef,
+    operation: str,
+    symbol: str,
+    test_deps: tuple[Dependency, ...],
+) -> None:
+    """The operation pattern whose code is ``code`` (the handler class, or a module node's method)."""
+    ctx = mining.ctx
     add_pattern(
         mining,
         parsed,
         kind=PatternKind.OPERATION,
         slot=f"{ctx.node.node_type.value}:{operation}",
         operation=operation,
-        node=method,
-        code=mining.render(method, parsed),
-        dependencies=deps.collect(ctx, parsed, mining.render, method) + test_deps,
-        symbol=f"{cls.name.value}.{operation}",
+        node=code,
+        code=mining.render(code, parsed),
+        dependencies=deps.collect(ctx, parsed, mining.render, code) + test_deps,
+        symbol=symbol,
         summary=docstring_of(method) or docstring_of(cls),
         class_name=cls.name.value,
-        lines_of=(method, method),
-        references_of=((method,), None),
+        lines_of=(code, code),
+        references_of=((code,), None),
         tested=bool(test_deps),
     )
-    mine_guards(mining, parsed, cls, method, operation, tested=bool(test_deps))
-    mine_error_handling(mining, parsed, cls, tested=bool(test_deps), only=method)
 
 
 def _tests_using(mining: Mining, tests: list[ParsedFile], class_name: str) -> tuple[Dependency, ...]:
