@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from nodeforge.learning import danger
 from nodeforge.learning.danger import hazards
 
 
@@ -47,3 +48,18 @@ def test_dangerous_calls_are_found_with_their_reason_and_line(code: str, call: s
 )
 def test_safe_look_alikes_are_not_held(code: str) -> None:
     assert hazards(code) == ()
+
+
+@pytest.mark.parametrize("name", [*danger._ALWAYS, *danger._FROM_INPUT])
+def test_the_no_parse_shortcut_lets_every_dangerous_call_through(name: str) -> None:
+    # hazards() skips the parse when a dangerous name's segments are not all words of the code;
+    # each name, written out or imported under another name, must still be found.
+    module, _, last = name.rpartition(".")
+    written = f"import {module}\n{name}(request.target)\n" if module else f"{name}(request.target)\n"
+    imported = f"from {module} import {last} as run_it\nrun_it(request.target)\n" if module else written
+    for code in (written, imported):
+        assert [hazard.call for hazard in hazards(code)] == [name]
+
+
+def test_code_without_a_dangerous_name_has_no_hazards() -> None:
+    assert hazards("def handle(self, request):\n    return self.store.save(request.payload)\n") == ()
