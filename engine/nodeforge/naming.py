@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nodeforge.model import NodeType
 
@@ -162,14 +163,24 @@ def _boundary_pattern(form: str) -> re.Pattern[str]:
 
 def generalize_text(text: str, names: NodeNames) -> str:
     """Replace this node's names in ``text`` with placeholders (longest spelling first)."""
+    for form, pattern, placeholder in _spelling_patterns(names):
+        if form in text:  # the patterns are case-sensitive: no spelling in the text, no match
+            text = pattern.sub(placeholder, text)
+    return text
+
+
+@lru_cache(maxsize=256)
+def _spelling_patterns(names: NodeNames) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(spelling, its whole-word pattern, placeholder), longest spelling first, each spelling once."""
     pairs = sorted(names.forms().items(), key=lambda item: len(item[1]), reverse=True)
     seen: set[str] = set()
+    found = []
     for placeholder, form in pairs:
         if form in seen or not form:
             continue
         seen.add(form)
-        text = _boundary_pattern(form).sub(placeholder, text)
-    return text
+        found.append((form, _boundary_pattern(form), placeholder))
+    return tuple(found)
 
 
 def instantiate_text(text: str, names: NodeNames) -> str:

@@ -92,9 +92,9 @@ def _transform(code: str, rewrite: Callable[[str], str], renames: Mapping[str, s
 
 
 @lru_cache(maxsize=256)
-def _plural_patterns(names: NodeNames) -> tuple[tuple[re.Pattern[str], str], ...]:
+def _plural_patterns(names: NodeNames) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     """Regular plurals of each spelling: the stem becomes the placeholder, the suffix stays."""
-    found: list[tuple[re.Pattern[str], str]] = []
+    found: list[tuple[str, re.Pattern[str], str]] = []
     seen: set[str] = set()
     for placeholder, form in sorted(names.forms().items(), key=lambda item: len(item[1]), reverse=True):
         if form in seen or len(form) < 3 or " " in form:
@@ -107,15 +107,16 @@ def _plural_patterns(names: NodeNames) -> tuple[tuple[re.Pattern[str], str], ...
             pattern = rf"(?<![A-Z]){escaped}(?=e?s(?![a-z]))"
         else:
             pattern = rf"(?<![a-z0-9]){escaped}(?=e?s(?![a-z0-9]))"
-        found.append((re.compile(pattern), placeholder))
+        found.append((form, re.compile(pattern), placeholder))
     return tuple(found)
 
 
 def generalize_words(text: str, names: NodeNames) -> str:
     """``naming.generalize_text`` plus regular plurals of the entity."""
     text = generalize_text(text, names)
-    for pattern, placeholder in _plural_patterns(names):
-        text = pattern.sub(placeholder, text)
+    for form, pattern, placeholder in _plural_patterns(names):
+        if form in text:  # case-sensitive patterns: without the stem there is no match
+            text = pattern.sub(placeholder, text)
     return text
 
 

@@ -149,6 +149,7 @@ def _text(value: str | bytes) -> str:
 
 def _literal(node: ast.Constant, pieces: _Pieces, context: str, is_docstring: bool) -> StringLiteral:
     tokens = pieces.of(node)
+    assert isinstance(node.value, str | bytes)  # only string constants are collected
     if len(tokens) <= 1:  # no tokens: the tokenizer stopped early; the node knows its lines
         line = tokens[0][0][0] if tokens else node.lineno
         raw = tokens[0][2] if tokens else ""
@@ -222,14 +223,17 @@ class _Collector:
         elif isinstance(node, ast.Call):
             self._bind_env_fallback(node)
 
-    def _note_docstring(self, node: ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def _note_docstring(
+        self, node: ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> None:
         first = node.body[0] if node.body else None
         if isinstance(first, ast.Expr) and _is_string(first.value):
             self.docstrings.add(id(first.value))
 
     def _bind_defaults(self, node: ast.arguments) -> None:
         positional = [*node.posonlyargs, *node.args]
-        for arg, default in zip(positional[len(positional) - len(node.defaults) :], node.defaults, strict=True):
+        with_default = positional[len(positional) - len(node.defaults) :]
+        for arg, default in zip(with_default, node.defaults, strict=True):
             self._bind(default, arg.arg)
         for arg, kw_default in zip(node.kwonlyargs, node.kw_defaults, strict=True):
             self._bind(kw_default, arg.arg)
@@ -285,7 +289,8 @@ def _in_source_order(call: ast.Call) -> Iterator[ast.expr | ast.keyword]:
     if not call.keywords:
         yield from call.args
         return
-    yield from sorted([*call.args, *call.keywords], key=lambda arg: (arg.lineno, arg.col_offset))
+    arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
+    yield from sorted(arguments, key=lambda arg: (arg.lineno, arg.col_offset))
 
 
 def _argument_value(arg: ast.expr | ast.keyword) -> ast.expr:

@@ -3,10 +3,11 @@
 The rules come from detect-secrets (``nodeforge.learning.secret_rules``): its vendor-format detectors over
 every line (so comments, docstrings and f-strings are covered), its keyword detector over free
 text (comments, docstrings, string contents such as ``.env`` lines and connection strings), and
-its entropy measures over literal values. On top, a **context** layer (``nodeforge.learning.literals``)
-finds what a line scanner cannot: a literal assigned to, passed as, keyed by or compared with a secret-like name
-(``password = "hunter2"``, ``connect(api_key="...")``, ``{"X-Api-Key": "..."}``,
-``os.getenv("DB_PASSWORD", "...")``), and values split over implicitly concatenated literals.
+its entropy measures over literal values. On top, a **context** layer
+(``nodeforge.learning.literals``) finds what a line scanner cannot: a literal assigned to, passed
+as, keyed by or compared with a secret-like name (``password = "hunter2"``,
+``connect(api_key="...")``, ``{"X-Api-Key": "..."}``, ``os.getenv("DB_PASSWORD", "...")``), and
+values split over implicitly concatenated literals.
 
 What is deliberately *not* a finding: see ``secret_rules.is_placeholder`` (references, masks,
 well-known defaults) and the guards of ``secret_rules.entropy_hits`` (UUIDs, identifiers, digests).

@@ -18,7 +18,6 @@ import libcst.matchers as m
 
 from nodeforge.learning.extract import deps
 from nodeforge.learning.extract.build import Mining, add_pattern
-from nodeforge.learning.extract.metadata import AstLinkProvider
 from nodeforge.learning.extract.source import ParsedFile
 from nodeforge.model import PatternKind
 
@@ -46,9 +45,10 @@ _ENTERED = (
 
 @dataclass
 class GatherErrorHandlingVisitor(cst.CSTVisitor):
-    """``try`` statements with ``except`` clauses; statements only, expressions are never entered."""
+    """``try`` statements with ``except`` clauses; statements only, expressions are never entered.
 
-    METADATA_DEPENDENCIES = (AstLinkProvider,)
+    It declares no metadata: it reads none, and resolving even shared metadata costs a visit.
+    """
 
     statements: list[cst.Try] = field(default_factory=list)
 
