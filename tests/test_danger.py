@@ -63,3 +63,15 @@ def test_the_no_parse_shortcut_lets_every_dangerous_call_through(name: str) -> N
 
 def test_code_without_a_dangerous_name_has_no_hazards() -> None:
     assert hazards("def handle(self, request):\n    return self.store.save(request.payload)\n") == ()
+
+
+def test_code_newer_than_the_running_python_is_still_judged() -> None:
+    # Python 3.12's type parameters: ``ast`` of 3.11 refuses them, libcst reads them.
+    code = "type Command = str\n\ndef run[T](x: T) -> T:\n    import os\n    os.system(x)\n    return x\n"
+    (hazard,) = hazards(code)
+    assert (hazard.call, hazard.line) == ("os.system", 5)
+
+
+def test_a_path_joined_from_a_literal_and_an_f_string_counts_as_a_literal() -> None:
+    assert hazards('open("/srv/" f"{name}")\n') == ()
+    assert [hazard.call for hazard in hazards('open(f"/srv/{name}")\n')] == ["open"]

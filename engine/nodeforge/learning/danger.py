@@ -10,6 +10,7 @@ from a module (``from os import system``), through the import.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -87,27 +88,116 @@ def _may_call_one(code: str) -> bool:
 
 
 def hazards(code: str) -> tuple[Hazard, ...]:
-    """Every call in ``code`` that needs review; () for code that does not parse (other gates judge it)."""
+    """Every call in ``code`` that needs review; () for code that does not parse (other gates judge it).
+
+    Read with ``ast`` (a whole node file in a millisecond or two); code the running Python cannot
+    parse (newer syntax) or whose call arguments ``ast`` cannot judge alike is read with libcst.
+    """
     if not _may_call_one(code):
         return ()
     try:
-        module = cst.parse_module(code)
-    except cst.ParserSyntaxError:
-        return ()
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    finder = _HazardFinder()
-    wrapper.visit(finder)
-    return tuple(finder.found)
+        found = _ast_hazards(ast.parse(code))
+    except (SyntaxError, ValueError, _Undecided):
+        found = _libcst_hazards(code)
+    return tuple(found)
 
 
-def yaml_load_is_unsafe(call: cst.Call) -> bool:
+@dataclass(frozen=True)
+class _Argument:
+    """What the rules read of one call argument (positional or keyword, in source order)."""
+
+    keyword: str | None
+    literal: bool  # a string, bytes or integer literal
+    dotted: str  # the dotted name it is written as, "" when it is no name
+
+
+def _reason(name: str, arguments: list[_Argument]) -> str | None:
+    reason = _ALWAYS.get(name)
+    if name == "yaml.load" and _yaml_load_is_unsafe(arguments):
+        reason = "deserializes unsafely (yaml.load without SafeLoader)"
+    if reason is None and name in _FROM_INPUT and arguments and not arguments[0].literal:
+        reason = _FROM_INPUT[name]
+    return reason
+
+
+def _yaml_load_is_unsafe(arguments: list[_Argument]) -> bool:
     """``yaml.load(x)`` without a ``Loader`` (or with a non-safe one) builds arbitrary objects."""
-    for arg in call.args[1:]:
-        loader = arg.value
-        name = dotted_name(loader) if isinstance(loader, cst.Attribute | cst.Name) else ""
-        if (arg.keyword is None or arg.keyword.value == "Loader") and "Safe" in name:
+    for argument in arguments[1:]:
+        if argument.keyword in (None, "Loader") and "Safe" in argument.dotted:
             return False
     return True
+
+
+def _resolved(written: str, imported: dict[str, str]) -> str:
+    head, _, rest = written.partition(".")
+    return imported.get(head, head) + (f".{rest}" if rest else "")
+
+
+# -- ast -----------------------------------------------------------------------------------------
+
+
+class _Undecided(Exception):
+    """An argument ``ast`` sees differently from libcst (an f-string joined to plain literals)."""
+
+
+def _ast_hazards(tree: ast.Module) -> list[Hazard]:
+    # In source order, outer call first: the order a libcst visitor meets them (imports included).
+    nodes = sorted(
+        (node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom | ast.Call)),
+        key=lambda node: (node.lineno, node.col_offset, -(node.end_lineno or 0), -(node.end_col_offset or 0)),
+    )
+    found: list[Hazard] = []
+    imported: dict[str, str] = {}  # local name -> dotted origin ("system" -> "os.system")
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom):
+            if node.module is not None and all(alias.name != "*" for alias in node.names):
+                imported.update(
+                    {alias.asname or alias.name: f"{node.module}.{alias.name}" for alias in node.names}
+                )
+        elif isinstance(node.func, ast.Name | ast.Attribute):
+            name = _resolved(_ast_dotted(node.func), imported)
+            if name in _ALWAYS or name in _FROM_INPUT or name == "yaml.load":
+                reason = _reason(name, _ast_arguments(node))
+                if reason is not None:
+                    found.append(Hazard(name, reason, node.lineno))
+    return found
+
+
+def _ast_dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_ast_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def _ast_arguments(call: ast.Call) -> list[_Argument]:
+    written: list[ast.expr | ast.keyword] = sorted(
+        [*call.args, *call.keywords], key=lambda arg: (arg.lineno, arg.col_offset)
+    )
+    found = []
+    for arg in written:
+        keyword = arg.arg if isinstance(arg, ast.keyword) else None
+        value = arg.value if isinstance(arg, ast.keyword | ast.Starred) else arg
+        if isinstance(value, ast.JoinedStr):
+            raise _Undecided  # libcst calls ``"a" f"{b}"`` a literal, a lone f-string not
+        literal = isinstance(value, ast.Constant) and type(value.value) in (str, bytes, int)
+        dotted = _ast_dotted(value) if isinstance(value, ast.Name | ast.Attribute) else ""
+        found.append(_Argument(keyword, literal, dotted))
+    return found
+
+
+# -- libcst --------------------------------------------------------------------------------------
+
+
+def _libcst_hazards(code: str) -> list[Hazard]:
+    try:
+        module = cst.parse_module(code)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):  # e.g. str and bytes literals joined
+        return []
+    finder = _HazardFinder()
+    cst.MetadataWrapper(module, unsafe_skip_copy=True).visit(finder)
+    return finder.found
 
 
 class _HazardFinder(cst.CSTVisitor):
@@ -130,18 +220,17 @@ class _HazardFinder(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, cst.Name | cst.Attribute):
             return
-        written = dotted_name(node.func)
-        head, _, rest = written.partition(".")
-        name = self._imported.get(head, head) + (f".{rest}" if rest else "")
-        reason = _ALWAYS.get(name)
-        if name == "yaml.load" and yaml_load_is_unsafe(node):
-            reason = "deserializes unsafely (yaml.load without SafeLoader)"
-        if reason is None and name in _FROM_INPUT and node.args and not _is_literal(node.args[0].value):
-            reason = _FROM_INPUT[name]
+        name = _resolved(dotted_name(node.func), self._imported)
+        reason = _reason(name, [_cst_argument(arg) for arg in node.args])
         if reason is not None:
             line = self.get_metadata(PositionProvider, node).start.line
             self.found.append(Hazard(name, reason, line))
 
 
-def _is_literal(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.Integer)
+def _cst_argument(arg: cst.Arg) -> _Argument:
+    value = arg.value
+    return _Argument(
+        keyword=arg.keyword.value if arg.keyword is not None else None,
+        literal=isinstance(value, cst.SimpleString | cst.ConcatenatedString | cst.Integer),
+        dotted=dotted_name(value) if isinstance(value, cst.Attribute | cst.Name) else "",
+    )
