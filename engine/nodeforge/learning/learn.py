@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from nodeforge.defaults import QUALITY_THRESHOLD
@@ -385,17 +386,10 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
     """Quality gate on the code itself, then the secret check on the code and all it carries.
 
     Extraction scores quality on the tree it already parsed (``Pattern.quality``); only a pattern
-    without a score is analyzed here. Patterns of one node share most dependencies (models,
-    imports), so each distinct text is scanned for secrets once.
+    without a score is analyzed here. Patterns of one node, and the nodes of one repository, share
+    most dependencies (models, imports), so each distinct text is scanned once per process.
     """
     kept = []
-    scanned: dict[str, tuple[SecretFinding, ...]] = {}
-
-    def findings_in(text: str) -> tuple[SecretFinding, ...]:
-        if text not in scanned:
-            scanned[text] = check_pattern_code(text).findings
-        return scanned[text]
-
     decided: dict[str, Pattern | None] = {}  # the same idiom from many nodes: gated once per id
     for pattern in patterns:
         if pattern.id in decided:
@@ -415,7 +409,7 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
             *(d.code for d in pattern.dependencies),
             *(value for _, value in pattern.parameters),
         ]
-        findings = [f for text in texts for f in findings_in(text)]
+        findings = [f for text in texts for f in _findings_in(text)]
         if findings:
             report.secrets_blocked += 1
             # every finding, so fixing one secret does not reveal the next only on the next commit
@@ -428,13 +422,25 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
     return kept
 
 
+# Nodes of one repository share most dependency texts (models, imports, helpers): each distinct
+# text is scanned once per process, across nodes. Both checks are pure functions of the text.
+@lru_cache(maxsize=8192)
+def _findings_in(text: str) -> tuple[SecretFinding, ...]:
+    return check_pattern_code(text).findings
+
+
+@lru_cache(maxsize=8192)
+def _hazards_in(code: str) -> tuple[str, ...]:
+    from nodeforge.learning.danger import hazards
+
+    return tuple(str(hazard) for hazard in hazards(code))
+
+
 def _held_if_hazardous(pattern: Pattern) -> Pattern:
     """``pattern`` held for review when its code, the definitions it carries or (an exemplar) the
     node files it carries call something dangerous."""
-    from nodeforge.learning.danger import hazards
-
     codes = [pattern.code, *(d.code for d in pattern.dependencies if d.kind in ("definition", "file"))]
-    found = [str(hazard) for code in codes for hazard in hazards(code)]
+    found = [hazard for code in codes for hazard in _hazards_in(code)]
     if not found:
         return pattern
     extra = {
