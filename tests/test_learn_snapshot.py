@@ -78,7 +78,7 @@ def _digest(repo: Path) -> list[dict[str, Any]]:
                     ]
                     for p in done.kept
                 ],
-                "skipped": sorted(list(item) for item in done.gate.skipped),
+                "skipped": sorted([label, str(reason)] for label, reason in done.gate.skipped),
                 "secrets_blocked": done.gate.secrets_blocked,
                 "held": done.gate.held,
             }
