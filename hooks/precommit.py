@@ -20,10 +20,12 @@ learns uncommitted code.
 with git, the verdict book and the standard library (which will be learned, which wait for a
 verdict, which failed their tests), prints that as its one line, and leaves the mining itself to a
 detached copy of itself (``--foreground``), as git runs ``gc --auto``: libcst, the store and the
-model never load in the commit's time. The detached run appends its own summary line to
-``.nodeforge/hook.log``. ``--foreground`` (in ``args:`` of ``.pre-commit-config.yaml``) learns before
-returning instead. Dense vectors are never computed by the hook: when sentence-transformers is
-importable in the hook's environment, a detached ``nodeforge embed --pending`` fills them in.
+model never load in the commit's time. Of the settings it reads only ``node_paths``
+(``nodeforge.configfile``, no pydantic); the detached run, or ``--strict`` at once, checks the
+rest. The detached run appends its own summary line to ``.nodeforge/hook.log``.
+``--foreground`` (in ``args:`` of ``.pre-commit-config.yaml``) learns before returning instead.
+Dense vectors are never computed by the hook: when sentence-transformers is importable in the
+hook's environment, a detached ``nodeforge embed --pending`` fills them in.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nodeforge.configfile import node_roots
 from nodeforge.errors import NodeforgeError
 from nodeforge.gitrepo import TreeBlob, changed_files, content_digest, run_git, tree_blobs
 from nodeforge.learning.reasons import (
@@ -169,12 +172,12 @@ class Triage:
     skipped: tuple[tuple[str, Reason], ...]
 
 
-def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage:
-    from nodeforge.config import load_settings
+def triage(repo: Path, commit: str, files: Sequence[str], state: Path, *, strict: bool = False) -> Triage:
+    """Sort the commit's nodes. ``strict``: validate every setting now (pydantic), not only ``node_paths``."""
     from nodeforge.learning.nodes import nodes_for_paths
     from nodeforge.learning.verdicts import VerdictBook
 
-    roots = load_settings(repo).node_roots
+    roots = _settings_roots(repo) if strict else node_roots(repo)
     paths = [repo / name for name in (*files, *_pending_keys(state)) if (repo / name).exists()]
     keys = {node.key: node for node in nodes_for_paths(paths, repo) if _inside(node, roots)}
     gate = CommittedContent(repo, commit, list(keys))
@@ -196,6 +199,12 @@ def triage(repo: Path, commit: str, files: Sequence[str], state: Path) -> Triage
         else:
             ready.append(key)
     return Triage(tuple(ready), tuple(pending), tuple(skipped))
+
+
+def _settings_roots(repo: Path) -> tuple[Path, ...]:
+    from nodeforge.config import load_settings
+
+    return load_settings(repo).node_roots
 
 
 def _pending_keys(state: Path) -> list[str]:
@@ -345,7 +354,7 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"{PREFIX} nothing to learn (no node in this commit, none pending)")
             return 0
         if not args.foreground:
-            found = triage(repo, commit, files, state)
+            found = triage(repo, commit, files, state, strict=args.strict)
             print(triage_line(found, commit, time.perf_counter() - started))
             if found.ready or found.pending:
                 _learn_detached(repo, commit, state, args.since)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nodeforge import configfile
 from nodeforge.config import (
     DEFAULT_BASE_MODULE,
     DEFAULT_COLLECTION,
@@ -181,3 +182,38 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, env={})
     with pytest.raises(AttributeError):
         settings.store = SERVER  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        'node_paths = ["src/app/nodes", "lib"]\n',
+        'node_paths = ["src"]\nquality_threshold = 0.5\n',
+        'node_paths = "src"\n',
+        "node_paths = []\n",
+        'node_paths = ["src", "../outside"]\n',
+        'node_paths = ["/etc"]\n',
+        "node_paths = [1]\n",
+    ],
+)
+def test_the_quick_node_roots_agree_with_the_settings(tmp_path: Path, body: str) -> None:
+    """The hook's pydantic-free read of ``node_paths``: the same roots, or the settings' own error."""
+    pyproject(tmp_path, body)
+    try:
+        expected: tuple[Path, ...] | str = load_settings(tmp_path, env={}).node_roots
+    except InputError as error:
+        expected = str(error)
+    try:
+        quick: tuple[Path, ...] | str = configfile.node_roots(tmp_path, env={})
+    except InputError as error:
+        quick = str(error)
+    assert quick == expected
+
+
+def test_the_quick_node_roots_read_no_other_key(tmp_path: Path) -> None:
+    # Other keys are the full settings' business (the hook checks them when it learns, or --strict)
+    pyproject(tmp_path, 'node_paths = ["src"]\nquality_treshold = 2\n')
+    assert configfile.node_roots(tmp_path, env={}) == ((tmp_path / "src").resolve(),)
+    with pytest.raises(InputError, match="quality_treshold: unknown key"):
+        load_settings(tmp_path, env={})

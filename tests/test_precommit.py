@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from nodeforge.errors import InputError
 from nodeforge.hooks import precommit
 from nodeforge.learning.nodes import discover
 from nodeforge.learning.reasons import differs_from_commit
@@ -81,7 +82,21 @@ def test_errors_never_block_unless_strict(team: Path, capsys: pytest.CaptureFixt
     assert precommit.main(["--foreground"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("nodeforge: learning skipped: pyproject.toml: [tool.nodeforge].quality_treshold")
-    assert precommit.main(["--strict"]) == 1
+    assert precommit.main(["--strict"]) == 1  # --strict validates every setting in the commit's time
+
+
+def test_the_quick_look_reads_node_paths_as_the_settings_do(team: Path) -> None:
+    _pass(team)
+    _commit_all(team)
+    (team / "pyproject.toml").write_text('[tool.nodeforge]\nnode_paths = ["elsewhere"]\n', encoding="utf-8")
+    found = precommit.triage(
+        team, _git(team, "rev-parse", "HEAD").strip(), [f"{KEY}/node.py"], state_dir(team)
+    )
+    assert found == precommit.Triage((), (), ())  # the node lies outside node_paths: not the hook's
+
+    (team / "pyproject.toml").write_text('[tool.nodeforge]\nnode_paths = ["../up"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"node_paths\[0\]: expected a path inside the repository"):
+        precommit.triage(team, "HEAD", [f"{KEY}/node.py"], state_dir(team))  # the settings' own message
 
 
 def test_a_commit_without_nodes_imports_nothing_heavy(repo: Path) -> None:
@@ -110,7 +125,7 @@ def test_by_default_the_commit_gets_a_triage_line_and_learning_runs_detached(
     sha = commit_all(team)
     probe = (
         "import sys\nfrom nodeforge.hooks.precommit import main\ncode = main([])\n"
-        "heavy = sorted(m for m in ('libcst', 'qdrant_edge', 'qdrant_client', 'jinja2')"
+        "heavy = sorted(m for m in ('libcst', 'pydantic', 'qdrant_edge', 'qdrant_client', 'jinja2')"
         " if m in sys.modules)\n"
         "print('heavy:', heavy)\n"
     )
@@ -121,6 +136,6 @@ def test_by_default_the_commit_gets_a_triage_line_and_learning_runs_detached(
     assert line.startswith(
         f"nodeforge: learning 1 node(s) of {sha[:10]} in the background: node_payment_effect"
     )
-    assert "heavy: []" in result.stdout  # the commit never waits for libcst or the store
+    assert "heavy: []" in result.stdout  # the commit never waits for libcst, pydantic or the store
     log = _wait_for_log(team, "nodeforge: learned 1 node(s) node_payment_effect")
     assert "Traceback" not in log

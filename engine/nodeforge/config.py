@@ -13,25 +13,25 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from nodeforge import defaults
+from nodeforge.configfile import DEFAULT_NODE_PATHS, SECTION, read_section, relative_path, roots_of
+from nodeforge.configfile import SERVER as _SERVER
 from nodeforge.environment import Environment, read_environment
 from nodeforge.errors import InputError
 from nodeforge.storage.embeddings import Placement
 
 EMBEDDED: Final = "embedded"
-SERVER: Final = "server"
+SERVER: Final = _SERVER  # spelled once, in the stdlib-only reader
 DEFAULT_COLLECTION = "code_generation_patterns"
 DEFAULT_BASE_MODULE = "omnibase_core.nodes"
-SECTION = "[tool.nodeforge]"
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
@@ -40,7 +40,7 @@ class Settings:
     """Everything configurable, resolved. ``repo`` is the folder holding ``pyproject.toml``."""
 
     repo: Path
-    node_paths: tuple[str, ...] = (".",)
+    node_paths: tuple[str, ...] = DEFAULT_NODE_PATHS
     store: str = EMBEDDED
     collection: str = DEFAULT_COLLECTION
     server_url: str | None = None
@@ -84,17 +84,7 @@ class Settings:
     @property
     def node_roots(self) -> tuple[Path, ...]:
         """``node_paths`` as absolute folders inside the repository."""
-        return tuple((self.repo / p).resolve() for p in self.node_paths)
-
-
-def _relative_path(value: str) -> str:
-    """A repo-relative path that stays inside the repository."""
-    posix, windows = PurePosixPath(value), PureWindowsPath(value)
-    if not value.strip() or posix.is_absolute() or windows.is_absolute() or windows.drive:
-        raise ValueError(f"expected a path relative to the repository, got {value!r}")
-    if ".." in posix.parts or ".." in windows.parts:
-        raise ValueError(f"expected a path inside the repository (no '..'), got {value!r}")
-    return value
+        return roots_of(self.repo, self.node_paths)
 
 
 def _http_url(value: str) -> str:
@@ -121,14 +111,14 @@ def _device(value: str) -> str:
     return value
 
 
-RelativePath = Annotated[StrictStr, AfterValidator(_relative_path)]
+RelativePath = Annotated[StrictStr, AfterValidator(relative_path)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    node_paths: Annotated[list[RelativePath], Field(min_length=1)] = ["."]
+    node_paths: Annotated[list[RelativePath], Field(min_length=1)] = list(DEFAULT_NODE_PATHS)
     store: Literal["embedded", "server"] = EMBEDDED
     collection: Annotated[StrictStr, AfterValidator(_collection_name)] = DEFAULT_COLLECTION
     server_url: Annotated[StrictStr, AfterValidator(_http_url)] | None = None
@@ -159,7 +149,7 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
     """Settings for ``repo`` from its ``pyproject.toml`` (optional) and ``env`` (default ``os.environ``)."""
     environment = read_environment(env)
     pyproject = repo / "pyproject.toml"
-    raw = _read_section(pyproject)
+    raw = read_section(pyproject)
     raw = _apply_environment(raw, environment)
     try:
         parsed = _SettingsIn.model_validate(raw)
@@ -194,24 +184,6 @@ def _switches(environment: Environment) -> dict[str, bool]:
     """The on/off switches the environment sets; an unset one keeps ``Settings``' default."""
     switches = {"dense_embeddings": environment.embeddings, "embed_later": environment.embed_later}
     return {name: value for name, value in switches.items() if value is not None}
-
-
-def _read_section(pyproject: Path) -> dict[str, object]:
-    try:
-        text = pyproject.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{pyproject.name}: cannot read: {exc}") from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{pyproject.name}: malformed TOML: {exc}") from None
-    tool = document.get("tool", {})
-    section = tool.get("nodeforge", {}) if isinstance(tool, dict) else {}
-    if not isinstance(section, dict):
-        raise InputError(f"{pyproject.name}: {SECTION}: expected a table")
-    return dict(section)
 
 
 def _apply_environment(raw: dict[str, object], environment: Environment) -> dict[str, object]:
