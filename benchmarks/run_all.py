@@ -48,7 +48,7 @@ SPECS = (
     # a real repository (NODEFORGE_OMNIMARKET); without one it says so and exits 0
     Spec("learn_repo", "bench_learn_repo.py", (), (), writes_json=True),
     Spec("quality", "bench_quality.py", (), ("--repeats", "3")),
-    Spec("hook", "bench_hook.py", (), ("--rounds", "3")),
+    Spec("hook", "bench_hook.py", (), ("--rounds", "3"), writes_json=True),
     Spec("detection", "detection_report.py", (), ()),
 )
 

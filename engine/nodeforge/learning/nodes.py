@@ -25,13 +25,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from nodeforge.gitrepo import WorkingTree, blob_id, content_digest, working_tree
 from nodeforge.learning.reasons import Reason, unknown_node_type
 from nodeforge.model import NodeType
 from nodeforge.naming import NodeNames
-from nodeforge.yamlload import load_yaml
 
 DIRECTORY = "directory"
 MODULE = "module"
@@ -126,6 +123,10 @@ def declared_node_type(contract_path: Path) -> str | None:
     plain = _TOP_NODE_TYPE.search(text)  # the usual `node_type: EFFECT_GENERIC` line, without YAML
     if plain is not None:
         return plain.group(1)
+    import yaml  # only for the unusual contract: the post-commit hook reads node types without it
+
+    from nodeforge.yamlload import load_yaml
+
     try:
         data = load_yaml(text)
     except yaml.YAMLError:
