@@ -94,9 +94,11 @@ def learn_worker(repo: Path, keys: Sequence[str], runner: int) -> dict[str, obje
             store.record_usage([pattern.id], event=event)  # a replay: counted once
             store.record_outcome([pattern.id], k % 2 == 0, event=event)
             events[pattern.id] = events.get(pattern.id, 0) + 1
+        offline = store.info().unsynced > 0 and bool(store.info().note)  # the factory fell back
     return {
         "runner": runner,
-        "offline": report.offline,
+        "offline": offline,
+        "learned": len(report.learned),
         "seconds": time.perf_counter() - started,
         "patterns": {p.id: sorted(p.source_nodes) for p in patterns},
         "events": events,

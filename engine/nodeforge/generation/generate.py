@@ -22,6 +22,7 @@ from nodeforge.generation.provenance import (
     feedback_event,
     record_generated,
 )
+from nodeforge.generation.querybatch import Lookups, embed_queries_at_once
 from nodeforge.generation.render import environment, header, render_files
 from nodeforge.generation.templating import templates_digest
 from nodeforge.generation.verify import Verification, repo_python, verify_node
@@ -124,6 +125,9 @@ def render_node(
     """The files of ``contract``'s node under ``options.out``, rendered and checked; nothing written."""
     detections = detect(contract, threshold=settings.detection_threshold)
     retriever = _retriever(store) if options.learning and store is not None else None
+    retrieval = _retrieval_mode(store, options)
+    if retrieval == "hybrid" and store is not None:  # one embedding call for all the queries below
+        embed_queries_at_once(store, contract, _lookups(contract, settings, detections))
     base_module, base_note = _base_module(settings, contract, store if options.learning else None)
     templates = environment((repo / settings.templates_dir) if settings.templates_dir else None)
     near = nearest_exemplars(store, contract) if retriever is not None and store is not None else []
@@ -156,7 +160,7 @@ def render_node(
         detections=detections,
         notes=plan.notes if built is None else plan.notes + built.notes,
         coverage=plan.coverage if built is None else _coverage(plan, built),
-        retrieval=_retrieval_mode(store, options),
+        retrieval=retrieval,
     )
     if built is not None:
         report.exemplar = built.exemplar.describe()
@@ -208,6 +212,14 @@ def generate(
 def _repo_relative(path: Path, repo: Path) -> str:
     resolved, root = path.resolve(), repo.resolve()
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
+
+def _lookups(contract: Contract, settings: Settings, detections: Sequence[Detection]) -> Lookups:
+    """The queries of this module's own: the base import, and the plan built without an exemplar."""
+    return (
+        lambda store: _base_module(settings, contract, store),
+        lambda store: _plan(contract, _Retrieve(store), settings, settings.base_module, detections),
+    )
 
 
 def _plan(

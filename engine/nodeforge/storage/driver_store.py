@@ -67,6 +67,7 @@ class DriverStore(ClosedOnExit):
         self._track_unsynced = track_unsynced
         self._note = note
         self._closed = False
+        self._query_vectors: dict[str, builtins.list[float]] = {}  # query text -> its dense vector
         if embedder is not None and not driver.has_dense(embedder.name):
             driver.add_dense(embedder.name, embedder.dim)
 
@@ -388,6 +389,19 @@ class DriverStore(ClosedOnExit):
     def query(self, q: PatternQuery) -> builtins.list[ScoredPattern]:
         return self.search(q).patterns
 
+    def prepare_queries(self, texts: Sequence[str]) -> None:
+        """Embed the query texts a caller is about to search for in one batch (nothing without an
+        embedder): one model call instead of one per query. Later searches reuse the vectors."""
+        new = [text for text in dict.fromkeys(texts) if text not in self._query_vectors]
+        if self._embedder is not None and new:
+            self._query_vectors.update(zip(new, self._embedder.embed(new), strict=True))
+
+    def _query_vector(self, text: str) -> builtins.list[float]:
+        assert self._embedder is not None
+        if text not in self._query_vectors:
+            self._query_vectors[text] = self._embedder.embed([text])[0]
+        return self._query_vectors[text]
+
     def search(self, q: PatternQuery, *, mode: RetrievalMode | None = None) -> QueryResult:
         """Candidates for ``q`` from Qdrant, ranked by ``storage.rank``; ``mode``: how they were found."""
         mode = mode or (RetrievalMode.HYBRID if self._embedder is not None else RetrievalMode.SPARSE)
@@ -417,7 +431,7 @@ class DriverStore(ClosedOnExit):
         dense_name = ""
         if mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE) and self._embedder is not None:
             dense_name = self._embedder.name
-            dense = self._embedder.embed([q.text])[0]
+            dense = self._query_vector(q.text)
         plan = SearchPlan(
             where=where,
             limit=limit,

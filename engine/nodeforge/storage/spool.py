@@ -144,6 +144,9 @@ class SpoolingStore(ClosedOnExit):
     def query(self, q: PatternQuery) -> builtins.list[ScoredPattern]:
         raise self._locked()
 
+    def prepare_queries(self, texts: Sequence[str]) -> None:
+        """Nothing to prepare: a spool cannot be searched."""
+
     def search(self, q: PatternQuery, *, mode: RetrievalMode | None = None) -> QueryResult:
         raise self._locked()
 
