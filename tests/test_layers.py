@@ -104,6 +104,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         # update regenerates against the store; outdated asks it what became of the patterns used
         ("generation.update", "storage.protocol"),
         ("generation.outdated", "storage.protocol"),
+        ("generation.querybatch", "storage.protocol"),  # hands the query texts to the store to embed at once
         ("generation.holefill", "learning.antiunify"),
         ("generation.provenance", "storage.factory"),  # feedback reaches the configured store
         # learning stores what it learned, and records feedback through provenance
