@@ -43,12 +43,14 @@ SPECS = (
     Spec(
         "generate", "bench_generate.py", (), ("--nodes", "12", "--cold", "2", "--warm", "4"), writes_json=True
     ),
-    Spec("store", "bench_store.py", (), ("--sizes", "1000", "--queries", "100")),
+    # 100k on the embedded default every time (the goal is set there); local mode stops at 10k
+    Spec("store", "bench_store.py", ("--full",), ("--sizes", "1000", "100000", "--queries", "100")),
     Spec("extract", "bench_extract.py", (), ("--repeats", "3")),
     # a real repository (NODEFORGE_OMNIMARKET); without one it says so and exits 0
     Spec("learn_repo", "bench_learn_repo.py", (), (), writes_json=True),
     Spec("quality", "bench_quality.py", (), ("--repeats", "3")),
     Spec("hook", "bench_hook.py", (), ("--rounds", "3"), writes_json=True),
+    Spec("team", "bench_team.py", (), ("--per-runner", "4"), writes_json=True),
     Spec("detection", "detection_report.py", (), ()),
 )
 
