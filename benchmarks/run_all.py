@@ -49,7 +49,7 @@ SPECS = (
     # a real repository (NODEFORGE_OMNIMARKET); without one it says so and exits 0
     Spec("learn_repo", "bench_learn_repo.py", (), (), writes_json=True),
     Spec("quality", "bench_quality.py", (), ("--repeats", "3")),
-    Spec("hook", "bench_hook.py", (), ("--rounds", "3"), writes_json=True),
+    Spec("hook", "bench_hook.py", (), ("--rounds", "5"), writes_json=True),
     Spec("team", "bench_team.py", (), ("--per-runner", "4"), writes_json=True),
     Spec("detection", "detection_report.py", (), ()),
 )

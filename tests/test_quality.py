@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import libcst as cst
 import pytest
 
@@ -358,3 +361,14 @@ def test_analyze_tree_matches_analyze() -> None:
         tree = cst.parse_module(code)
         assert analyze_tree(tree).score == analyze(code).score
         assert analyze_tree(tree, source=code).checks == analyze(code).checks
+
+
+def test_scoring_code_never_imports_libcst_matchers() -> None:
+    # Its import costs a quarter second of CPU, paid by every cold `generate` (tests/ may import it)
+    probe = (
+        "import sys\nfrom nodeforge.learning.quality import analyze\n"
+        "assert analyze('def f(x: int = []) -> None:\\n    try:\\n        pass\\n    except Exception:\\n"
+        "        pass\\n').score < 1\nprint('libcst.matchers' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

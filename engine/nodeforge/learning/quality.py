@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
 
 from nodeforge import defaults
+from nodeforge.learning import shapes
 from nodeforge.naming import PLACEHOLDERS
 
 # Weights: the penalty a failed check subtracts from 1.0 (see the module docstring for the tiers).
@@ -64,29 +64,7 @@ _TODO = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\b")
 _NEEDS_EXPRESSIONS = re.compile(r"\bprint\b|\b(?:TODO|FIXME|XXX|HACK)\b")
 _MAX_DETAIL_ITEMS = 3
 
-_NOT_IMPLEMENTED = m.Name("NotImplementedError") | m.Call(func=m.Name("NotImplementedError"))
-_NO_OP = m.Pass() | m.Expr(value=m.Ellipsis())
-_STUB_SMALL = _NO_OP | m.Raise(exc=_NOT_IMPLEMENTED)
-_RETURN_NOTHING = m.Return(value=None) | m.Return(value=m.Name("None"))
-_SWALLOW_SMALL = _NO_OP | m.Continue()
-_BROAD = m.Name("Exception") | m.Name("BaseException") | m.Attribute(attr=m.Name("Exception"))
-_BROAD_TYPE = _BROAD | m.Tuple(elements=[m.ZeroOrMore(), m.Element(value=_BROAD), m.ZeroOrMore()])
-_SUPPRESS_BROAD = m.Call(
-    func=m.Name("suppress") | m.Attribute(attr=m.Name("suppress")),
-    args=[m.ZeroOrMore(), m.Arg(value=_BROAD), m.ZeroOrMore()],
-)
-_MUTABLE_FACTORIES = ("list", "dict", "set", "defaultdict", "deque", "bytearray", "OrderedDict", "Counter")
-_MUTABLE_DEFAULT = (
-    m.List()
-    | m.Dict()
-    | m.Set()
-    | m.ListComp()
-    | m.DictComp()
-    | m.SetComp()
-    | m.Call(func=m.OneOf(*(m.Name(name) for name in _MUTABLE_FACTORIES)))
-)
 _EXEMPT_DECORATORS = frozenset({"abstractmethod", "overload"})
-_PRINT = m.Name("print")
 
 
 @dataclass(frozen=True)
@@ -268,10 +246,7 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
         self._note_docstring_todo(node.get_docstring(clean=False))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        is_protocol = any(
-            m.matches(base.value, m.Name("Protocol") | m.Attribute(attr=m.Name("Protocol")))
-            for base in node.bases
-        )
+        is_protocol = any(shapes.names_or_ends_with(base.value, "Protocol") for base in node.bases)
         nested_in_function = self._function() is not None
         self._scopes.append(_ClassFrame(node.name.value, is_protocol))
         docstring = node.get_docstring(clean=False)
@@ -334,7 +309,7 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
             missing.append("return")
         if missing:
             self.facts.unannotated.append(f"{where}({', '.join(missing)})")
-        if any(param.default is not None and m.matches(param.default, _MUTABLE_DEFAULT) for param in every):
+        if any(param.default is not None and shapes.is_mutable_default(param.default) for param in every):
             self.facts.mutable_defaults.append(where)
 
     def _is_stub(self, node: cst.FunctionDef, frame: _FunctionFrame) -> bool:
@@ -353,10 +328,10 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
         if statements is None:
             return False  # holds a compound statement: real code
         if frame.has_todo:
-            return all(m.matches(s, _STUB_SMALL | _RETURN_NOTHING) for s in statements)
-        if any(m.matches(s, m.Raise(exc=_NOT_IMPLEMENTED)) for s in statements):
-            return all(m.matches(s, _STUB_SMALL) for s in statements)
-        return docstring is None and bool(statements) and all(m.matches(s, _NO_OP) for s in statements)
+            return all(shapes.is_stub_statement(s) or shapes.returns_nothing(s) for s in statements)
+        if any(shapes.raises_not_implemented(s) for s in statements):
+            return all(shapes.is_stub_statement(s) for s in statements)
+        return docstring is None and bool(statements) and all(shapes.is_no_op(s) for s in statements)
 
     def _note_docstring_todo(self, docstring: str | None) -> None:
         if docstring is not None and _TODO.search(docstring):
@@ -416,7 +391,7 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
 
     def visit_With(self, node: cst.With) -> None:
         self._enter_block()
-        if any(m.matches(item.item, _SUPPRESS_BROAD) for item in node.items):
+        if any(shapes.suppresses_broad(item.item) for item in node.items):
             self.facts.swallowed.append(f"{self._where()} (suppress of a broad exception)")
 
     def leave_With(self, original_node: cst.With) -> None:
@@ -453,17 +428,17 @@ class GatherQualityFactsVisitor(cst.CSTVisitor):
             return
         # A specific exception handled by doing nothing (``except OSError: continue``) is a decision;
         # catching everything and not re-raising hides the failures nobody anticipated.
-        if not m.matches(caught, _BROAD_TYPE) or m.findall(body, m.Raise()):
+        if not shapes.is_broad_type(caught) or shapes.holds_raise(body):
             return
         statements = _small_statements(body, skip_docstring=False)
-        empty = statements is not None and all(m.matches(s, _SWALLOW_SMALL) for s in statements)
+        empty = statements is not None and all(shapes.swallows(s) for s in statements)
         self.facts.swallowed.append(
             f"{where} ({'empty broad handler' if empty else 'broad except, no re-raise'})"
         )
 
     # -- expressions and comments (walked only when the text hints at them) -------------------
     def visit_Call(self, node: cst.Call) -> None:
-        if m.matches(node.func, _PRINT):
+        if shapes.is_name(node.func, "print"):
             self.facts.prints.append(self._where())
 
     def visit_Comment(self, node: cst.Comment) -> None:
