@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
+from nodeforge.defaults import DETECTION_THRESHOLD
 from nodeforge.generation.contract import load_contract
-from nodeforge.generation.detect import CATALOGUE, DEFAULT_THRESHOLD, detect
+from nodeforge.generation.detect import CATALOGUE, detect
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "contracts"
 
@@ -65,7 +66,7 @@ def report(cases: list[Case]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--threshold", type=float, default=DETECTION_THRESHOLD)
     parser.add_argument("--verbose", action="store_true", help="list every case that disagrees")
     args = parser.parse_args()
     cases = run_corpus(args.corpus, args.threshold)
