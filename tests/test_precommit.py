@@ -87,11 +87,9 @@ def test_errors_never_block_unless_strict(team: Path, capsys: pytest.CaptureFixt
 
 def test_the_quick_look_reads_node_paths_as_the_settings_do(team: Path) -> None:
     _pass(team)
-    _commit_all(team)
+    sha = commit_all(team)
     (team / "pyproject.toml").write_text('[tool.nodeforge]\nnode_paths = ["elsewhere"]\n', encoding="utf-8")
-    found = precommit.triage(
-        team, _git(team, "rev-parse", "HEAD").strip(), [f"{KEY}/node.py"], state_dir(team)
-    )
+    found = precommit.triage(team, sha, [f"{KEY}/node.py"], state_dir(team))
     assert found == precommit.Triage((), (), ())  # the node lies outside node_paths: not the hook's
 
     (team / "pyproject.toml").write_text('[tool.nodeforge]\nnode_paths = ["../up"]\n', encoding="utf-8")

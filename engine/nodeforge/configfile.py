@@ -3,9 +3,10 @@
 ``nodeforge.config`` validates this raw mapping with pydantic into ``Settings``. The post-commit
 hook's quick look needs only ``node_paths``, and importing pydantic and building the settings model
 cost more than the rest of the hook's work (about half a second on a loaded 2-core machine), so it
-reads that one key here (``node_roots``) with the same reader and the same path check. Anything this quick read cannot accept goes through ``config.load_settings``,
-whose error message is the one the user sees; the other keys are validated by ``load_settings``
-when the hook learns (detached) or at once with ``--strict``.
+reads that one key here (``node_roots``) with the same reader and the same path check. Anything
+this quick read cannot accept goes through ``config.load_settings``, whose error message is the
+one the user sees; the other keys are validated by ``load_settings`` when the hook learns
+(detached) or at once with ``--strict``.
 """
 
 from __future__ import annotations
