@@ -12,6 +12,12 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
+def git_init(folder: Path) -> Path:
+    """``folder`` as a fresh git repository: nodeforge's commands run only inside one."""
+    git(folder, "init", "-q", "-b", "main")
+    return folder
+
+
 def commit_all(repo: Path, message: str = "nodes") -> str:
     """Commit everything in ``repo``; the new commit's id."""
     git(repo, "add", "-A")

@@ -64,6 +64,11 @@ def test_the_loop_closes(team_repo: Path, project_snapshot: tuple[Path, str], pr
     assert TEAM_IDIOM in handler
     assert 'emit_audit("order.created"' in handler
     assert create[0]["id"] in handler.splitlines()[0]
+    # In the team's style: its own ruff, with its configuration (known-first-party, line length).
+    assert "format: ruff, with the repository's configuration" in report["notes"]
+    node_dir = str(NODES / "node_order_effect")
+    run([str(BIN / "ruff"), "check", "--select", "I", node_dir], team_repo, env=env)
+    run([str(BIN / "ruff"), "format", "--check", node_dir], team_repo, env=env)
 
     generated_tests = run(
         [

@@ -16,11 +16,18 @@ import pytest
 from nodeforge.learning.learn import LearnOptions, learn
 from nodeforge.learning.nodes import discover
 from nodeforge.storage.factory import open_store
+from tests.gitkit import git_init
 from tests.reliability.conftest import Result, assert_one_line_error, files_under, nodes_of, stored
 
 Cli = Callable[..., Result]
 GOOD = "name: node_ping_effect\nnode_type: effect\n"
 ROUTED = "name: node_ping_effect\nnode_type: effect\nhandler_routing:\n  handlers:\n"
+
+
+@pytest.fixture(autouse=True)
+def _tmp_path_is_a_git_repository(tmp_path: Path) -> None:
+    """nodeforge refuses to run outside a git repository; these tests generate into ``tmp_path``."""
+    git_init(tmp_path)
 
 
 def _alias_bomb(levels: int = 6) -> str:
@@ -106,7 +113,7 @@ def test_bad_contract_is_one_line_exit_2_and_writes_nothing(
     contract = tmp_path / "contract.yaml"
     contract.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = cli("generate", contract, "--out", out, "--repo", tmp_path, "--no-learning")
+    result = cli("generate", contract, "--out", out, "--repo", tmp_path, "--no-learning", "--no-verify")
     assert_one_line_error(result, str(contract), *needles)
     assert files_under(out) == []
 
@@ -118,14 +125,18 @@ def test_the_suite_has_plenty_of_contract_cases() -> None:
 def test_non_utf8_contract_names_the_line(cli: Cli, tmp_path: Path) -> None:
     contract = tmp_path / "c.yaml"
     contract.write_bytes(b"name: node_ping_effect\ndescription: caf\xe9\nnode_type: effect\n")
-    result = cli("generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning")
+    result = cli(
+        "generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning", "--no-verify"
+    )
     assert_one_line_error(result, str(contract), "line 2", "UTF-8", "0xe9")
 
 
 def test_binary_contract(cli: Cli, tmp_path: Path) -> None:
     contract = tmp_path / "c.yaml"
     contract.write_bytes(bytes(range(256)) * 4)
-    result = cli("generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning")
+    result = cli(
+        "generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning", "--no-verify"
+    )
     assert_one_line_error(result, str(contract), "line 2", "expected UTF-8")
     assert files_under(tmp_path / "out") == []
 
@@ -133,7 +144,9 @@ def test_binary_contract(cli: Cli, tmp_path: Path) -> None:
 def test_huge_contract_is_refused_before_parsing(cli: Cli, tmp_path: Path) -> None:
     contract = tmp_path / "c.yaml"
     contract.write_text(GOOD + "description: '" + "x" * (1024 * 1024 + 10) + "'\n", encoding="utf-8")
-    result = cli("generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning")
+    result = cli(
+        "generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning", "--no-verify"
+    )
     assert_one_line_error(result, str(contract), "larger than 1024 KiB")
 
 
@@ -141,7 +154,9 @@ def test_large_but_valid_contract_generates(cli: Cli, tmp_path: Path) -> None:
     contract = tmp_path / "c.yaml"
     ops = ", ".join(f"op{i}" for i in range(200))
     contract.write_text(GOOD + f"operations: [{ops}]\n", encoding="utf-8")
-    result = cli("generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning")
+    result = cli(
+        "generate", contract, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning", "--no-verify"
+    )
     assert result.code == 0, result.err
     assert len(list((tmp_path / "out" / "node_ping_effect" / "handlers").glob("handler_*.py"))) == 200
 
@@ -151,7 +166,7 @@ def test_large_but_valid_contract_generates(cli: Cli, tmp_path: Path) -> None:
 )
 def test_contract_path_that_is_not_a_file(cli: Cli, tmp_path: Path, argv: list[str]) -> None:
     os.chdir(tmp_path)
-    result = cli(*argv, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning")
+    result = cli(*argv, "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning", "--no-verify")
     assert_one_line_error(result, argv[1])
 
 
@@ -160,7 +175,9 @@ def test_out_is_a_file(cli: Cli, tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("mine", encoding="utf-8")
     for out in (blocker, blocker / "sub"):
-        result = cli("generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning")
+        result = cli(
+            "generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning", "--no-verify"
+        )
         assert_one_line_error(result, "expected a folder")
     assert blocker.read_text(encoding="utf-8") == "mine"
 
@@ -214,7 +231,9 @@ def test_bad_settings(cli: Cli, tmp_path: Path, section: str, needles: tuple[str
     (tmp_path / "pyproject.toml").write_text(section, encoding="utf-8")
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
-    result = cli("generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning")
+    result = cli(
+        "generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning", "--no-verify"
+    )
     assert_one_line_error(result, *needles)
     assert files_under(out) == []
 
@@ -234,7 +253,9 @@ def test_team_template_errors(cli: Cli, tmp_path: Path, template: str, needle: s
     (tmp_path / "tpl" / "package_init.py.j2").write_text(template, encoding="utf-8")
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
-    result = cli("generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning")
+    result = cli(
+        "generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning", "--no-verify"
+    )
     assert_one_line_error(result, needle)
     assert files_under(out) == []
 
@@ -260,7 +281,14 @@ def test_usage_errors_exit_2(cli: Cli) -> None:
 def test_description_with_triple_quotes_generates(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD + 'description: \'says """ and ends with \\\'\n', encoding="utf-8")
     result = cli(
-        "generate", tmp_path / "c.yaml", "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning"
+        "generate",
+        tmp_path / "c.yaml",
+        "--out",
+        tmp_path / "out",
+        "--repo",
+        tmp_path,
+        "--no-learning",
+        "--no-verify",
     )
     assert result.code == 0, result.err
 

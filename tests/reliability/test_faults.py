@@ -21,6 +21,7 @@ import pytest
 from nodeforge.paths import state_dir
 from nodeforge.storage.edge import store_path
 from nodeforge.storage.protocol import DEFAULT_COLLECTION
+from tests.gitkit import git_init
 from tests.reliability.conftest import (
     Result,
     assert_one_line_error,
@@ -222,7 +223,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_generate_onto_a_full_disk_writes_nothing(cli: Cli, tmp_path: Path, tiny_disk: Path) -> None:
-    contract = tmp_path / "c.yaml"
+    contract = git_init(tmp_path) / "c.yaml"
     contract.write_text(GOOD, encoding="utf-8")
     result = cli("generate", contract, "--out", tiny_disk, "--repo", tmp_path, "--no-learning")
     assert_one_line_error(result, "No space left on device", "nothing was written", code=1)

@@ -25,7 +25,16 @@ CONTRACT = "name: node_refund_effect\nnode_type: effect\ndescription: Refunds.\n
 def _tests_pass_with_the_plugin(team: Path, node: Path) -> None:
     """``pytest --nodeforge`` on the node, as a developer runs it: records its verdict."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nodeforge", node.relative_to(team)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nodeforge",
+            node.relative_to(team),
+        ],
         cwd=team,
         capture_output=True,
         text=True,

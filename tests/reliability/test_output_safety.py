@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from tests.gitkit import git_init
 from tests.reliability.conftest import Result, assert_one_line_error, files_under
 
 Cli = Callable[..., Result]
 GOOD = "name: node_ping_effect\nnode_type: effect\noperations: [create]\n"
+
+
+@pytest.fixture(autouse=True)
+def _tmp_path_is_a_git_repository(tmp_path: Path) -> None:
+    """nodeforge refuses to run outside a git repository; these tests generate into ``tmp_path``."""
+    git_init(tmp_path)
 
 
 def _tree(root: Path) -> set[str]:
@@ -19,7 +28,14 @@ def test_generation_writes_only_under_out_and_the_state_folder(cli: Cli, tmp_pat
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
     before = _tree(tmp_path)
     result = cli(
-        "generate", tmp_path / "c.yaml", "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning"
+        "generate",
+        tmp_path / "c.yaml",
+        "--out",
+        tmp_path / "out",
+        "--repo",
+        tmp_path,
+        "--no-learning",
+        "--no-verify",
     )
     assert result.code == 0, result.err
     new = _tree(tmp_path) - before
@@ -29,7 +45,16 @@ def test_generation_writes_only_under_out_and_the_state_folder(cli: Cli, tmp_pat
 
 def test_existing_node_is_overwritten_only_with_force(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
-    argv = ["generate", tmp_path / "c.yaml", "--out", tmp_path / "out", "--repo", tmp_path, "--no-learning"]
+    argv = [
+        "generate",
+        tmp_path / "c.yaml",
+        "--out",
+        tmp_path / "out",
+        "--repo",
+        tmp_path,
+        "--no-learning",
+        "--no-verify",
+    ]
     assert cli(*argv).code == 0
     node = tmp_path / "out" / "node_ping_effect"
     (node / "node.py").write_text("# my edits\n", encoding="utf-8")
@@ -51,7 +76,17 @@ def test_a_symlinked_node_folder_cannot_redirect_the_write(cli: Cli, tmp_path: P
     out.mkdir()
     (out / "node_ping_effect").symlink_to(outside, target_is_directory=True)
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
-    argv = ["generate", tmp_path / "c.yaml", "--out", out, "--repo", tmp_path, "--no-learning", "--force"]
+    argv = [
+        "generate",
+        tmp_path / "c.yaml",
+        "--out",
+        out,
+        "--repo",
+        tmp_path,
+        "--no-learning",
+        "--no-verify",
+        "--force",
+    ]
     assert_one_line_error(cli(*argv), "outside")
     assert files_under(outside) == []
 
@@ -66,6 +101,7 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
         "--repo",
         tmp_path,
         "--no-learning",
+        "--no-verify",
         "--dry-run",
     )
     assert result.code == 0 and "would write" in result.out

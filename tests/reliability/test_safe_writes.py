@@ -16,12 +16,19 @@ from pathlib import Path
 import pytest
 
 from nodeforge.writer import STAGING_GRACE_SECONDS, STAGING_MARKER, recover_interrupted_write
+from tests.gitkit import git_init
 from tests.reliability.conftest import Result, assert_one_line_error, files_under
 
 Cli = Callable[..., Result]
 GOOD = "name: node_ping_effect\nnode_type: effect\noperations: [create, get]\n"
 ROUTED = "name: node_ping_effect\nnode_type: effect\nhandler_routing:\n  handlers:\n"
 LONG_AGO = time.time() - 10 * STAGING_GRACE_SECONDS
+
+
+@pytest.fixture(autouse=True)
+def _tmp_path_is_a_git_repository(tmp_path: Path) -> None:
+    """nodeforge refuses to run outside a git repository; these tests generate into ``tmp_path``."""
+    git_init(tmp_path)
 
 
 def _aged(folder: Path) -> Path:
@@ -40,7 +47,9 @@ def test_a_users_dot_folder_next_to_the_node_is_never_touched(cli: Cli, tmp_path
         _aged(backup)
 
     for force in ([], ["--force"]):
-        result = cli("generate", contract, "--out", out, "--repo", tmp_path, "--no-learning", *force)
+        result = cli(
+            "generate", contract, "--out", out, "--repo", tmp_path, "--no-learning", "--no-verify", *force
+        )
         assert result.code == 0, result.err
 
     for backup in backups:
@@ -99,7 +108,7 @@ def test_entries_that_map_to_one_file_are_an_error_before_any_write(
     path.write_text(contract, encoding="utf-8")
     out = tmp_path / "out"
 
-    result = cli("generate", path, "--out", out, "--repo", tmp_path, "--no-learning")
+    result = cli("generate", path, "--out", out, "--repo", tmp_path, "--no-learning", "--no-verify")
 
     assert_one_line_error(result, *needles)
     assert files_under(out) == []

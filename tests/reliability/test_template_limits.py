@@ -10,6 +10,7 @@ import pytest
 from nodeforge.errors import InputError
 from nodeforge.generation import templating
 from nodeforge.generation.templating import render_limited, sandboxed_environment
+from tests.gitkit import git_init
 from tests.reliability.conftest import Result, assert_one_line_error, files_under
 
 Cli = Callable[..., Result]
@@ -20,6 +21,7 @@ GOOD = "name: node_ping_effect\nnode_type: effect\noperations: [create]\n"
 def team_templates(tmp_path: Path) -> Path:
     folder = tmp_path / "repo" / "templates"
     folder.mkdir(parents=True)
+    git_init(folder.parent)  # nodeforge runs only inside a git repository
     (tmp_path / "repo" / "pyproject.toml").write_text(
         '[tool.nodeforge]\ntemplates_dir = "templates"\n', encoding="utf-8"
     )
@@ -35,7 +37,16 @@ def test_an_include_through_a_symlink_out_of_the_folder_is_refused(
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
     repo = team_templates.parent
 
-    result = cli("generate", tmp_path / "c.yaml", "--out", tmp_path / "out", "--repo", repo, "--no-learning")
+    result = cli(
+        "generate",
+        tmp_path / "c.yaml",
+        "--out",
+        tmp_path / "out",
+        "--repo",
+        repo,
+        "--no-learning",
+        "--no-verify",
+    )
 
     assert_one_line_error(result, "leak.txt", "outside the templates folder")
     assert files_under(tmp_path / "out") == []

@@ -28,7 +28,8 @@ PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # On Linux, torch from PyPI is the CUDA build (several GB): the CPU index is the honest fix there.
 EMBEDDINGS_FIX = (
     "pip install torch --index-url https://download.pytorch.org/whl/cpu (Linux; elsewhere plain "
-    "pip install torch is the CPU build), then pip install 'nodeforge[embeddings]'"
+    "pip install torch is the CPU build), then nodeforge's extra from where you install nodeforge: "
+    "pip install '/path/to/nodeforge[embeddings]'"
 )
 LOCK_WAIT_SECONDS = 2.0
 _PROBE = PatternQuery(text="handle request error", limit=1)

@@ -2,8 +2,8 @@
 
 Adding a command is one registration: a ``_name_parser(sub)`` function below, listed in
 ``build_parser``, built with ``_command`` (help, examples, ``--repo`` and ``--json``), and its
-handler in ``commands.HANDLERS``. Kept apart from ``cli`` so ``commands`` (shell completion reads
-the parser) never imports the module that dispatches to it.
+handler in the table of ``commands.run``. Kept apart from ``cli`` so ``commands`` (shell completion
+reads the parser) never imports the module that dispatches to it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from nodeforge.generation.compose import NodePlan, UsedPattern, plan_node
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.detect import Detection, detect, explain, feature_evidence
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
+from nodeforge.generation.formatting import Formatter, find_formatter
 from nodeforge.generation.pristine import save_pristine
 from nodeforge.generation.provenance import (
     GeneratedNode,
@@ -45,6 +46,8 @@ class GenerateOptions:
     verify: bool = False
     python: str = ""  # the repository's interpreter; "" = nodeforge.generation.verify.repo_python's choice
     verify_timeout: float = 300.0
+    # Run the repository's own ruff (or isort and black) on the generated files (generation.formatting).
+    format: bool = True
 
 
 @dataclass
@@ -110,6 +113,7 @@ class Rendered:
     report: GenerateReport
     templates: str  # the digest of the templates it was rendered with
     template_only: Callable[[], dict[str, str]]  # the node from templates alone: verify's fallback
+    contract_file: Path  # where the contract was read from
 
 
 def render_node(
@@ -122,7 +126,8 @@ def render_node(
     *,
     contract_file: Path | None = None,
 ) -> Rendered:
-    """The files of ``contract``'s node under ``options.out``, rendered and checked; nothing written."""
+    """The files of ``contract``'s node under ``options.out``, rendered, checked and formatted in the
+    team's style; nothing written. Every read of the store happens here."""
     detections = detect(contract, threshold=settings.detection_threshold)
     retriever = _retriever(store) if options.learning and store is not None else None
     retrieval = _retrieval_mode(store, options)
@@ -152,6 +157,8 @@ def render_node(
     files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
     validate_files(files)
     target = safe_target(options.out, plan.names.node_dir)
+    formatter = _formatter(repo, settings, options)
+    files, format_problems = formatter.apply(repo, target, files)
     report = GenerateReport(
         contract=source,
         node_dir=str(target),
@@ -162,15 +169,17 @@ def render_node(
         coverage=plan.coverage if built is None else _coverage(plan, built),
         retrieval=retrieval,
     )
+    report.notes += [formatter.note, *format_problems] if options.format else []
     if built is not None:
         report.exemplar = built.exemplar.describe()
         report.handler_sources = built.handlers
         report.unresolved = [u.describe() for u in built.unresolved]
 
     def template_only() -> dict[str, str]:
-        return render_files(_plan(contract, None, settings, base_module, detections), templates, source)
+        plain = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
+        return formatter.apply(repo, target, plain)[0]
 
-    return Rendered(files, used, target, report, templates_digest(templates), template_only)
+    return Rendered(files, used, target, report, templates_digest(templates), template_only, contract_path)
 
 
 def generate(
@@ -187,6 +196,17 @@ def generate(
     ``contract_file`` is where it is read from (default: ``source``)."""
     started = time.perf_counter()
     rendered = render_node(repo, contract, source, settings, options, store, contract_file=contract_file)
+    report = write_rendered(repo, rendered, settings, options)
+    if report.written:
+        record_node(repo, rendered.target, rendered.used, store, generation_inputs(repo, rendered, options))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def write_rendered(
+    repo: Path, rendered: Rendered, settings: Settings, options: GenerateOptions
+) -> GenerateReport:
+    """Diff, write and verify a rendered node; the store is not needed (the CLI has let it go)."""
     files, target, report = rendered.files, rendered.target, rendered.report
     if options.diff:
         report.diff = diff_against_disk(target, files)
@@ -197,16 +217,18 @@ def generate(
         report.written = True
         if options.verify:
             report.verification = _verify(repo, target, files, rendered.template_only(), settings, options)
-        inputs = GenerationInputs(
-            contract=_repo_relative(contract_file or Path(source), repo),
-            source=source,
-            templates=rendered.templates,
-            files=tuple(sorted(files)),
-            learning=options.learning,
-        )
-        record_node(repo, target, rendered.used, store, inputs)
-    report.seconds = time.perf_counter() - started
     return report
+
+
+def generation_inputs(repo: Path, rendered: Rendered, options: GenerateOptions) -> GenerationInputs:
+    """What the node was generated from, for ``record_node``."""
+    return GenerationInputs(
+        contract=_repo_relative(rendered.contract_file, repo),
+        source=rendered.report.contract,
+        templates=rendered.templates,
+        files=tuple(sorted(rendered.files)),
+        learning=options.learning,
+    )
 
 
 def _repo_relative(path: Path, repo: Path) -> str:
@@ -258,6 +280,12 @@ def _verify(
     alternatives = {rel: [text] for rel, text in others.items() if rel in files and text != files[rel]}
     python = repo_python(repo, options.python or settings.python)
     return verify_node(repo, target, python, options.verify_timeout, alternatives)
+
+
+def _formatter(repo: Path, settings: Settings, options: GenerateOptions) -> Formatter:
+    if not options.format:
+        return Formatter((), "")
+    return find_formatter(repo, repo_python(repo, options.python or settings.python))
 
 
 def _base_module(settings: Settings, contract: Contract, store: PatternStore | None) -> tuple[str, str]:
@@ -367,13 +395,16 @@ def record_node(
     may have swapped one for its template version, and the base must be what was really generated.
     """
     node = load_directory_node(target, repo) if target.is_relative_to(repo.resolve()) else None
-    key = node.key if node else str(target)
+    # Outside the repository no verdict of this repository's tests reaches the node, and update
+    # cannot find it: nothing to record, and generated.json keeps repository-relative keys only.
+    key = node.key if node else f"outside the repository: {target.name}"
     content = node.content_hash if node else ""
-    if pristine is None:
-        pristine = {rel: (target / rel).read_text(encoding="utf-8") for rel in inputs.files}
-    save_pristine(repo, key, pristine)
     patterns = tuple((u.id, u.version) for u in used)
-    record_generated(repo, GeneratedNode(key, content, patterns, inputs=inputs))
+    if node is not None:
+        if pristine is None:
+            pristine = {rel: (target / rel).read_text(encoding="utf-8") for rel in inputs.files}
+        save_pristine(repo, key, pristine)
+        record_generated(repo, GeneratedNode(key, content, patterns, inputs=inputs))
     if store is not None and used:
         # One event per generated node and content: generating the same node again counts once.
         event = feedback_event(key, content, patterns)
