@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from nodeforge.generation.provenance import generated_nodes
 from nodeforge.learning.learn import GENERATED_UNCHANGED
 from nodeforge.model import Pattern
@@ -99,3 +101,17 @@ def test_once_a_person_edits_it_the_node_is_learned_as_the_team_code(cli: Cli, t
     assert key in report["learned"]
     assert [key, GENERATED_UNCHANGED] not in report["skipped"]
     assert any(p.provenance.path.startswith(key) for p in stored(team)), "its code is in the store now"
+
+
+def test_provenance_keys_are_repository_relative_and_outside_nodes_are_not_recorded(
+    cli: Cli, team: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    (team / "refund.yaml").write_text(CONTRACT, encoding="utf-8")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    for out in (team / NODES_DIR, elsewhere):
+        argv = ("generate", team / "refund.yaml", "--out", out, "--repo", team, "--no-learning")
+        result = cli(*argv, "--no-verify")
+        assert result.code == 0, result.err
+
+    assert [g.key for g in generated_nodes(team)] == [f"{NODES_DIR}/node_refund_effect"]
+    assert str(elsewhere) not in (team / ".nodeforge" / "generated.json").read_text(encoding="utf-8")
