@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from nodeforge.generation.provenance import generated_nodes
-from nodeforge.learning.learn import GENERATED_UNCHANGED
+from nodeforge.learning.reasons import GENERATED_UNCHANGED
 from nodeforge.model import Pattern
 from tests.fixtures.repo_factory import NODES_DIR
 from tests.reliability.conftest import Result, commit_all, stored
@@ -79,7 +79,7 @@ def test_a_committed_unchanged_generated_node_credits_its_patterns_and_adds_none
     report = _learn_commit(cli, team)
 
     key = node.relative_to(team).as_posix()
-    assert [key, GENERATED_UNCHANGED] in report["skipped"]
+    assert [key, str(GENERATED_UNCHANGED)] in report["skipped"]
     assert key not in report["learned"] and key not in report["pending"]
     after = _figures(stored(team))
     assert set(after) == set(before), "no pattern mined from nodeforge's own output"
@@ -99,7 +99,7 @@ def test_once_a_person_edits_it_the_node_is_learned_as_the_team_code(cli: Cli, t
 
     key = node.relative_to(team).as_posix()
     assert key in report["learned"]
-    assert [key, GENERATED_UNCHANGED] not in report["skipped"]
+    assert [key, str(GENERATED_UNCHANGED)] not in report["skipped"]
     assert any(p.provenance.path.startswith(key) for p in stored(team)), "its code is in the store now"
 
 

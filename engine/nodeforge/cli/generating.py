@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from nodeforge.generation.contract import load_contract
-    from nodeforge.generation.generate import GenerateOptions, generate
+    from nodeforge.generation.generate import (
+        GenerateOptions,
+        generation_inputs,
+        record_node,
+        render_node,
+        write_rendered,
+    )
 
     contract = load_contract(args.contract)  # a bad contract is named first, wherever it is
     # Like every command, only inside a git repository: generated.json, which credits the patterns
@@ -37,11 +43,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     # The contract as the team names it: it ends up in every generated file's header.
     source = shown(args.contract, repo)
+    # The store is held while the node is rendered, and again to count its use: writing and
+    # verifying (seconds of subprocesses) must not keep other nodeforge processes waiting on it.
     if options.learning:
         with store_for(settings) as store:
-            report = generate(repo, contract, source, settings, options, store, contract_file=args.contract)
+            rendered = render_node(
+                repo, contract, source, settings, options, store, contract_file=args.contract
+            )
     else:
-        report = generate(repo, contract, source, settings, options, None, contract_file=args.contract)
+        rendered = render_node(repo, contract, source, settings, options, None, contract_file=args.contract)
+    report = write_rendered(repo, rendered, settings, options)
+    if report.written:
+        inputs = generation_inputs(repo, rendered, options)
+        if options.learning:  # a store another process holds spools the count instead of failing
+            with store_for(settings, embed=False) as store:
+                record_node(repo, rendered.target, rendered.used, store, inputs)
+        else:
+            record_node(repo, rendered.target, rendered.used, None, inputs)
     emit(args, report, _generate_lines(args, report, options.learning, repo))
     verification = report.verification
     return EXIT_CHECK_FAILED if verification is not None and not verification.imports else EXIT_OK
