@@ -533,6 +533,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         embed=settings.dense_embeddings,
         no_learning=not args.no_template,
+        verify=not args.no_verify,
     )
     total = args.limit or len(discover(repo, list(settings.node_roots)))
     with Progress("eval", total, enabled=not args.json) as bar:

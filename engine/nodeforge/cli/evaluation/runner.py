@@ -61,6 +61,9 @@ class EvalOptions:
     timeout: float = 600.0  # seconds for each batch subprocess (imports, or one pytest run)
     embed: bool = False
     no_learning: bool = True  # also score template-only generation (static scores only)
+    # Generate the learned candidate as `nodeforge generate` does in a git repository: in place,
+    # then self-verified in the repository's interpreter (a failing file gets its next candidate).
+    verify: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class CandidateEval:
     similarity: Similarity
     checks: Checks | None = None
     undefined_names: int | None = None  # ruff F821 findings; None where ruff is not installed
+    verification: str = ""  # what generate's self-verification said (learned, with verify on)
 
 
 @dataclass
@@ -299,9 +303,15 @@ class _Context:
             return
         result.contract_accepted = True
         recorder = _Recorder(store)
-        learned = self._generate(contract_path, contract, LEARNED, node, cast(PatternStore, recorder))
+        if self.options.verify:
+            learned, verified = self._generate_in_place(contract_path, contract, node, recorder)
+        else:
+            learned, verified = (
+                self._generate(contract_path, contract, LEARNED, node, cast(PatternStore, recorder)),
+                "",
+            )
         self.candidates[(LEARNED, node.key)] = learned
-        result.learned = CandidateEval(compare(learned, real))
+        result.learned = CandidateEval(compare(learned, real), verification=verified)
         result.retrieval_right, result.retrieval_total = _right_type(store, recorder.queries, node.node_type)
         if self.options.no_learning:
             template = self._generate(contract_path, contract, TEMPLATE, node, None)
@@ -315,6 +325,36 @@ class _Context:
         options = GenerateOptions(out=out, force=True, learning=store is not None)
         report = generate(self.scratch, contract, str(path), self.settings, options, store)
         return Path(report.node_dir)
+
+    def _generate_in_place(
+        self, path: Path, contract: Contract, node: NodeSource, store: _Recorder
+    ) -> tuple[Path, str]:
+        """The learned candidate as a user gets it: written beside the other nodes (the real one
+        moved away), verified there with the repository's interpreter, then kept aside."""
+        parent = node.root.parent
+        parked = self.work / "parked" / node.key
+        parked.parent.mkdir(parents=True, exist_ok=True)
+        before = set(parent.iterdir())
+        shutil.move(node.root, parked)
+        options = GenerateOptions(
+            out=parent, force=True, verify=True, python=self.python, verify_timeout=self.options.timeout
+        )
+        try:
+            report = generate(
+                self.scratch, contract, str(path), self.settings, options, cast(PatternStore, store),
+                contract_file=parked / "contract.yaml",
+            )  # fmt: skip
+            kept = self.work / LEARNED / node.key
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(report.node_dir, kept)
+        finally:
+            for leftover in set(parent.iterdir()) - before:
+                shutil.rmtree(leftover)  # a generated folder named unlike the real one
+            shutil.rmtree(node.root, ignore_errors=True)
+            shutil.move(parked, node.root)
+        verification = report.verification
+        said = "; ".join(line.strip() for line in verification.lines()) if verification is not None else ""
+        return kept, said
 
     def _split_runs(self, files: dict[str, Sequence[Path]]) -> dict[str, PytestRun]:
         everything = sorted({f for fs in files.values() for f in fs})
