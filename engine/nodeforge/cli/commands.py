@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -519,6 +521,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from nodeforge.cli.evaluation.runner import EvalOptions, evaluate
     from nodeforge.cli.evaluation.summary import print_table, to_json
+    from nodeforge.learning.mining_pool import available_cores
     from nodeforge.learning.nodes import discover
 
     if args.folds < 2 or (args.limit is not None and args.limit < args.folds):
@@ -534,10 +537,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         embed=settings.dense_embeddings,
         no_learning=not args.no_template,
         verify=not args.no_verify,
+        jobs=available_cores(),
     )
     total = args.limit or len(discover(repo, list(settings.node_roots)))
+    started = time.perf_counter()
+
+    def phase(what: str) -> None:
+        print(f"nodeforge eval: {time.perf_counter() - started:5.0f} s  {what}", file=sys.stderr, flush=True)
+
     with Progress("eval", total, enabled=not args.json) as bar:
-        report = evaluate(repo, settings, options, progress=bar.advance)
+        report = evaluate(repo, settings, options, progress=bar.advance, phase=phase)
     if args.json:
         emit(args, to_json(report), [])
     else:

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +39,8 @@ from nodeforge.generation.verify import (
     run_pytest,
 )
 from nodeforge.gitrepo import git
-from nodeforge.learning.learn import LearnOptions, learn
+from nodeforge.learning.learn import LearnOptions, MinedAndGated, MineTask, learn
+from nodeforge.learning.mining_cache import MiningCache
 from nodeforge.learning.nodes import DIRECTORY, NodeSource, discover
 from nodeforge.learning.runtests import TestRunner
 from nodeforge.model import NodeType, PatternQuery, ScoredPattern
@@ -64,6 +66,7 @@ class EvalOptions:
     # Generate the learned candidate as `nodeforge generate` does in a git repository: in place,
     # then self-verified in the repository's interpreter (a failing file gets its next candidate).
     verify: bool = True
+    jobs: int = 1  # processes mining at once
 
 
 @dataclass(frozen=True)
@@ -168,9 +171,15 @@ def _sample(nodes: Sequence[NodeSource], options: EvalOptions) -> list[list[Node
 
 
 def evaluate(
-    repo: Path, settings: Settings, options: EvalOptions, progress: Callable[[str], None] | None = None
+    repo: Path,
+    settings: Settings,
+    options: EvalOptions,
+    progress: Callable[[str], None] | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> EvalReport:
+    """``progress`` hears each held-out node as it is regenerated; ``phase`` each step as it starts."""
     started = time.perf_counter()
+    say = phase or (lambda _what: None)
     python = repo_python(repo, options.python or settings.python)
     with tempfile.TemporaryDirectory(prefix="nodeforge-eval-") as tmp:
         work = Path(tmp)
@@ -187,16 +196,19 @@ def evaluate(
         report = EvalReport(
             str(repo), commit, options.folds, options.seed, python, LEARNING_NOTE, len(nodes) - len(folds[0])
         )
-        context = _Context(scratch, work, settings, options, python, progress)
-        context.real_tests = _real_tests(scratch, settings, [n for fold in folds for n in fold])
-        reference = context.reference([n for fold in folds for n in fold])
+        context = _Context(scratch, work, settings, options, python, progress, say)
+        held_out = [n for fold in folds for n in fold]
+        say(f"the real tests of {len(held_out)} held-out node(s), on the real code")
+        context.real_tests = _real_tests(scratch, settings, held_out)
+        reference = context.reference(held_out)
         for index, held in enumerate(folds):
             held_keys = {n.key for n in held}
             report.nodes.extend(context.run_fold(index, held, [n for n in nodes if n.key not in held_keys]))
-        held_out = [n for fold in folds for n in fold]
         results = {r.key: r for r in report.nodes}
+        say("undefined names (ruff)")
         _count_undefined(context.candidates, results)
         for kind in (LEARNED, BASELINE):
+            say(f"{kind} candidates in place: imports, own tests, real tests")
             context.checks(kind, [n for n in held_out if (kind, n.key) in context.candidates], results)
         report.batches = context.batches
         for result in report.nodes:
@@ -227,7 +239,11 @@ class _Context:
     options: EvalOptions
     python: str
     progress: Callable[[str], None] | None
+    say: Callable[[str], None]
     real_tests: dict[str, list[Path]] = field(default_factory=dict)
+    # Each node is mined once per run, whichever folds train on it (learning.mining_cache).
+    mined: MiningCache[MineTask, MinedAndGated] = field(default_factory=MiningCache)
+    learned_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     candidates: dict[tuple[str, str], Path] = field(default_factory=dict)  # (kind, key) -> folder
     batches: dict[str, str] = field(default_factory=dict)  # batch -> pytest's last line
 
@@ -243,6 +259,8 @@ class _Context:
         self, index: int, held: Sequence[NodeSource], training: Sequence[NodeSource]
     ) -> list[NodeEval]:
         home = self.work / f"fold-{index}"
+        fold = f"fold {index + 1}/{self.options.folds}"
+        self.say(f"{fold}: learning {len(training)} node(s) ({len(self.mined.results)} mined so far)")
         with (
             state_home(home),  # the fold's store, ledgers and generated.json
             open_store(
@@ -257,8 +275,12 @@ class _Context:
                 force=True,
                 embed=self.options.embed,
                 node_paths=self.settings.node_paths,
+                jobs=self.options.jobs,
+                learned_at=self.learned_at,
+                mining_cache=self.mined,
             )
             learn(self.scratch, training, store, learn_options)
+            self.say(f"{fold}: regenerating {len(held)} node(s)")
             return [self._regenerate(index, node, training, store) for node in held]
 
     def _regenerate(
