@@ -75,6 +75,12 @@ def test_a_failing_file_gets_its_next_candidate_and_a_worse_one_is_undone(repo: 
     assert not kept.imports and kept.replaced == ()
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == BROKEN_HANDLER
 
+    # A candidate no better than the file is undone, and the one after it is still tried.
+    node = _node(repo, BROKEN_HANDLER)
+    later = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [worse, GOOD_HANDLER]})
+    assert later.ok and later.replaced == ("handlers/handler_demo.py",)
+    assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == GOOD_HANDLER
+
 
 def test_imports_run_in_the_repository_interpreter_not_ours(repo: Path, tmp_path: Path) -> None:
     venv = repo / ".venv"

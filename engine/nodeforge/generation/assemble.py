@@ -42,6 +42,7 @@ from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate
 from nodeforge.storage.protocol import PatternStore
 
 HANDLER_POOL = 5  # near exemplars whose handlers compete for each operation
+ALTERNATIVES = 2  # further handler modules per operation that self-verification may swap in
 # The conventional (class, module) of an exemplar whose contract does not name its models.
 _DEFAULT_INPUT = (f"Model{ENTITY_PASCAL}Input", f"model_{ENTITY_SNAKE}_input")
 _DEFAULT_OUTPUT = (f"Model{ENTITY_PASCAL}Output", f"model_{ENTITY_SNAKE}_output")
@@ -56,6 +57,8 @@ class Assembled:
     handlers: dict[str, str] = field(default_factory=dict)  # operation -> where its code came from
     notes: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # Handler path -> the next candidates for it, best first (generation.verify swaps them in).
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,8 @@ def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Cand
 def _is_support(rel: str) -> bool:
     """A node module a handler may import: not a handler, a test, a package file or the node itself."""
     name = rel.rsplit("/", 1)[-1]
+    if not name.endswith(".py"):
+        return False
     return not (rel.startswith(("handlers/", "tests/")) or name in ("__init__.py", "node.py"))
 
 
@@ -288,6 +293,9 @@ def _skeleton(
     for rel, code in sorted(files.items()):
         if rel in per_handler:
             continue
+        if not rel.endswith(".py"):  # a data file: the new node's names in it, nothing to parse
+            built[instantiate_text(rel, models.names)] = instantiate_text(code, models.names)
+            continue
         path = _path(rel, contract, models)
         if path in models.moved:
             continue
@@ -335,6 +343,33 @@ def _bring_support(
     return support_for(rel, module, files, support)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """A candidate adapted to the node: its module, tests and the support it brings, or what it lacks."""
+
+    module: str
+    tests: list[tuple[str, str]]
+    brought: dict[str, str]
+    missing: list[Unresolved]
+
+
+def _fit(
+    rel: str, candidate: _Candidate, files: Mapping[str, str], contract: Contract, models: _Models
+) -> _Fit:
+    """Raises ``libcst.ParserSyntaxError`` when the candidate does not parse once adapted."""
+    module = absolute_model_imports(rel, _instantiate(candidate.module, contract, models), models.moved)
+    tests = [
+        (_path(p, contract, models), _instantiate(code, contract, models)) for p, code in candidate.tests
+    ]
+    trial = {**files, rel: module}
+    missing = check_module(rel, module, trial)
+    brought = _bring_support(rel, module, files, candidate, contract, models) if missing else None
+    if brought:
+        trial.update(brought)
+        missing = check_module(rel, module, trial)
+    return _Fit(module, tests, brought or {}, missing)
+
+
 def _choose_handler(
     result: Assembled,
     contract: Contract,
@@ -350,43 +385,69 @@ def _choose_handler(
     ] + _pattern_candidates(need, hits)
     candidates.sort(key=lambda c: -c.score)
     rel = f"handlers/{need.target.module}.py"
-    for candidate in candidates:
+    for index, candidate in enumerate(candidates):
         try:
-            module = absolute_model_imports(
-                rel, _instantiate(candidate.module, contract, models), models.moved
-            )
-            tests = [
-                (_path(p, contract, models), _instantiate(code, contract, models))
-                for p, code in candidate.tests
-            ]
+            fit = _fit(rel, candidate, result.files, contract, models)
         except cst.ParserSyntaxError:
             result.notes.append(
                 f"{need.target.operation}: {candidate.origin} does not parse once adapted; next"
             )
             continue
-        trial = {**result.files, rel: module}
-        missing = check_module(rel, module, trial)
-        brought = _bring_support(rel, module, result.files, candidate, contract, models) if missing else None
-        if brought:
-            trial.update(brought)
-            missing = check_module(rel, module, trial)
-        if missing:
-            shown = ", ".join(u.name for u in missing[:3])
+        if fit.missing:
+            shown = ", ".join(u.name for u in fit.missing[:3])
             result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
             continue
-        result.files.update(brought or {})
-        result.files[rel] = module
-        if brought:
-            result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(brought))}")
-        for path, code in tests:
-            unresolved = check_module(path, code, {**result.files, path: code})
-            if unresolved:
-                shown = ", ".join(u.describe() for u in unresolved[:3])
-                result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")
-            else:
-                result.files[path] = code
-        result.handlers[need.target.operation] = f"{candidate.origin} (meaning {candidate.score:.2f})"
-        result.used.extend(u for u in candidate.used if u.id not in {x.id for x in result.used})
+        _take(result, need, rel, candidate, fit)
+        result.alternatives[rel] = _next_candidates(
+            rel, candidates[index + 1 :], near, result, contract, models
+        )
         return
     result.files[rel] = template_handler(need.target)
     result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"
+
+
+def _take(result: Assembled, need: Need, rel: str, candidate: _Candidate, fit: _Fit) -> None:
+    result.files.update(fit.brought)
+    result.files[rel] = fit.module
+    if fit.brought:
+        result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(fit.brought))}")
+    for path, code in fit.tests:
+        unresolved = check_module(path, code, {**result.files, path: code})
+        if unresolved:
+            shown = ", ".join(u.describe() for u in unresolved[:3])
+            result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")
+        else:
+            result.files[path] = code
+    result.handlers[need.target.operation] = f"{candidate.origin} (meaning {candidate.score:.2f})"
+    result.used.extend(u for u in candidate.used if u.id not in {x.id for x in result.used})
+
+
+def _next_candidates(
+    rel: str,
+    rest: Sequence[_Candidate],
+    near: Sequence[NearExemplar],
+    result: Assembled,
+    contract: Contract,
+    models: _Models,
+) -> list[str]:
+    """The handler modules self-verification may try next, best first: the nearest exemplar's own
+    handlers (its structure is the node's), then the other candidates; only those that resolve
+    here as they are (nothing to bring along, so a swap of this one file is whole)."""
+    nearest = set(near[0].pattern.source_nodes) if near else set()
+    ordered = sorted(rest, key=lambda c: (not (set(c.nodes) & nearest), -c.score))
+    found: list[str] = []
+    for candidate in ordered:
+        if len(found) == ALTERNATIVES:
+            break
+        try:
+            fit = _fit(rel, candidate, {k: v for k, v in result.files.items() if k != rel}, contract, models)
+        except cst.ParserSyntaxError:
+            continue
+        if (
+            not fit.missing
+            and not fit.brought
+            and fit.module not in found
+            and fit.module != result.files[rel]
+        ):
+            found.append(fit.module)
+    return found

@@ -109,6 +109,8 @@ class Rendered:
     report: GenerateReport
     templates: str  # the digest of the templates it was rendered with
     template_only: Callable[[], dict[str, str]]  # the node from templates alone: verify's fallback
+    # Handler path -> the next learned candidates, best first: verify tries them before the template.
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
 
 
 def render_node(
@@ -166,7 +168,8 @@ def render_node(
     def template_only() -> dict[str, str]:
         return render_files(_plan(contract, None, settings, base_module, detections), templates, source)
 
-    return Rendered(files, used, target, report, templates_digest(templates), template_only)
+    alternatives = built.alternatives if built is not None else {}
+    return Rendered(files, used, target, report, templates_digest(templates), template_only, alternatives)
 
 
 def generate(
@@ -192,7 +195,8 @@ def generate(
         write_node(target, files, force=options.force)
         report.written = True
         if options.verify:
-            report.verification = _verify(repo, target, files, rendered.template_only(), settings, options)
+            others = [rendered.alternatives, rendered.template_only()]
+            report.verification = _verify(repo, target, files, others, settings, options)
         inputs = GenerationInputs(
             contract=_repo_relative(contract_file or Path(source), repo),
             source=source,
@@ -234,16 +238,24 @@ def _verify(
     repo: Path,
     target: Path,
     files: dict[str, str],
-    others: dict[str, str],
+    others: Sequence[Mapping[str, str | Sequence[str]]],
     settings: Settings,
     options: GenerateOptions,
 ) -> Verification:
     """Import the written node and run its tests in the repository's interpreter.
 
-    A file at fault gets its next candidate: today the template's version of that file when the
-    learned one fails (``others``, rendered without learned patterns).
+    A file at fault gets its next candidates, in the order of ``others``: the learned handlers that
+    came next (the nearest exemplar's own first), then the template's version of the file.
     """
-    alternatives = {rel: [text] for rel, text in others.items() if rel in files and text != files[rel]}
+    alternatives: dict[str, list[str]] = {}
+    for source in others:
+        for rel, found in source.items():
+            texts = [found] if isinstance(found, str) else list(found)
+            fresh = [
+                t for t in texts if rel in files and t != files[rel] and t not in alternatives.get(rel, [])
+            ]
+            if fresh:
+                alternatives.setdefault(rel, []).extend(fresh)
     python = repo_python(repo, options.python or settings.python)
     return verify_node(repo, target, python, options.verify_timeout, alternatives)
 
@@ -321,6 +333,7 @@ def _from_exemplar(
     built.files = {
         rel: f"{head}\n{text}" if rel.endswith(".py") else text for rel, text in built.files.items()
     }
+    built.alternatives = {rel: [f"{head}\n{t}" for t in texts] for rel, texts in built.alternatives.items()}
     return built
 
 

@@ -286,8 +286,8 @@ def verify_node(
     """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
 
     ``alternatives`` maps node-relative paths to further candidate texts, best first. A swap is
-    kept only when fewer things fail with it; otherwise the file goes back to the better-ranked
-    text and the check stops there. Each candidate is tried once, so the loop ends.
+    kept only when fewer things fail with it; otherwise the file goes back to the text it had and
+    the next candidate of the files at fault is tried. Each candidate is tried once, so the loop ends.
     """
     remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
     replaced: list[str] = []
@@ -305,9 +305,9 @@ def verify_node(
         if len(_failures(retry)) >= len(failures):
             for rel, text in before.items():
                 atomic_write_text(node_dir / rel, text)
-            break
+            continue
         attempt, failures = retry, _failures(retry)
-        replaced += swaps
+        replaced += [rel for rel in swaps if rel not in replaced]
     tests = attempt.tests.outcomes if attempt.tests is not None else ()
     return Verification(
         python=python,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from nodeforge.cli.evaluation.baseline import copy_renamed, ranked, structure_top5_right_type
+from nodeforge.cli.evaluation.declared import Declared, declared_handlers
 from nodeforge.cli.evaluation.names import undefined_names
 from nodeforge.cli.evaluation.similarity import Similarity, compare
 from nodeforge.config import Settings
@@ -95,6 +96,7 @@ class CandidateEval:
     checks: Checks | None = None
     undefined_names: int | None = None  # ruff F821 findings; None where ruff is not installed
     verification: str = ""  # what generate's self-verification said (learned, with verify on)
+    handlers: Declared | None = None  # the contract's handlers found in it; None: it declares none
 
 
 @dataclass
@@ -324,6 +326,7 @@ class _Context:
             result.template = CandidateEval(compare(nothing, real)) if self.options.no_learning else None
             return
         result.contract_accepted = True
+        result.baseline.handlers = declared_handlers(contract, node.root.name, copy)
         recorder = _Recorder(store)
         if self.options.verify:
             learned, verified = self._generate_in_place(contract_path, contract, node, recorder)
@@ -333,12 +336,18 @@ class _Context:
                 "",
             )
         self.candidates[(LEARNED, node.key)] = learned
-        result.learned = CandidateEval(compare(learned, real), verification=verified)
+        result.learned = CandidateEval(
+            compare(learned, real),
+            verification=verified,
+            handlers=declared_handlers(contract, node.root.name, learned),
+        )
         result.retrieval_right, result.retrieval_total = _right_type(store, recorder.queries, node.node_type)
         if self.options.no_learning:
             template = self._generate(contract_path, contract, TEMPLATE, node, None)
             self.candidates[(TEMPLATE, node.key)] = template
-            result.template = CandidateEval(compare(template, real))
+            result.template = CandidateEval(
+                compare(template, real), handlers=declared_handlers(contract, node.root.name, template)
+            )
 
     def _generate(
         self, path: Path, contract: Contract, kind: str, node: NodeSource, store: PatternStore | None
