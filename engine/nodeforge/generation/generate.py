@@ -15,6 +15,7 @@ from nodeforge.generation.compose import NodePlan, UsedPattern, plan_node
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.detect import Detection, detect, explain, feature_evidence
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
+from nodeforge.generation.placement import node_folder, point_at_folder
 from nodeforge.generation.pristine import save_pristine
 from nodeforge.generation.provenance import (
     GeneratedNode,
@@ -146,10 +147,12 @@ def render_node(
         if options.learning and built is None
     )
     files, used = (built.files, built.used) if built else (render_files(plan, templates, source), plan.used)
+    folder = node_folder(contract, plan.names)
+    files = point_at_folder(files, plan.names, folder)
     contract_path = contract_file or Path(source)
     files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
     validate_files(files)
-    target = safe_target(options.out, plan.names.node_dir)
+    target = safe_target(options.out, folder)
     report = GenerateReport(
         contract=source,
         node_dir=str(target),
@@ -166,9 +169,13 @@ def render_node(
         report.unresolved = [u.describe() for u in built.unresolved]
 
     def template_only() -> dict[str, str]:
-        return render_files(_plan(contract, None, settings, base_module, detections), templates, source)
+        template = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
+        return point_at_folder(template, plan.names, folder)
 
-    alternatives = built.alternatives if built is not None else {}
+    alternatives = {
+        rel: list(point_at_folder(dict(enumerate(texts)), plan.names, folder).values())
+        for rel, texts in (built.alternatives if built is not None else {}).items()
+    }
     return Rendered(files, used, target, report, templates_digest(templates), template_only, alternatives)
 
 
