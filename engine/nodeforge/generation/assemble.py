@@ -32,6 +32,7 @@ from nodeforge.generation.exemplar import (
 from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out, rename_handler
 from nodeforge.generation.holefill import fill_holes, holes_of
 from nodeforge.generation.idiomfit import compose_idiom
+from nodeforge.generation.placement import own_packages
 from nodeforge.generation.scope import Unresolved, check_module, check_node
 from nodeforge.generation.support import support_for
 from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
@@ -217,6 +218,7 @@ class _Models:
     renames: dict[str, str]  # instantiated name -> the contract's
     moved: dict[str, str]  # node-relative module path -> absolute module (shared packages)
     names: NodeNames  # the new node's, as its contract spells them
+    own: frozenset[str] = frozenset()  # folder names the node's code may import itself through
 
 
 def _models(contract: Contract, near: NearExemplar) -> _Models:
@@ -235,7 +237,7 @@ def _models(contract: Contract, near: NearExemplar) -> _Models:
             renames[ex_class] = name
         if ex_basename != module:
             renames[ex_basename] = module
-    return _Models(renames, shared_model_paths(contract), names)
+    return _Models(renames, shared_model_paths(contract), names, own_packages(contract, names))
 
 
 def _instantiate(code: str, contract: Contract, models: _Models) -> str:
@@ -322,7 +324,7 @@ def assemble(
     for rel in list(result.files):
         if rel.endswith(".py"):
             result.files[rel] = absolute_model_imports(rel, result.files[rel], models.moved)
-    result.unresolved = check_node(result.files)
+    result.unresolved = check_node(result.files, models.own)
     return result
 
 
@@ -340,7 +342,7 @@ def _bring_support(
     support = {
         _path(p, contract, models): _instantiate(code, contract, models) for p, code in candidate.support
     }
-    return support_for(rel, module, files, support)
+    return support_for(rel, module, files, support, models.own)
 
 
 @dataclass(frozen=True)
@@ -362,11 +364,11 @@ def _fit(
         (_path(p, contract, models), _instantiate(code, contract, models)) for p, code in candidate.tests
     ]
     trial = {**files, rel: module}
-    missing = check_module(rel, module, trial)
+    missing = check_module(rel, module, trial, models.own)
     brought = _bring_support(rel, module, files, candidate, contract, models) if missing else None
     if brought:
         trial.update(brought)
-        missing = check_module(rel, module, trial)
+        missing = check_module(rel, module, trial, models.own)
     return _Fit(module, tests, brought or {}, missing)
 
 
@@ -397,7 +399,7 @@ def _choose_handler(
             shown = ", ".join(u.name for u in fit.missing[:3])
             result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
             continue
-        _take(result, need, rel, candidate, fit)
+        _take(result, need, rel, candidate, fit, models.own)
         result.alternatives[rel] = _next_candidates(
             rel, candidates[index + 1 :], near, result, contract, models
         )
@@ -406,13 +408,15 @@ def _choose_handler(
     result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"
 
 
-def _take(result: Assembled, need: Need, rel: str, candidate: _Candidate, fit: _Fit) -> None:
+def _take(
+    result: Assembled, need: Need, rel: str, candidate: _Candidate, fit: _Fit, own: frozenset[str]
+) -> None:
     result.files.update(fit.brought)
     result.files[rel] = fit.module
     if fit.brought:
         result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(fit.brought))}")
     for path, code in fit.tests:
-        unresolved = check_module(path, code, {**result.files, path: code})
+        unresolved = check_module(path, code, {**result.files, path: code}, own)
         if unresolved:
             shown = ", ".join(u.describe() for u in unresolved[:3])
             result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")

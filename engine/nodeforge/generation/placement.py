@@ -58,3 +58,9 @@ def point_at_folder(files: Mapping[K, str], names: NodeNames, folder: str) -> di
         return dict(files)
     pattern = re.compile(rf"(?<![A-Za-z0-9_])(?:{'|'.join(map(re.escape, others))})(?![A-Za-z0-9_])")
     return {rel: pattern.sub(folder, text) for rel, text in files.items()}
+
+
+def own_packages(contract: Contract, *names: NodeNames) -> frozenset[str]:
+    """Every folder name under which generated code may import the node itself, for the scope check."""
+    spellings = {spelling for each in (contract.names, *names) for spelling in _own_spellings(each)}
+    return frozenset({*spellings, node_folder(contract, contract.names)})
