@@ -134,3 +134,10 @@ def test_generate_exits_1_naming_what_does_not_import(
     assert "teamapp.gone" in out
     assert _generate(team_repo, "--force", "--no-verify") == 0
     assert "verify: skipped (--no-verify)" in capsys.readouterr().out
+
+
+def test_a_failing_test_blames_the_module_it_tests_too(repo: Path) -> None:
+    wrong = "def handle(value: int) -> int:\n    return value + 2\n"  # imports; its test fails
+    node = _node(repo, wrong)
+    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.tests_passed == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import tomllib
@@ -294,7 +295,7 @@ def verify_node(
     attempt = _attempt(repo, node_dir, python, timeout)
     failures = _failures(attempt)
     while failures:
-        at_fault = {_node_relative(f.file, node_dir, repo) for f in failures}
+        at_fault = _at_fault(failures, node_dir, repo, remaining)
         swaps = {rel: remaining[rel].pop(0) for rel in sorted(at_fault) if remaining.get(rel)}
         if not swaps:
             break
@@ -317,6 +318,27 @@ def verify_node(
         failures=tuple(failures),
         replaced=tuple(replaced),
     )
+
+
+def _at_fault(
+    failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: Mapping[str, Sequence[str]]
+) -> set[str]:
+    """The node files to blame: where each failure happened, and for a failing test also the node
+    modules with candidates left that the test module names (the code under test, not only the test)."""
+    blamed = {_node_relative(f.file, node_dir, repo) for f in failures}
+    for test in {rel for f in failures if f.kind == TEST and (rel := _node_relative(f.file, node_dir, repo))}:
+        try:
+            text = (node_dir / test).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # gone or unreadable: only the test itself is blamed
+        blamed.update(rel for rel in candidates if candidates[rel] and _module_named(rel, text))
+    return blamed
+
+
+def _module_named(rel: str, text: str) -> bool:
+    """Whether ``text`` imports the node module ``rel`` (``handlers/h.py`` as ``handlers.h``)."""
+    dotted = rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(dotted)}(?![A-Za-z0-9_])", text) is not None
 
 
 def _node_relative(file: str, node_dir: Path, repo: Path) -> str:
