@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nodeforge.generation.contract import load_contract
+from nodeforge.generation.exemplar import shared_model_paths
 from nodeforge.generation.placement import node_folder, point_at_folder
 
 PLACED = """\
@@ -55,3 +56,9 @@ def _write(folder: Path, text: str) -> Path:
     path = folder / "contract.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_model_in_the_contract_s_folder_is_the_node_s_own_not_shared(tmp_path: Path) -> None:
+    contract = load_contract(_write(tmp_path, PLACED))
+    # The input model lives in node_parcel_tracking (no type suffix): generated in the node.
+    assert shared_model_paths(contract) == {"models/model_audit.py": "teamkit.models.model_audit"}

@@ -39,8 +39,9 @@ def node_folder(contract: Contract, names: NodeNames) -> str:
             if after in _NODE_PARTS and before.isidentifier() and before not in _NODE_PARTS:
                 found[before] += 1
                 break
-    # Only a folder that carries the node's own entity: a shared package's module says nothing.
-    own = [(count, folder) for folder, count in found.items() if names.snake in folder]
+    # Only a folder that carries a word of the node's own name: a shared package's says nothing.
+    words = set(contract.names.words) | set(names.words)
+    own = [(count, folder) for folder, count in found.items() if words & set(folder.split("_"))]
     return max(own)[1] if own else names.node_dir
 
 
