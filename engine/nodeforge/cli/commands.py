@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -541,11 +540,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     total = args.limit or len(discover(repo, list(settings.node_roots)))
     started = time.perf_counter()
-
-    def phase(what: str) -> None:
-        print(f"nodeforge eval: {time.perf_counter() - started:5.0f} s  {what}", file=sys.stderr, flush=True)
-
     with Progress("eval", total, enabled=not args.json) as bar:
+
+        def phase(what: str) -> None:
+            bar.note(f"nodeforge eval: {time.perf_counter() - started:5.0f} s  {what}")
+
         report = evaluate(repo, settings, options, progress=bar.advance, phase=phase)
     if args.json:
         emit(args, to_json(report), [])
