@@ -55,3 +55,18 @@ def test_a_module_path_maps_to_the_node_file_or_nothing() -> None:
     assert declared_file("pkg.nodes.node_a", "node_a") == "__init__.py"
     assert declared_file("pkg.shared.handler_b", "node_a") is None
     assert declared_file(None, "node_a") is None
+
+
+def test_a_package_that_re_exports_the_declared_class_has_it(tmp_path: Path) -> None:
+    contract_path = tmp_path / "contract.yaml"
+    text = CONTRACT.replace(
+        "teamapp.nodes.node_parcel_effect.handlers.handler_parcel_track", "teamapp.nodes.node_parcel_effect"
+    )
+    contract_path.write_text(text, encoding="utf-8")
+    node = tmp_path / "candidate"
+    (node / "handlers").mkdir(parents=True)
+    (node / "handlers" / "handler_parcel_ship.py").write_text("class HandlerParcelShip:\n    pass\n", "utf-8")
+    (node / "node.py").write_text("class HandlerParcelTrack:\n    pass\n", "utf-8")
+    (node / "__init__.py").write_text("from .node import HandlerParcelTrack\n", "utf-8")
+    found = declared_handlers(load_contract(contract_path), "node_parcel_effect", node)
+    assert found is not None and found.complete

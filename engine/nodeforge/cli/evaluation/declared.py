@@ -1,8 +1,9 @@
 """Whether a candidate has every handler its contract declares, where the contract says it lives.
 
 A declared handler counts as generated when a module of the candidate defines it (a class, or a
-function for a bare handler key) at top level; when the contract gives its module inside the node
-(``pkg.nodes.<node folder>.handlers.handler_x``), it must be that file (``handlers/handler_x.py``).
+function for a bare handler key) or imports it (a package re-exporting it) at top level; when
+the contract gives its module inside the node (``pkg.nodes.<node folder>.handlers.handler_x``),
+it must be that file (``handlers/handler_x.py``).
 A handler whose module lies outside the node (a shared package) is not the node's to generate and
 is not counted.
 """
@@ -37,12 +38,17 @@ def _definitions(candidate: Path) -> dict[str, set[str]]:
         except (SyntaxError, UnicodeDecodeError, ValueError):
             found[rel] = set()
             continue
-        found[rel] = {
-            node.name
-            for node in tree.body
-            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        }
+        found[rel] = {name for node in tree.body for name in _bound(node)}
     return found
+
+
+def _bound(statement: ast.stmt) -> list[str]:
+    """Names a top-level statement defines, or imports (a package re-exporting its node class)."""
+    if isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return [statement.name]
+    if isinstance(statement, ast.ImportFrom):
+        return [alias.asname or alias.name for alias in statement.names]
+    return []
 
 
 def declared_file(module: str | None, node_folder: str) -> str | None:
