@@ -139,3 +139,15 @@ def test_an_absolute_import_through_the_node_s_own_package_must_resolve_in_the_n
     # The support a borrowed handler's node had comes along for an absolute own import too.
     support = {"models/model_parcel.py": "class ModelParcel: ...\n"}
     assert support_for("handlers/h.py", code, {}, support, own) == support
+
+
+def test_a_handler_that_lacks_what_the_node_s_other_modules_import_from_it_is_seen() -> None:
+    from nodeforge.generation.assemble import _broken_importers
+
+    files = {"__main__.py": "from .handlers.handler_a import Request\n\nREQUEST = Request\n"}
+    lacking = {**files, "handlers/handler_a.py": "class Other:\n    pass\n"}
+    assert [u.name for u in _broken_importers("handlers/handler_a.py", files, lacking, frozenset())] == [
+        "Request"
+    ]
+    giving = {**files, "handlers/handler_a.py": "class Request:\n    pass\n"}
+    assert _broken_importers("handlers/handler_a.py", files, giving, frozenset()) == []

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -33,7 +33,7 @@ from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_
 from nodeforge.generation.holefill import fill_holes, holes_of
 from nodeforge.generation.idiomfit import compose_idiom
 from nodeforge.generation.placement import own_packages
-from nodeforge.generation.scope import Unresolved, check_module, check_node
+from nodeforge.generation.scope import Unresolved, check_module, check_node, unresolved_relative_imports
 from nodeforge.generation.support import support_for
 from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
 from nodeforge.learning.generalize import adapt_code
@@ -353,6 +353,7 @@ class _Fit:
     tests: list[tuple[str, str]]
     brought: dict[str, str]
     missing: list[Unresolved]
+    breaks: list[Unresolved]  # names other node modules import from it that it does not define
 
 
 def _fit(
@@ -369,7 +370,22 @@ def _fit(
     if brought:
         trial.update(brought)
         missing = check_module(rel, module, trial, models.own)
-    return _Fit(module, tests, brought or {}, missing)
+    return _Fit(module, tests, brought or {}, missing, _broken_importers(rel, files, trial, models.own))
+
+
+def _broken_importers(
+    rel: str, files: Mapping[str, str], trial: Mapping[str, str], own: frozenset[str]
+) -> list[Unresolved]:
+    """Names the node's other modules (``__main__``, registry...) import from ``rel`` that the
+    candidate in ``trial`` does not define."""
+    stem = rel.removesuffix(".py").rsplit("/", 1)[-1]
+    return [
+        u
+        for path, code in files.items()
+        if path != rel and path.endswith(".py") and not path.startswith("tests/") and stem in code
+        for u in unresolved_relative_imports(path, code, trial, own)
+        if u.module == rel
+    ]
 
 
 def _choose_handler(
@@ -387,14 +403,8 @@ def _choose_handler(
     ] + _pattern_candidates(need, hits)
     candidates.sort(key=lambda c: -c.score)
     rel = f"handlers/{need.target.module}.py"
-    for index, candidate in enumerate(candidates):
-        try:
-            fit = _fit(rel, candidate, result.files, contract, models)
-        except cst.ParserSyntaxError:
-            result.notes.append(
-                f"{need.target.operation}: {candidate.origin} does not parse once adapted; next"
-            )
-            continue
+    # First a candidate that also gives what the node's other modules import from it; else any.
+    for index, candidate, fit in _fits(rel, candidates, result, contract, models, need):
         if fit.missing:
             shown = ", ".join(u.name for u in fit.missing[:3])
             result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
@@ -406,6 +416,26 @@ def _choose_handler(
         return
     result.files[rel] = template_handler(need.target)
     result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"
+
+
+def _fits(
+    rel: str,
+    candidates: Sequence[_Candidate],
+    result: Assembled,
+    contract: Contract,
+    models: _Models,
+    need: Need,
+) -> Iterator[tuple[int, _Candidate, _Fit]]:
+    fits: list[tuple[int, _Candidate, _Fit]] = []
+    for index, candidate in enumerate(candidates):
+        try:
+            fits.append((index, candidate, _fit(rel, candidate, result.files, contract, models)))
+        except cst.ParserSyntaxError:
+            result.notes.append(
+                f"{need.target.operation}: {candidate.origin} does not parse once adapted; next"
+            )
+    yield from (f for f in fits if not f[2].breaks)
+    yield from (f for f in fits if f[2].breaks)
 
 
 def _take(
