@@ -202,7 +202,10 @@ def generate(
         write_node(target, files, force=options.force)
         report.written = True
         if options.verify:
-            others = [rendered.alternatives, rendered.template_only()]
+            others: list[Mapping[str, str | Sequence[str]]] = [
+                rendered.alternatives,
+                rendered.template_only(),
+            ]
             report.verification = _verify(repo, target, files, others, settings, options)
         inputs = GenerationInputs(
             contract=_repo_relative(contract_file or Path(source), repo),
