@@ -28,6 +28,7 @@ METRICS = {
     "layout F1",
     "top-5 retrieved of the right node type",
     "has an undefined name (ruff F821)",
+    "every declared handler generated",
 }
 
 
@@ -87,6 +88,10 @@ def test_eval_scores_every_node_of_every_fold(evaluated: dict[str, object]) -> N
     assert "node_type" in refused["detail"] and refused["learned"]["checks"]["imports"] is False
     assert refused["learned"]["similarity"]["layout_f1"] == 0.0
     assert all(n["retrieval_total"] > 0 for n in nodes if n["key"] != REFUSED)
+    # The learned candidate is generated as a user gets it in a git repository: self-verified.
+    for node in nodes:
+        said = node["learned"]["verification"]
+        assert (said.startswith("verify (") and "imports" in said) if node["key"] != REFUSED else said == ""
 
 
 def test_a_conftest_that_stops_pytest_costs_only_its_own_node(evaluated: dict[str, object]) -> None:

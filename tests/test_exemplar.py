@@ -111,6 +111,8 @@ def test_a_contract_close_to_a_node_is_built_in_its_structure_and_conventions(
         assert "def __init__(self, container: Container) -> None:" in handler
         assert "async def execute(self, envelope: Envelope) -> ModelJournalResult:" in handler
         assert "ledger" not in handler and "archive" not in handler
+    metadata = (node / "metadata.yaml").read_text()  # the exemplar's data files come along, renamed
+    assert metadata == "name: node_journal_effect\nentry_point: teamapp.nodes.node_journal_effect\n"
     model = (node / "models" / "model_journal.py").read_text()
     assert "class ModelJournalRequest(" in model and "class ModelJournalResult(" in model
     result = _run_tests(di_repo, node)

@@ -139,3 +139,11 @@ def test_the_spinner_stays_silent_off_a_terminal(capsys: pytest.CaptureFixture[s
         print("work")
     out, err = capsys.readouterr()
     assert out == "work\n" and err == ""
+
+
+def test_a_phase_note_reaches_stderr_without_a_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    with Progress("eval", 3) as bar:
+        bar.note("nodeforge eval:     2 s  fold 1/5: learning 9 node(s)")
+    assert pipe.getvalue() == "nodeforge eval:     2 s  fold 1/5: learning 9 node(s)\n"

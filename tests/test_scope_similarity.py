@@ -124,3 +124,30 @@ def test_support_for_adds_a_missing_module_and_a_missing_definition() -> None:
     assert "def key(" in added["support.py"] and "def window(" in added["support.py"]
     assert "import math" in added["support.py"]
     assert support_for("handlers/h.py", "from ..nowhere import x\n", files, support) is None
+
+
+def test_an_absolute_import_through_the_node_s_own_package_must_resolve_in_the_node() -> None:
+    own = frozenset({"node_parcel_effect"})
+    code = "from teamapp.nodes.node_parcel_effect.models.model_parcel import ModelParcel\n\nX = ModelParcel\n"
+    missing = check_module("handlers/h.py", code, {}, own)
+    assert [(u.name, u.module) for u in missing] == [("ModelParcel", "models/model_parcel.py")]
+    assert (
+        check_module("handlers/h.py", code, {"models/model_parcel.py": "class ModelParcel: ...\n"}, own) == []
+    )
+    # Another node's package is outside what is generated: the environment decides.
+    assert check_module("handlers/h.py", code.replace("parcel_effect", "other_effect"), {}, own) == []
+    # The support a borrowed handler's node had comes along for an absolute own import too.
+    support = {"models/model_parcel.py": "class ModelParcel: ...\n"}
+    assert support_for("handlers/h.py", code, {}, support, own) == support
+
+
+def test_a_handler_that_lacks_what_the_node_s_other_modules_import_from_it_is_seen() -> None:
+    from nodeforge.generation.assemble import _broken_importers
+
+    files = {"__main__.py": "from .handlers.handler_a import Request\n\nREQUEST = Request\n"}
+    lacking = {**files, "handlers/handler_a.py": "class Other:\n    pass\n"}
+    assert [u.name for u in _broken_importers("handlers/handler_a.py", files, lacking, frozenset())] == [
+        "Request"
+    ]
+    giving = {**files, "handlers/handler_a.py": "class Request:\n    pass\n"}
+    assert _broken_importers("handlers/handler_a.py", files, giving, frozenset()) == []

@@ -75,6 +75,12 @@ def test_a_failing_file_gets_its_next_candidate_and_a_worse_one_is_undone(repo: 
     assert not kept.imports and kept.replaced == ()
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == BROKEN_HANDLER
 
+    # A candidate no better than the file is undone, and the one after it is still tried.
+    node = _node(repo, BROKEN_HANDLER)
+    later = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [worse, GOOD_HANDLER]})
+    assert later.ok and later.replaced == ("handlers/handler_demo.py",)
+    assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == GOOD_HANDLER
+
 
 def test_imports_run_in_the_repository_interpreter_not_ours(repo: Path, tmp_path: Path) -> None:
     venv = repo / ".venv"
@@ -128,3 +134,10 @@ def test_generate_exits_1_naming_what_does_not_import(
     assert "teamapp.gone" in out
     assert _generate(team_repo, "--force", "--no-verify") == 0
     assert "verify: skipped (--no-verify)" in capsys.readouterr().out
+
+
+def test_a_failing_test_blames_the_module_it_tests_too(repo: Path) -> None:
+    wrong = "def handle(value: int) -> int:\n    return value + 2\n"  # imports; its test fails
+    node = _node(repo, wrong)
+    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.tests_passed == 1

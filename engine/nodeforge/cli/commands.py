@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,6 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from nodeforge.cli.evaluation.runner import EvalOptions, evaluate
     from nodeforge.cli.evaluation.summary import print_table, to_json
+    from nodeforge.learning.mining_pool import available_cores
     from nodeforge.learning.nodes import discover
 
     if args.folds < 2 or (args.limit is not None and args.limit < args.folds):
@@ -177,10 +179,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         embed=settings.dense_embeddings,
         no_learning=not args.no_template,
+        verify=not args.no_verify,
+        jobs=available_cores(),
     )
     total = args.limit or len(discover(repo, list(settings.node_roots)))
+    started = time.perf_counter()
     with Progress("eval", total, enabled=not args.json) as bar:
-        report = evaluate(repo, settings, options, progress=bar.advance)
+
+        def phase(what: str) -> None:
+            bar.note(f"nodeforge eval: {time.perf_counter() - started:5.0f} s  {what}")
+
+        report = evaluate(repo, settings, options, progress=bar.advance, phase=phase)
     if args.json:
         emit(args, to_json(report), [])
     else:

@@ -372,3 +372,8 @@ def _eval_parser(sub: Subparsers) -> None:
         "--timeout", type=float, default=600.0, help="seconds for each check subprocess (default 600)"
     )
     evaluate.add_argument("--no-template", action="store_true", help="skip the templates-only column")
+    evaluate.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="learned candidates without generate's self-verification (on by default, as in a git repo)",
+    )

@@ -53,6 +53,13 @@ class Progress:
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=1, description=f"{self._label} {what}".strip())
 
+    def note(self, line: str) -> None:
+        """A line on stderr above the bar (or alone, without one): long runs say which phase they are in."""
+        if self._bar is not None:
+            self._bar.console.print(line, markup=False, highlight=False)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
     def update(self, done: int) -> None:
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=done)

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -32,7 +32,8 @@ from nodeforge.generation.exemplar import (
 from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out, rename_handler
 from nodeforge.generation.holefill import fill_holes, holes_of
 from nodeforge.generation.idiomfit import compose_idiom
-from nodeforge.generation.scope import Unresolved, check_module, check_node
+from nodeforge.generation.placement import own_packages
+from nodeforge.generation.scope import Unresolved, check_module, check_node, unresolved_relative_imports
 from nodeforge.generation.support import support_for
 from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
 from nodeforge.learning.generalize import adapt_code
@@ -42,6 +43,7 @@ from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate
 from nodeforge.storage.protocol import PatternStore
 
 HANDLER_POOL = 5  # near exemplars whose handlers compete for each operation
+ALTERNATIVES = 2  # further handler modules per operation that self-verification may swap in
 # The conventional (class, module) of an exemplar whose contract does not name its models.
 _DEFAULT_INPUT = (f"Model{ENTITY_PASCAL}Input", f"model_{ENTITY_SNAKE}_input")
 _DEFAULT_OUTPUT = (f"Model{ENTITY_PASCAL}Output", f"model_{ENTITY_SNAKE}_output")
@@ -56,6 +58,8 @@ class Assembled:
     handlers: dict[str, str] = field(default_factory=dict)  # operation -> where its code came from
     notes: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # Handler path -> the next candidates for it, best first (generation.verify swaps them in).
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,8 @@ def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Cand
 def _is_support(rel: str) -> bool:
     """A node module a handler may import: not a handler, a test, a package file or the node itself."""
     name = rel.rsplit("/", 1)[-1]
+    if not name.endswith(".py"):
+        return False
     return not (rel.startswith(("handlers/", "tests/")) or name in ("__init__.py", "node.py"))
 
 
@@ -212,6 +218,7 @@ class _Models:
     renames: dict[str, str]  # instantiated name -> the contract's
     moved: dict[str, str]  # node-relative module path -> absolute module (shared packages)
     names: NodeNames  # the new node's, as its contract spells them
+    own: frozenset[str] = frozenset()  # folder names the node's code may import itself through
 
 
 def _models(contract: Contract, near: NearExemplar) -> _Models:
@@ -230,7 +237,7 @@ def _models(contract: Contract, near: NearExemplar) -> _Models:
             renames[ex_class] = name
         if ex_basename != module:
             renames[ex_basename] = module
-    return _Models(renames, shared_model_paths(contract), names)
+    return _Models(renames, shared_model_paths(contract), names, own_packages(contract, names))
 
 
 def _instantiate(code: str, contract: Contract, models: _Models) -> str:
@@ -288,6 +295,9 @@ def _skeleton(
     for rel, code in sorted(files.items()):
         if rel in per_handler:
             continue
+        if not rel.endswith(".py"):  # a data file: the new node's names in it, nothing to parse
+            built[instantiate_text(rel, models.names)] = instantiate_text(code, models.names)
+            continue
         path = _path(rel, contract, models)
         if path in models.moved:
             continue
@@ -314,7 +324,7 @@ def assemble(
     for rel in list(result.files):
         if rel.endswith(".py"):
             result.files[rel] = absolute_model_imports(rel, result.files[rel], models.moved)
-    result.unresolved = check_node(result.files)
+    result.unresolved = check_node(result.files, models.own)
     return result
 
 
@@ -332,7 +342,50 @@ def _bring_support(
     support = {
         _path(p, contract, models): _instantiate(code, contract, models) for p, code in candidate.support
     }
-    return support_for(rel, module, files, support)
+    return support_for(rel, module, files, support, models.own)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A candidate adapted to the node: its module, tests and the support it brings, or what it lacks."""
+
+    module: str
+    tests: list[tuple[str, str]]
+    brought: dict[str, str]
+    missing: list[Unresolved]
+    breaks: list[Unresolved]  # names other node modules import from it that it does not define
+
+
+def _fit(
+    rel: str, candidate: _Candidate, files: Mapping[str, str], contract: Contract, models: _Models
+) -> _Fit:
+    """Raises ``libcst.ParserSyntaxError`` when the candidate does not parse once adapted."""
+    module = absolute_model_imports(rel, _instantiate(candidate.module, contract, models), models.moved)
+    tests = [
+        (_path(p, contract, models), _instantiate(code, contract, models)) for p, code in candidate.tests
+    ]
+    trial = {**files, rel: module}
+    missing = check_module(rel, module, trial, models.own)
+    brought = _bring_support(rel, module, files, candidate, contract, models) if missing else None
+    if brought:
+        trial.update(brought)
+        missing = check_module(rel, module, trial, models.own)
+    return _Fit(module, tests, brought or {}, missing, _broken_importers(rel, files, trial, models.own))
+
+
+def _broken_importers(
+    rel: str, files: Mapping[str, str], trial: Mapping[str, str], own: frozenset[str]
+) -> list[Unresolved]:
+    """Names the node's other modules (``__main__``, registry...) import from ``rel`` that the
+    candidate in ``trial`` does not define."""
+    stem = rel.removesuffix(".py").rsplit("/", 1)[-1]
+    return [
+        u
+        for path, code in files.items()
+        if path != rel and path.endswith(".py") and not path.startswith("tests/") and stem in code
+        for u in unresolved_relative_imports(path, code, trial, own)
+        if u.module == rel
+    ]
 
 
 def _choose_handler(
@@ -350,43 +403,85 @@ def _choose_handler(
     ] + _pattern_candidates(need, hits)
     candidates.sort(key=lambda c: -c.score)
     rel = f"handlers/{need.target.module}.py"
-    for candidate in candidates:
+    # First a candidate that also gives what the node's other modules import from it; else any.
+    for index, candidate, fit in _fits(rel, candidates, result, contract, models, need):
+        if fit.missing:
+            shown = ", ".join(u.name for u in fit.missing[:3])
+            result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
+            continue
+        _take(result, need, rel, candidate, fit, models.own)
+        result.alternatives[rel] = _next_candidates(
+            rel, candidates[index + 1 :], near, result, contract, models
+        )
+        return
+    result.files[rel] = template_handler(need.target)
+    result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"
+
+
+def _fits(
+    rel: str,
+    candidates: Sequence[_Candidate],
+    result: Assembled,
+    contract: Contract,
+    models: _Models,
+    need: Need,
+) -> Iterator[tuple[int, _Candidate, _Fit]]:
+    fits: list[tuple[int, _Candidate, _Fit]] = []
+    for index, candidate in enumerate(candidates):
         try:
-            module = absolute_model_imports(
-                rel, _instantiate(candidate.module, contract, models), models.moved
-            )
-            tests = [
-                (_path(p, contract, models), _instantiate(code, contract, models))
-                for p, code in candidate.tests
-            ]
+            fits.append((index, candidate, _fit(rel, candidate, result.files, contract, models)))
         except cst.ParserSyntaxError:
             result.notes.append(
                 f"{need.target.operation}: {candidate.origin} does not parse once adapted; next"
             )
+    yield from (f for f in fits if not f[2].breaks)
+    yield from (f for f in fits if f[2].breaks)
+
+
+def _take(
+    result: Assembled, need: Need, rel: str, candidate: _Candidate, fit: _Fit, own: frozenset[str]
+) -> None:
+    result.files.update(fit.brought)
+    result.files[rel] = fit.module
+    if fit.brought:
+        result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(fit.brought))}")
+    for path, code in fit.tests:
+        unresolved = check_module(path, code, {**result.files, path: code}, own)
+        if unresolved:
+            shown = ", ".join(u.describe() for u in unresolved[:3])
+            result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")
+        else:
+            result.files[path] = code
+    result.handlers[need.target.operation] = f"{candidate.origin} (meaning {candidate.score:.2f})"
+    result.used.extend(u for u in candidate.used if u.id not in {x.id for x in result.used})
+
+
+def _next_candidates(
+    rel: str,
+    rest: Sequence[_Candidate],
+    near: Sequence[NearExemplar],
+    result: Assembled,
+    contract: Contract,
+    models: _Models,
+) -> list[str]:
+    """The handler modules self-verification may try next, best first: the nearest exemplar's own
+    handlers (its structure is the node's), then the other candidates; only those that resolve
+    here as they are (nothing to bring along, so a swap of this one file is whole)."""
+    nearest = set(near[0].pattern.source_nodes) if near else set()
+    ordered = sorted(rest, key=lambda c: (not (set(c.nodes) & nearest), -c.score))
+    found: list[str] = []
+    for candidate in ordered:
+        if len(found) == ALTERNATIVES:
+            break
+        try:
+            fit = _fit(rel, candidate, {k: v for k, v in result.files.items() if k != rel}, contract, models)
+        except cst.ParserSyntaxError:
             continue
-        trial = {**result.files, rel: module}
-        missing = check_module(rel, module, trial)
-        brought = _bring_support(rel, module, result.files, candidate, contract, models) if missing else None
-        if brought:
-            trial.update(brought)
-            missing = check_module(rel, module, trial)
-        if missing:
-            shown = ", ".join(u.name for u in missing[:3])
-            result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
-            continue
-        result.files.update(brought or {})
-        result.files[rel] = module
-        if brought:
-            result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(brought))}")
-        for path, code in tests:
-            unresolved = check_module(path, code, {**result.files, path: code})
-            if unresolved:
-                shown = ", ".join(u.describe() for u in unresolved[:3])
-                result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")
-            else:
-                result.files[path] = code
-        result.handlers[need.target.operation] = f"{candidate.origin} (meaning {candidate.score:.2f})"
-        result.used.extend(u for u in candidate.used if u.id not in {x.id for x in result.used})
-        return
-    result.files[rel] = template_handler(need.target)
-    result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"
+        if (
+            not fit.missing
+            and not fit.brought
+            and fit.module not in found
+            and fit.module != result.files[rel]
+        ):
+            found.append(fit.module)
+    return found

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from nodeforge.generation.contract import Contract, ModelRef
 from nodeforge.generation.fanout import HandlerRef
 from nodeforge.generation.features import ContractFeatures, HandlerFeature, features_of_contract
+from nodeforge.generation.placement import node_folder
 from nodeforge.generation.similarity import Similarity, compare, jaccard
 from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
 from nodeforge.learning.vocabulary import contract_names
@@ -74,7 +75,7 @@ def shared_module(ref: ModelRef | None, node_dir: str) -> str:
 
 def shared_model_paths(contract: Contract) -> dict[str, str]:
     """Node-relative path the model would have had -> the shared module it is imported from."""
-    node_dir = contract_names(contract).node_dir
+    node_dir = node_folder(contract, contract_names(contract))  # where the contract places the node
     found = {}
     for ref in (contract.input_model, contract.output_model):
         module = shared_module(ref, node_dir)

@@ -16,6 +16,7 @@ from nodeforge.generation.contract import Contract
 from nodeforge.generation.detect import Detection, detect, explain, feature_evidence
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
 from nodeforge.generation.formatting import Formatter, find_formatter
+from nodeforge.generation.placement import node_folder, point_at_folder
 from nodeforge.generation.pristine import save_pristine
 from nodeforge.generation.provenance import (
     GeneratedNode,
@@ -114,6 +115,8 @@ class Rendered:
     templates: str  # the digest of the templates it was rendered with
     template_only: Callable[[], dict[str, str]]  # the node from templates alone: verify's fallback
     contract_file: Path  # where the contract was read from
+    # Handler path -> the next learned candidates, best first: verify tries them before the template.
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
 
 
 def render_node(
@@ -153,10 +156,12 @@ def render_node(
         if options.learning and built is None
     )
     files, used = (built.files, built.used) if built else (render_files(plan, templates, source), plan.used)
+    folder = node_folder(contract, plan.names)
+    files = point_at_folder(files, plan.names, folder)
     contract_path = contract_file or Path(source)
     files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
     validate_files(files)
-    target = safe_target(options.out, plan.names.node_dir)
+    target = safe_target(options.out, folder)
     formatter = _formatter(repo, settings, options)
     files, format_problems = formatter.apply(repo, target, files)
     report = GenerateReport(
@@ -177,9 +182,15 @@ def render_node(
 
     def template_only() -> dict[str, str]:
         plain = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
-        return formatter.apply(repo, target, plain)[0]
+        return formatter.apply(repo, target, point_at_folder(plain, plan.names, folder))[0]
 
-    return Rendered(files, used, target, report, templates_digest(templates), template_only, contract_path)
+    alternatives = {
+        rel: list(point_at_folder(dict(enumerate(texts)), plan.names, folder).values())
+        for rel, texts in (built.alternatives if built is not None else {}).items()
+    }
+    return Rendered(
+        files, used, target, report, templates_digest(templates), template_only, contract_path, alternatives
+    )
 
 
 def generate(
@@ -216,7 +227,11 @@ def write_rendered(
         write_node(target, files, force=options.force)
         report.written = True
         if options.verify:
-            report.verification = _verify(repo, target, files, rendered.template_only(), settings, options)
+            others: list[Mapping[str, str | Sequence[str]]] = [
+                rendered.alternatives,
+                rendered.template_only(),
+            ]
+            report.verification = _verify(repo, target, files, others, settings, options)
     return report
 
 
@@ -268,16 +283,24 @@ def _verify(
     repo: Path,
     target: Path,
     files: dict[str, str],
-    others: dict[str, str],
+    others: Sequence[Mapping[str, str | Sequence[str]]],
     settings: Settings,
     options: GenerateOptions,
 ) -> Verification:
     """Import the written node and run its tests in the repository's interpreter.
 
-    A file at fault gets its next candidate: today the template's version of that file when the
-    learned one fails (``others``, rendered without learned patterns).
+    A file at fault gets its next candidates, in the order of ``others``: the learned handlers that
+    came next (the nearest exemplar's own first), then the template's version of the file.
     """
-    alternatives = {rel: [text] for rel, text in others.items() if rel in files and text != files[rel]}
+    alternatives: dict[str, list[str]] = {}
+    for source in others:
+        for rel, found in source.items():
+            texts = [found] if isinstance(found, str) else list(found)
+            fresh = [
+                t for t in texts if rel in files and t != files[rel] and t not in alternatives.get(rel, [])
+            ]
+            if fresh:
+                alternatives.setdefault(rel, []).extend(fresh)
     python = repo_python(repo, options.python or settings.python)
     return verify_node(repo, target, python, options.verify_timeout, alternatives)
 
@@ -361,6 +384,7 @@ def _from_exemplar(
     built.files = {
         rel: f"{head}\n{text}" if rel.endswith(".py") else text for rel, text in built.files.items()
     }
+    built.alternatives = {rel: [f"{head}\n{t}" for t in texts] for rel, texts in built.alternatives.items()}
     return built
 
 

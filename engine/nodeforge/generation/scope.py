@@ -2,8 +2,9 @@
 
 Each module is checked with libcst's ``ScopeProvider`` (a name read where no scope binds it, nor
 builtins), and the node's modules are checked together: a relative import of a sibling module
-must name a module the node has and a name that module defines. Absolute imports are taken as
-they are (whether an outside package exists is the target environment's question, not a scope's).
+must name a module the node has and a name that module defines, and so must an absolute import
+through the node's own package folder. Other absolute imports are taken as they are (whether an
+outside package exists is the target environment's question, not a scope's).
 """
 
 from __future__ import annotations
@@ -108,16 +109,34 @@ def _package_of(path: str, level: int) -> list[str] | None:
     return parts[: len(parts) - (level - 1)]
 
 
-def unresolved_relative_imports(path: str, code: str, files: Mapping[str, str]) -> list[Unresolved]:
-    """Relative imports inside the node that name a missing module or a name it does not define."""
+def _inside(path: str, node: ast.ImportFrom, own: frozenset[str]) -> tuple[list[str], list[str]] | None:
+    """(package inside the node, module parts) an import names, or None when it leads outside.
+
+    An absolute import through the node's own package folder (one of ``own``) is the node's too:
+    ``from pkg.nodes.node_x.models.m import M`` is ``models/m.py`` of node ``node_x``.
+    """
+    parts = node.module.split(".") if node.module else []
+    if node.level == 0:
+        mine = [i for i, part in enumerate(parts) if part in own]
+        return ([], parts[mine[0] + 1 :]) if mine else None
+    package = _package_of(path, node.level)
+    return None if package is None else (package, parts)
+
+
+def unresolved_relative_imports(
+    path: str, code: str, files: Mapping[str, str], own: frozenset[str] = frozenset()
+) -> list[Unresolved]:
+    """Imports inside the node (relative, or through its own package ``own``) that name a missing
+    module or a name it does not define."""
     found: list[Unresolved] = []
     for node in ast.walk(ast.parse(code)):
-        if not isinstance(node, ast.ImportFrom) or node.level == 0:
+        if not isinstance(node, ast.ImportFrom):
             continue
-        package = _package_of(path, node.level)
-        if package is None:
-            continue  # above the node: outside what is generated
-        base = "/".join([*package, *(node.module.split(".") if node.module else [])])
+        inside = _inside(path, node, own)
+        if inside is None:
+            continue  # outside the node: outside what is generated
+        package, parts = inside
+        base = "/".join([*package, *parts])
         target = next((rel for rel in (f"{base}.py", f"{base}/__init__.py") if rel in files), None)
         for alias in node.names:
             if alias.name == "*":
@@ -126,7 +145,7 @@ def unresolved_relative_imports(path: str, code: str, files: Mapping[str, str]) 
             if f"{submodule}.py" in files or f"{submodule}/__init__.py" in files:
                 continue
             if target is None:
-                if not package and not node.module:
+                if not package and not parts:
                     continue  # ``from . import x`` at the node root names its own package
                 found.append(
                     Unresolved(
@@ -142,15 +161,18 @@ def unresolved_relative_imports(path: str, code: str, files: Mapping[str, str]) 
     return found
 
 
-def check_node(files: Mapping[str, str]) -> list[Unresolved]:
+def check_node(files: Mapping[str, str], own: frozenset[str] = frozenset()) -> list[Unresolved]:
     """Every unresolved name in the node's Python files (node-relative path -> text)."""
     found: list[Unresolved] = []
     for path, code in sorted(files.items()):
         if path.endswith(".py"):
-            found.extend(check_module(path, code, files))
+            found.extend(check_module(path, code, files, own))
     return found
 
 
-def check_module(path: str, code: str, files: Mapping[str, str]) -> list[Unresolved]:
-    """Unresolved names of one module, its relative imports checked against ``files``."""
-    return [*undefined_in_module(path, code), *unresolved_relative_imports(path, code, files)]
+def check_module(
+    path: str, code: str, files: Mapping[str, str], own: frozenset[str] = frozenset()
+) -> list[Unresolved]:
+    """Unresolved names of one module, its imports inside the node (relative, or through its own
+    package folder, one of ``own``) checked against ``files``."""
+    return [*undefined_in_module(path, code), *unresolved_relative_imports(path, code, files, own)]

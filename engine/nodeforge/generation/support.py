@@ -49,12 +49,17 @@ def add_definition(existing: str, source: str, name: str) -> str | None:
 
 
 def support_for(
-    path: str, code: str, files: Mapping[str, str], support: Mapping[str, str]
+    path: str,
+    code: str,
+    files: Mapping[str, str],
+    support: Mapping[str, str],
+    own: frozenset[str] = frozenset(),
 ) -> dict[str, str] | None:
-    """Modules to add or extend so that ``code``'s relative imports resolve; None when they cannot."""
+    """Modules to add or extend so that ``code``'s imports inside the node (relative, or through
+    its own package ``own``) resolve; None when they cannot."""
     changed: dict[str, str] = {}
     for _ in range(len(support) + 1):  # each round settles at least one module or stops
-        missing = unresolved_relative_imports(path, code, {**files, **changed})
+        missing = unresolved_relative_imports(path, code, {**files, **changed}, own)
         if not missing:
             return changed
         progress = False

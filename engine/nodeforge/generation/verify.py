@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import tomllib
@@ -286,15 +287,15 @@ def verify_node(
     """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
 
     ``alternatives`` maps node-relative paths to further candidate texts, best first. A swap is
-    kept only when fewer things fail with it; otherwise the file goes back to the better-ranked
-    text and the check stops there. Each candidate is tried once, so the loop ends.
+    kept only when fewer things fail with it; otherwise the file goes back to the text it had and
+    the next candidate of the files at fault is tried. Each candidate is tried once, so the loop ends.
     """
     remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
     replaced: list[str] = []
     attempt = _attempt(repo, node_dir, python, timeout)
     failures = _failures(attempt)
     while failures:
-        at_fault = {_node_relative(f.file, node_dir, repo) for f in failures}
+        at_fault = _at_fault(failures, node_dir, repo, remaining)
         swaps = {rel: remaining[rel].pop(0) for rel in sorted(at_fault) if remaining.get(rel)}
         if not swaps:
             break
@@ -305,9 +306,9 @@ def verify_node(
         if len(_failures(retry)) >= len(failures):
             for rel, text in before.items():
                 atomic_write_text(node_dir / rel, text)
-            break
+            continue
         attempt, failures = retry, _failures(retry)
-        replaced += swaps
+        replaced += [rel for rel in swaps if rel not in replaced]
     tests = attempt.tests.outcomes if attempt.tests is not None else ()
     return Verification(
         python=python,
@@ -317,6 +318,27 @@ def verify_node(
         failures=tuple(failures),
         replaced=tuple(replaced),
     )
+
+
+def _at_fault(
+    failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: Mapping[str, Sequence[str]]
+) -> set[str]:
+    """The node files to blame: where each failure happened, and for a failing test also the node
+    modules with candidates left that the test module names (the code under test, not only the test)."""
+    blamed = {_node_relative(f.file, node_dir, repo) for f in failures}
+    for test in {rel for f in failures if f.kind == TEST and (rel := _node_relative(f.file, node_dir, repo))}:
+        try:
+            text = (node_dir / test).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # gone or unreadable: only the test itself is blamed
+        blamed.update(rel for rel in candidates if candidates[rel] and _module_named(rel, text))
+    return blamed
+
+
+def _module_named(rel: str, text: str) -> bool:
+    """Whether ``text`` imports the node module ``rel`` (``handlers/h.py`` as ``handlers.h``)."""
+    dotted = rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(dotted)}(?![A-Za-z0-9_])", text) is not None
 
 
 def _node_relative(file: str, node_dir: Path, repo: Path) -> str:

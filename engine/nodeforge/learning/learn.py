@@ -23,6 +23,7 @@ from nodeforge.gitrepo import changed_files, git
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.extract.outcome import FAILED, FileOutcome
 from nodeforge.learning.idioms import merge_idioms, merge_with_store
+from nodeforge.learning.mining_cache import MiningCache
 from nodeforge.learning.mining_pool import run_in_order
 from nodeforge.learning.nodes import Discovery, NodeSource, node_for_path, scan, scan_paths
 from nodeforge.learning.quality import analyze
@@ -63,6 +64,9 @@ class LearnOptions:
     # hook passes "the working tree equals the commit", so only committed content is ever learned.
     content_gate: Callable[[NodeSource], Reason | None] | None = None
     jobs: int = 1  # processes mining at once (nodeforge.learning.mining_pool); the CLI defaults to the cores
+    learned_at: str = ""  # the patterns' time stamp; "" = now
+    # Mined-and-gated results shared by several learn runs over the same nodes (eval's folds).
+    mining_cache: MiningCache[MineTask, MinedAndGated] | None = None
 
 
 @dataclass
@@ -259,7 +263,7 @@ def learn(
         else None
     )
     started = time.perf_counter()
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = options.learned_at or datetime.now(UTC).isoformat(timespec="seconds")
     to_mine: list[tuple[NodeSource, PatternStatus]] = []
     for key in sorted(candidates):
         node = candidates[key]
@@ -353,7 +357,9 @@ def _mine_and_gate(
         MineTask(node, status, options.commit, now, options.quality_threshold)
         for node, status in zip(nodes, statuses, strict=True)
     ]
-    for done in run_in_order(mine_and_gate, tasks, options.jobs):
+    cache = options.mining_cache if options.mining_cache is not None else MiningCache()
+    mined = cache.run(tasks, lambda todo: run_in_order(mine_and_gate, todo, options.jobs))
+    for _task, done in mined:
         node = done.node
         if progress is not None:
             progress(node.key)

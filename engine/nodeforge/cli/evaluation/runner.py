@@ -19,10 +19,12 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from nodeforge.cli.evaluation.baseline import copy_renamed, ranked, structure_top5_right_type
+from nodeforge.cli.evaluation.declared import Declared, declared_handlers
 from nodeforge.cli.evaluation.names import undefined_names
 from nodeforge.cli.evaluation.similarity import Similarity, compare
 from nodeforge.config import Settings
@@ -38,7 +40,8 @@ from nodeforge.generation.verify import (
     run_pytest,
 )
 from nodeforge.gitrepo import git
-from nodeforge.learning.learn import LearnOptions, learn
+from nodeforge.learning.learn import LearnOptions, MinedAndGated, MineTask, learn
+from nodeforge.learning.mining_cache import MiningCache
 from nodeforge.learning.nodes import DIRECTORY, NodeSource, discover
 from nodeforge.learning.runtests import TestRunner
 from nodeforge.model import NodeType, PatternQuery, ScoredPattern
@@ -61,6 +64,10 @@ class EvalOptions:
     timeout: float = 600.0  # seconds for each batch subprocess (imports, or one pytest run)
     embed: bool = False
     no_learning: bool = True  # also score template-only generation (static scores only)
+    # Generate the learned candidate as `nodeforge generate` does in a git repository: in place,
+    # then self-verified in the repository's interpreter (a failing file gets its next candidate).
+    verify: bool = True
+    jobs: int = 1  # processes mining at once
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ class CandidateEval:
     similarity: Similarity
     checks: Checks | None = None
     undefined_names: int | None = None  # ruff F821 findings; None where ruff is not installed
+    verification: str = ""  # what generate's self-verification said (learned, with verify on)
+    handlers: Declared | None = None  # the contract's handlers found in it; None: it declares none
 
 
 @dataclass
@@ -164,9 +173,15 @@ def _sample(nodes: Sequence[NodeSource], options: EvalOptions) -> list[list[Node
 
 
 def evaluate(
-    repo: Path, settings: Settings, options: EvalOptions, progress: Callable[[str], None] | None = None
+    repo: Path,
+    settings: Settings,
+    options: EvalOptions,
+    progress: Callable[[str], None] | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> EvalReport:
+    """``progress`` hears each held-out node as it is regenerated; ``phase`` each step as it starts."""
     started = time.perf_counter()
+    say = phase or (lambda _what: None)
     python = repo_python(repo, options.python or settings.python)
     with tempfile.TemporaryDirectory(prefix="nodeforge-eval-") as tmp:
         work = Path(tmp)
@@ -183,16 +198,19 @@ def evaluate(
         report = EvalReport(
             str(repo), commit, options.folds, options.seed, python, LEARNING_NOTE, len(nodes) - len(folds[0])
         )
-        context = _Context(scratch, work, settings, options, python, progress)
-        context.real_tests = _real_tests(scratch, settings, [n for fold in folds for n in fold])
-        reference = context.reference([n for fold in folds for n in fold])
+        context = _Context(scratch, work, settings, options, python, progress, say)
+        held_out = [n for fold in folds for n in fold]
+        say(f"the real tests of {len(held_out)} held-out node(s), on the real code")
+        context.real_tests = _real_tests(scratch, settings, held_out)
+        reference = context.reference(held_out)
         for index, held in enumerate(folds):
             held_keys = {n.key for n in held}
             report.nodes.extend(context.run_fold(index, held, [n for n in nodes if n.key not in held_keys]))
-        held_out = [n for fold in folds for n in fold]
         results = {r.key: r for r in report.nodes}
+        say("undefined names (ruff)")
         _count_undefined(context.candidates, results)
         for kind in (LEARNED, BASELINE):
+            say(f"{kind} candidates in place: imports, own tests, real tests")
             context.checks(kind, [n for n in held_out if (kind, n.key) in context.candidates], results)
         report.batches = context.batches
         for result in report.nodes:
@@ -223,7 +241,11 @@ class _Context:
     options: EvalOptions
     python: str
     progress: Callable[[str], None] | None
+    say: Callable[[str], None]
     real_tests: dict[str, list[Path]] = field(default_factory=dict)
+    # Each node is mined once per run, whichever folds train on it (learning.mining_cache).
+    mined: MiningCache[MineTask, MinedAndGated] = field(default_factory=MiningCache)
+    learned_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     candidates: dict[tuple[str, str], Path] = field(default_factory=dict)  # (kind, key) -> folder
     batches: dict[str, str] = field(default_factory=dict)  # batch -> pytest's last line
 
@@ -239,6 +261,8 @@ class _Context:
         self, index: int, held: Sequence[NodeSource], training: Sequence[NodeSource]
     ) -> list[NodeEval]:
         home = self.work / f"fold-{index}"
+        fold = f"fold {index + 1}/{self.options.folds}"
+        self.say(f"{fold}: learning {len(training)} node(s) ({len(self.mined.results)} mined so far)")
         with (
             state_home(home),  # the fold's store, ledgers and generated.json
             open_store(
@@ -253,8 +277,12 @@ class _Context:
                 force=True,
                 embed=self.options.embed,
                 node_paths=self.settings.node_paths,
+                jobs=self.options.jobs,
+                learned_at=self.learned_at,
+                mining_cache=self.mined,
             )
             learn(self.scratch, training, store, learn_options)
+            self.say(f"{fold}: regenerating {len(held)} node(s)")
             return [self._regenerate(index, node, training, store) for node in held]
 
     def _regenerate(
@@ -298,15 +326,28 @@ class _Context:
             result.template = CandidateEval(compare(nothing, real)) if self.options.no_learning else None
             return
         result.contract_accepted = True
+        result.baseline.handlers = declared_handlers(contract, node.root.name, copy)
         recorder = _Recorder(store)
-        learned = self._generate(contract_path, contract, LEARNED, node, cast(PatternStore, recorder))
+        if self.options.verify:
+            learned, verified = self._generate_in_place(contract_path, contract, node, recorder)
+        else:
+            learned, verified = (
+                self._generate(contract_path, contract, LEARNED, node, cast(PatternStore, recorder)),
+                "",
+            )
         self.candidates[(LEARNED, node.key)] = learned
-        result.learned = CandidateEval(compare(learned, real))
+        result.learned = CandidateEval(
+            compare(learned, real),
+            verification=verified,
+            handlers=declared_handlers(contract, node.root.name, learned),
+        )
         result.retrieval_right, result.retrieval_total = _right_type(store, recorder.queries, node.node_type)
         if self.options.no_learning:
             template = self._generate(contract_path, contract, TEMPLATE, node, None)
             self.candidates[(TEMPLATE, node.key)] = template
-            result.template = CandidateEval(compare(template, real))
+            result.template = CandidateEval(
+                compare(template, real), handlers=declared_handlers(contract, node.root.name, template)
+            )
 
     def _generate(
         self, path: Path, contract: Contract, kind: str, node: NodeSource, store: PatternStore | None
@@ -315,6 +356,36 @@ class _Context:
         options = GenerateOptions(out=out, force=True, learning=store is not None)
         report = generate(self.scratch, contract, str(path), self.settings, options, store)
         return Path(report.node_dir)
+
+    def _generate_in_place(
+        self, path: Path, contract: Contract, node: NodeSource, store: _Recorder
+    ) -> tuple[Path, str]:
+        """The learned candidate as a user gets it: written beside the other nodes (the real one
+        moved away), verified there with the repository's interpreter, then kept aside."""
+        parent = node.root.parent
+        parked = self.work / "parked" / node.key
+        parked.parent.mkdir(parents=True, exist_ok=True)
+        before = set(parent.iterdir())
+        shutil.move(node.root, parked)
+        options = GenerateOptions(
+            out=parent, force=True, verify=True, python=self.python, verify_timeout=self.options.timeout
+        )
+        try:
+            report = generate(
+                self.scratch, contract, str(path), self.settings, options, cast(PatternStore, store),
+                contract_file=parked / "contract.yaml",
+            )  # fmt: skip
+            kept = self.work / LEARNED / node.key
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(report.node_dir, kept)
+        finally:
+            for leftover in set(parent.iterdir()) - before:
+                shutil.rmtree(leftover)  # a generated folder named unlike the real one
+            shutil.rmtree(node.root, ignore_errors=True)
+            shutil.move(parked, node.root)
+        verification = report.verification
+        said = "; ".join(line.strip() for line in verification.lines()) if verification is not None else ""
+        return kept, said
 
     def _split_runs(self, files: dict[str, Sequence[Path]]) -> dict[str, PytestRun]:
         everything = sorted({f for fs in files.values() for f in fs})

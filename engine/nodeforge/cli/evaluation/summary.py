@@ -61,6 +61,12 @@ def _similarity(attribute: str) -> Score:
     return score
 
 
+def _declared(node: NodeEval, candidate: CandidateEval | None) -> float | None:
+    if candidate is None or candidate.handlers is None:
+        return None
+    return _flag(candidate.handlers.complete)
+
+
 def _undefined(node: NodeEval, candidate: CandidateEval | None) -> float | None:
     if candidate is None or candidate.undefined_names is None:
         return None
@@ -79,6 +85,7 @@ METRICS: tuple[tuple[str, Score, tuple[str, ...]], ...] = (
     ("node.py identifier Jaccard", _similarity("node_identifiers"), COLUMNS),
     ("layout F1", _similarity("layout_f1"), COLUMNS),
     ("has an undefined name (ruff F821)", _undefined, COLUMNS),
+    ("every declared handler generated", _declared, COLUMNS),
 )  # fmt: skip
 
 

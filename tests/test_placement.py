@@ -1,0 +1,64 @@
+"""A generated node goes where its own contract's module paths say, and exemplar code follows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nodeforge.generation.contract import load_contract
+from nodeforge.generation.exemplar import shared_model_paths
+from nodeforge.generation.placement import node_folder, point_at_folder
+
+PLACED = """\
+name: parcel_tracking
+node_type: COMPUTE_GENERIC
+description: Tracks parcels.
+input_model:
+  name: ModelParcelQuery
+  module: teamapp.nodes.node_parcel_tracking.models.model_parcel_query
+output_model:
+  name: ModelAuditRecord
+  module: teamkit.models.model_audit
+handler_routing:
+  routing_strategy: operation_match
+  handlers:
+    - operation: track
+      handler:
+        name: HandlerParcelTrack
+        module: teamapp.nodes.node_parcel_tracking.handlers.handler_parcel_track
+"""
+
+
+def test_the_folder_is_the_one_the_contract_s_modules_name(tmp_path: Path) -> None:
+    contract = load_contract(_write(tmp_path, PLACED))
+    # Not the derived node_parcel_tracking_compute; the shared package (teamkit.models) says nothing.
+    assert node_folder(contract, contract.names) == "node_parcel_tracking"
+    bare = load_contract(_write(tmp_path, PLACED.split("input_model:", maxsplit=1)[0]))
+    assert node_folder(bare, bare.names) == "node_parcel_tracking_compute"
+
+
+def test_exemplar_code_is_pointed_at_the_folder(tmp_path: Path) -> None:
+    contract = load_contract(_write(tmp_path, PLACED))
+    files = {
+        "handlers/h.py": "from teamapp.nodes.node_parcel_tracking_compute.models.m import M\n",
+        "metadata.yaml": "entry: teamapp.nodes.node_parcel_tracking_compute\n"
+        "keep: node_parcel_tracking_computer\n",
+    }
+    pointed = point_at_folder(files, contract.names, "node_parcel_tracking")
+    assert pointed["handlers/h.py"] == "from teamapp.nodes.node_parcel_tracking.models.m import M\n"
+    # A longer word that merely starts like the package is left alone.
+    assert (
+        pointed["metadata.yaml"]
+        == "entry: teamapp.nodes.node_parcel_tracking\nkeep: node_parcel_tracking_computer\n"
+    )
+
+
+def _write(folder: Path, text: str) -> Path:
+    path = folder / "contract.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_model_in_the_contract_s_folder_is_the_node_s_own_not_shared(tmp_path: Path) -> None:
+    contract = load_contract(_write(tmp_path, PLACED))
+    # The input model lives in node_parcel_tracking (no type suffix): generated in the node.
+    assert shared_model_paths(contract) == {"models/model_audit.py": "teamkit.models.model_audit"}
