@@ -6,9 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from nodeforge.config import Settings
-from nodeforge.model import Pattern
+from nodeforge.model import NodeType, Pattern, PatternQuery
 from nodeforge.storage.codec import to_payload
-from nodeforge.storage.rank import bayes_success, best_payloads, score
+from nodeforge.storage.edge import open_embedded
+from nodeforge.storage.rank import TYPE_MISMATCH, bayes_success, best_payloads, score, type_fit
 from tests.storekit import make_pattern
 
 
@@ -51,3 +52,28 @@ def test_the_default_min_score_drops_a_pattern_that_kept_failing() -> None:
     min_score = Settings(repo=Path(".")).min_score
     assert [pid for s, pid in ranked if s >= min_score] == [fresh.id]
     assert ranked[-1][0] < min_score <= ranked[0][0]
+
+
+def test_a_preferred_node_type_ranks_another_type_lower_by_the_mismatch_factor() -> None:
+    compute = make_pattern("compute", quality=0.9, node_type=NodeType.COMPUTE, slot="compute:create")
+    effect = make_pattern("effect", quality=0.6)
+    payloads = [(1.0, to_payload(compute)), (1.0, to_payload(effect))]
+    unpreferred = best_payloads(payloads, 2)
+    assert [p["id"] for _, _, p in unpreferred] == [compute.id, effect.id]
+    preferred = best_payloads(payloads, 2, NodeType.EFFECT)
+    assert [p["id"] for _, _, p in preferred] == [effect.id, compute.id]
+    assert preferred[1][0] == score(1.0, 0.9, 0, 0) * TYPE_MISMATCH
+    assert type_fit("effect", None) == type_fit("effect", NodeType.EFFECT) == 1.0
+
+
+def test_a_query_without_the_type_filter_still_puts_the_preferred_type_first(tmp_path: Path) -> None:
+    """A real embedded store: the open query finds both types; the preference orders them."""
+    code = "def handle(self, request):\n    return store_invoice(request.payload)\n"
+    effect = make_pattern("e", code=code, quality=0.5)
+    reducer = make_pattern("r", code=code + "# folded\n", node_type=NodeType.REDUCER, slot="reducer:create")
+    with open_embedded(tmp_path) as store:
+        store.upsert([effect, reducer])
+        open_query = PatternQuery(text="store invoice payload", limit=2)
+        assert store.query(open_query)[0].pattern.id == reducer.id  # the higher quality
+        preferring = replace(open_query, prefer_node_type=NodeType.EFFECT)
+        assert [h.pattern.node_type for h in store.query(preferring)] == [NodeType.EFFECT, NodeType.REDUCER]

@@ -168,3 +168,6 @@ class PatternQuery:
     kind: PatternKind | None = None
     statuses: tuple[PatternStatus, ...] = (PatternStatus.ACTIVE, PatternStatus.UNVERIFIED)
     limit: int = 5
+    # Ranking, not a filter: patterns of another node type rank lower (``storage.rank.TYPE_MISMATCH``),
+    # so without the ``node_type`` filter the new node's own type still comes first.
+    prefer_node_type: NodeType | None = None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nodeforge.generation.compose import UsedPattern, model_names
+from nodeforge.generation.consensus import consensus_order
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.exemplar import (
     NearExemplar,
@@ -70,6 +71,7 @@ class _Candidate:
     nodes: tuple[str, ...] = ()  # the node(s) the module comes from
     source: HandlerRef | None = None  # the handler it was in its node (generalized names)
     target: HandlerRef | None = None
+    prior: float = 0.0  # how likely the new handler is like this one, before comparing candidates
 
 
 def _used(pattern: Pattern, score: float) -> UsedPattern:
@@ -117,6 +119,8 @@ def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Cand
         features = exemplar_features(candidate.pattern)
         for src in sources(candidate.pattern):
             fit = meaning(need, src.operation, io_of(features, src.operation), features.description_words)
+            # The new handler is likelier like a near node's handler that serves the same need.
+            prior = fit + candidate.similarity.score
             # Nearer nodes share more of the new node's structure: a small edge, never more than meaning.
             fit += 0.1 * candidate.similarity.score - 0.001 * rank
             module = rename_handler(files[f"handlers/{src.module}.py"], src, need.target)
@@ -140,6 +144,7 @@ def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Cand
                     candidate.pattern.source_nodes,
                     src,
                     need.target,
+                    prior,
                 )
             )
     return found
@@ -170,9 +175,8 @@ def _pattern_candidates(need: Need, hits: Sequence[ScoredPattern]) -> list[_Cand
         pattern = hit.pattern
         fit = meaning(need, pattern.operation, "", split_identifier(pattern.summary))
         origin = f"operation pattern {pattern.id[:12]} ({pattern.slot})"
-        found.append(
-            _Candidate(fit, origin, _pattern_module(pattern, need.target), (), (_used(pattern, hit.score),))
-        )
+        module = _pattern_module(pattern, need.target)
+        found.append(_Candidate(fit, origin, module, (), (_used(pattern, hit.score),), prior=fit))
     return found
 
 
@@ -348,7 +352,8 @@ def _choose_handler(
     candidates = [
         _credit(c, hits, models.names) for c in _exemplar_candidates(need, near)
     ] + _pattern_candidates(need, hits)
-    candidates.sort(key=lambda c: -c.score)
+    order = consensus_order([c.module for c in candidates], [c.prior for c in candidates])
+    candidates = [candidates[i] for i in order]
     rel = f"handlers/{need.target.module}.py"
     for candidate in candidates:
         try:

@@ -241,6 +241,7 @@ def _best_operation(
         slot=slot,
         kind=PatternKind.OPERATION,
         limit=5,
+        prefer_node_type=node_type,
     )
     candidates = _by_coverage(plan, list(retrieve(query)), min_score)
     for candidate in candidates:
@@ -330,6 +331,7 @@ def _best_error_handling(
         slot=f"{node_type.value}:error_handling",
         kind=PatternKind.ERROR_HANDLING,
         limit=3,
+        prefer_node_type=node_type,
     )
     for candidate in retrieve(query):
         if candidate.score < min_score:

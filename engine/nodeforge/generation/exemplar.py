@@ -55,6 +55,7 @@ def nearest_exemplars(
         node_type=contract.node_type,
         kind=PatternKind.EXEMPLAR,
         limit=limit,
+        prefer_node_type=contract.node_type,
     )
     near = []
     for hit in store.query(query):
@@ -164,5 +165,11 @@ def operation_patterns(
 ) -> list[ScoredPattern]:
     """Learned handler implementations near the need's words, of any slot."""
     text = " ".join([contract.node_type.value, need.target.operation, need.io, *sorted(need.description)])
-    query = PatternQuery(text=text, node_type=contract.node_type, kind=PatternKind.OPERATION, limit=limit)
+    query = PatternQuery(
+        text=text,
+        node_type=contract.node_type,
+        kind=PatternKind.OPERATION,
+        limit=limit,
+        prefer_node_type=contract.node_type,
+    )
     return store.query(query)

@@ -275,6 +275,7 @@ def _base_module(settings: Settings, contract: Contract, store: PatternStore | N
         slot=f"{node_type.value}:imports:base",
         kind=PatternKind.IMPORTS,
         limit=1,
+        prefer_node_type=node_type,
     )
     for candidate in store.query(query):
         learned = candidate.pattern.extra.get("base_module", "")

@@ -415,7 +415,7 @@ class DriverStore(ClosedOnExit):
         candidates = self._candidates(q, where, sparse, mode)
         # Rank on the payloads' plain fields and decode only the patterns returned: decoding every
         # candidate (code, dependencies, tests) cost as much as the engine's query itself.
-        best = ranking.best_payloads(candidates, q.limit)
+        best = ranking.best_payloads(candidates, q.limit, q.prefer_node_type)
         found = [ScoredPattern(codec.from_dict(dict(p)), sim, score) for score, sim, p in best]
         return QueryResult(found, mode)
 
