@@ -1,12 +1,15 @@
-"""Build a new node from its nearest exemplar, with each handler chosen by meaning.
+"""Build a new node from its nearest exemplar, with each handler chosen by consensus of near nodes.
 
 1. The exemplar's files, routed to the contract's handlers (``fanout.fan_out``): node.py, registry,
    package files, support modules and models keep the team's layout and constructor conventions.
 2. Models go where the contract says: renamed in the node, or imported from a shared package (the
    local file is then left out); an input and an output model declared in one module share it.
-3. Each handler module (and its tests) is the best candidate by meaning among the near exemplars'
-   handlers and the learned operation patterns; a candidate whose names do not all resolve in the
-   node (``scope.check_module``) gives way to the next, and the template's handler comes last.
+3. Each handler module (and its tests) is chosen among the near exemplars' handlers and the learned
+   operation patterns by consensus (``consensus``): the candidate most like the others, weighted
+   by how near its node is and how well it fits the operation's meaning, is the best bet on the
+   unknown real handler (copying the single nearest node's handler lost to copying the nearest
+   node by contract words). A candidate whose names do not all resolve in the node
+   (``scope.check_module``) gives way to the next, and the template's handler comes last.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from nodeforge.model import DependencyKind, Pattern, ScoredPattern
 from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate_text, split_identifier
 from nodeforge.storage.protocol import PatternStore
 
-HANDLER_POOL = 5  # near exemplars whose handlers compete for each operation
+HANDLER_POOL = 20  # near exemplars whose handlers compete for each operation (by consensus)
 # The conventional (class, module) of an exemplar whose contract does not name its models.
 _DEFAULT_INPUT = (f"Model{ENTITY_PASCAL}Input", f"model_{ENTITY_SNAKE}_input")
 _DEFAULT_OUTPUT = (f"Model{ENTITY_PASCAL}Output", f"model_{ENTITY_SNAKE}_output")
