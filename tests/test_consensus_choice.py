@@ -105,7 +105,8 @@ def test_the_typical_handler_beats_the_nearest_nodes_odd_one(tmp_path: Path) -> 
         built = assemble(contract, nearest_first, store, _template)
         assert built is not None
         handler = built.files["handlers/handler_gizmo_sync.py"]
-        assert "class HandlerGizmoSync:" in handler and 'raise ValueError("a gizmo key is required")' in handler
+        assert "class HandlerGizmoSync:" in handler
+        assert 'raise ValueError("a gizmo key is required")' in handler
         assert "node_odd_effect" not in built.handlers["sync"]
         # Far nearer, the odd node's own handler is still the better bet.
         far_nearer = [_near(exemplars["node_odd_effect"], 1.0)] + [
