@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import statistics
 import subprocess
 import tempfile
@@ -34,6 +33,7 @@ from nodeforge.generation.contract import load_contract
 from nodeforge.generation.generate import GenerateOptions, generate
 from nodeforge.learning.nodes import NodeSource, discover
 from nodeforge.model import PatternQuery, ScoredPattern
+from nodeforge.paths import state_home
 from nodeforge.storage.factory import open_store
 from nodeforge.storage.protocol import PatternStore
 
@@ -121,17 +121,18 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="nodeforge-loo-"))
     state = (args.state or work / "state").resolve()
     clone = state / "repo"
-    os.environ["NODEFORGE_HOME"], os.environ["NODEFORGE_EMBEDDINGS"] = str(state), "0"
     if not clone.exists():
         subprocess.run(["git", "clone", "-q", "--shared", str(args.repo.resolve()), str(clone)], check=True)
-        nodeforge(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(clone)])
+        with state_home(state):  # sparse vectors only: the store is opened without an embedder below
+            nodeforge(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(clone)])
     paths = [clone / p for p in load_settings(clone).node_paths]
     nodes = sorted(
         (n for n in discover(clone, paths) if (n.root / "contract.yaml").is_file()), key=lambda n: n.key
     )
     held = nodes[:: max(1, len(nodes) // args.limit)][: args.limit]
     started = time.perf_counter()
-    rows = _evaluate(clone, nodes, held, work)
+    with state_home(state):
+        rows = _evaluate(clone, nodes, held, work)
     print(f"{len(rows)} held-out nodes of {len(nodes)} in {time.perf_counter() - started:.0f} s")
     print(f"{'score':22} {'learned':>8} {'copy':>8}")
     for score in SCORES:
