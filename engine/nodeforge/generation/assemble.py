@@ -1,12 +1,15 @@
-"""Build a new node from its nearest exemplar, with each handler chosen by meaning.
+"""Build a new node from its nearest exemplar, with each handler chosen by consensus of near nodes.
 
 1. The exemplar's files, routed to the contract's handlers (``fanout.fan_out``): node.py, registry,
    package files, support modules and models keep the team's layout and constructor conventions.
 2. Models go where the contract says: renamed in the node, or imported from a shared package (the
    local file is then left out); an input and an output model declared in one module share it.
-3. Each handler module (and its tests) is the best candidate by meaning among the near exemplars'
-   handlers and the learned operation patterns; a candidate whose names do not all resolve in the
-   node (``scope.check_module``) gives way to the next, and the template's handler comes last.
+3. Each handler module (and its tests) is chosen among the near exemplars' handlers and the learned
+   operation patterns by consensus (``consensus``): the candidate most like the others, weighted
+   by how near its node is and how well it fits the operation's meaning, is the best bet on the
+   unknown real handler (copying the single nearest node's handler lost to copying the nearest
+   node by contract words). A candidate whose names do not all resolve in the node
+   (``scope.check_module``) gives way to the next, and the template's handler comes last.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nodeforge.generation.compose import UsedPattern, model_names
+from nodeforge.generation.consensus import consensus_order
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.exemplar import (
     NearExemplar,
@@ -42,7 +46,7 @@ from nodeforge.model import DependencyKind, Pattern, ScoredPattern
 from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate_text, split_identifier
 from nodeforge.storage.protocol import PatternStore
 
-HANDLER_POOL = 5  # near exemplars whose handlers compete for each operation
+HANDLER_POOL = 20  # near exemplars whose handlers compete for each operation (by consensus)
 ALTERNATIVES = 2  # further handler modules per operation that self-verification may swap in
 # The conventional (class, module) of an exemplar whose contract does not name its models.
 _DEFAULT_INPUT = (f"Model{ENTITY_PASCAL}Input", f"model_{ENTITY_SNAKE}_input")
@@ -74,6 +78,7 @@ class _Candidate:
     nodes: tuple[str, ...] = ()  # the node(s) the module comes from
     source: HandlerRef | None = None  # the handler it was in its node (generalized names)
     target: HandlerRef | None = None
+    prior: float = 0.0  # how likely the new handler is like this one, before comparing candidates
 
 
 def _used(pattern: Pattern, score: float) -> UsedPattern:
@@ -121,6 +126,8 @@ def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Cand
         features = exemplar_features(candidate.pattern)
         for src in sources(candidate.pattern):
             fit = meaning(need, src.operation, io_of(features, src.operation), features.description_words)
+            # The new handler is likelier like a near node's handler that serves the same need.
+            prior = fit + candidate.similarity.score
             # Nearer nodes share more of the new node's structure: a small edge, never more than meaning.
             fit += 0.1 * candidate.similarity.score - 0.001 * rank
             module = rename_handler(files[f"handlers/{src.module}.py"], src, need.target)
@@ -144,6 +151,7 @@ def _exemplar_candidates(need: Need, near: Sequence[NearExemplar]) -> list[_Cand
                     candidate.pattern.source_nodes,
                     src,
                     need.target,
+                    prior,
                 )
             )
     return found
@@ -176,9 +184,8 @@ def _pattern_candidates(need: Need, hits: Sequence[ScoredPattern]) -> list[_Cand
         pattern = hit.pattern
         fit = meaning(need, pattern.operation, "", split_identifier(pattern.summary))
         origin = f"operation pattern {pattern.id[:12]} ({pattern.slot})"
-        found.append(
-            _Candidate(fit, origin, _pattern_module(pattern, need.target), (), (_used(pattern, hit.score),))
-        )
+        module = _pattern_module(pattern, need.target)
+        found.append(_Candidate(fit, origin, module, (), (_used(pattern, hit.score),), prior=fit))
     return found
 
 
@@ -401,7 +408,8 @@ def _choose_handler(
     candidates = [
         _credit(c, hits, models.names) for c in _exemplar_candidates(need, near)
     ] + _pattern_candidates(need, hits)
-    candidates.sort(key=lambda c: -c.score)
+    order = consensus_order([c.module for c in candidates], [c.prior for c in candidates])
+    candidates = [candidates[i] for i in order]
     rel = f"handlers/{need.target.module}.py"
     # First a candidate that also gives what the node's other modules import from it; else any.
     for index, candidate, fit in _fits(rel, candidates, result, contract, models, need):

@@ -165,5 +165,10 @@ def operation_patterns(
 ) -> list[ScoredPattern]:
     """Learned handler implementations near the need's words, of any slot."""
     text = " ".join([contract.node_type.value, need.target.operation, need.io, *sorted(need.description)])
-    query = PatternQuery(text=text, node_type=contract.node_type, kind=PatternKind.OPERATION, limit=limit)
+    query = PatternQuery(
+        text=text,
+        node_type=contract.node_type,
+        kind=PatternKind.OPERATION,
+        limit=limit,
+    )
     return store.query(query)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from nodeforge.cli.evaluation.similarity import jaccard
+from nodeforge.codeshape import jaccard
 from nodeforge.learning.nodes import NodeSource
 from nodeforge.naming import NodeNames, generalize_text, instantiate_text, split_identifier
 

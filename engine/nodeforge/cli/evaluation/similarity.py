@@ -9,10 +9,10 @@ real node does not have (many nodes have no ``node.py``) is not scored at all (`
 from __future__ import annotations
 
 import ast
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from nodeforge.codeshape import ast_types, identifiers, jaccard, multiset_jaccard
 
 _IGNORED_PARTS = frozenset({"__pycache__", ".pytest_cache"})
 
@@ -24,36 +24,6 @@ class Similarity:
     node_ast: float | None
     node_identifiers: float | None
     layout_f1: float
-
-
-def ast_types(tree: ast.AST) -> Counter[str]:
-    return Counter(type(node).__name__ for node in ast.walk(tree))
-
-
-def identifiers(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-    return names
-
-
-def multiset_jaccard(a: Counter[str], b: Counter[str]) -> float:
-    union = sum((a | b).values())
-    return sum((a & b).values()) / union if union else 1.0
-
-
-def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
-    left, right = set(a), set(b)
-    return len(left & right) / len(left | right) if left | right else 1.0
 
 
 def _parse(path: Path | None) -> ast.AST | None:
