@@ -117,7 +117,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("learning.rebuild", "storage.driver_store"),
         ("learning.rebuild", "storage.counters"),
         ("learning.rebuild", "storage.edge"),
-        ("learning.rebuild", "storage.lock"),
         ("learning.rebuild", "storage.protocol"),
         ("storage.merge", "learning.antiunify"),  # merging stored idioms re-anti-unifies them
         # learning reads a contract's features like generation does

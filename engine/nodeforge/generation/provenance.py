@@ -11,7 +11,6 @@ again -- counts nothing twice.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,11 +19,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from nodeforge.filelock import locked
 from nodeforge.paths import state_dir
 from nodeforge.statefile import read_state_object
 from nodeforge.writer import atomic_write_text
 
 FILE = "generated.json"
+LOCK_TIMEOUT_SECONDS = 30.0  # another process only holds it for one read-modify-write
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,8 @@ def feedback_event(node_key: str, content_hash: str, patterns: Iterable[tuple[st
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[Path]:
-    lock = folder / f"{FILE}.lock"
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield folder / FILE
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locked(folder / f"{FILE}.lock", f"the provenance file {folder / FILE}", LOCK_TIMEOUT_SECONDS):
+        yield folder / FILE
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -37,7 +37,8 @@ _NODE_DIR = re.compile(r"^node_[a-z0-9_]+_(effect|compute|reducer|orchestrator)$
 _MODULE_NODE = re.compile(
     rb"^class\s+Node(?P<entity>\w+?)(?P<type>Effect|Compute|Reducer|Orchestrator)\s*\(", re.MULTILINE
 )
-_SKIP_DIRS = frozenset(
+# The one skip list of every repository walk (discovery here, ``testmap``'s and ``runtests``').
+SKIP_DIRS = frozenset(
     {".git", ".nodeforge", ".venv", "venv", "node_modules", "__pycache__", "site-packages", "build", "dist"}
 )
 _NODE_FILE_SUFFIXES = frozenset({".py", ".yaml", ".yml"})
@@ -210,7 +211,7 @@ def _holds_python(folder: Path) -> bool:
     for _current, dirs, files in os.walk(folder):
         if any(name.endswith(".py") for name in files):
             return True
-        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
     return False
 
 
@@ -233,7 +234,7 @@ def _walk(top: Path, prune: Callable[[Path], bool]) -> Iterator[Path]:
         if prune(current):
             continue
         try:
-            children = sorted(p for p in current.iterdir() if p.is_dir() and p.name not in _SKIP_DIRS)
+            children = sorted(p for p in current.iterdir() if p.is_dir() and p.name not in SKIP_DIRS)
         except OSError:
             continue
         stack.extend(reversed(children))

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from nodeforge.config import Settings
 from nodeforge.errors import InputError, NodeforgeError, StoreError
+from nodeforge.filelock import FileLock
 from nodeforge.gitrepo import cat_blobs, git, tree_blobs
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.learn import LearnOptions, LearnReport, gate_patterns
@@ -37,7 +38,6 @@ from nodeforge.statefile import read_state_object
 from nodeforge.storage.counters import Tally
 from nodeforge.storage.driver_store import DriverStore
 from nodeforge.storage.edge import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, store_path
-from nodeforge.storage.lock import StoreLock
 from nodeforge.storage.protocol import PatternStore
 from nodeforge.writer import atomic_write_text
 
@@ -85,7 +85,7 @@ def move_store_aside(settings: Settings) -> Path | None:
 
 def _move_aside_locked(settings: Settings) -> Path | None:
     """Move the store aside while holding its lock, so no other process has it open meanwhile."""
-    lock = StoreLock(state_dir(settings.repo) / LOCK_FILE)
+    lock = FileLock(state_dir(settings.repo) / LOCK_FILE)
     if not lock.acquire(DEFAULT_LOCK_TIMEOUT):
         raise StoreError("the pattern store is in use by another nodeforge process; rebuild it later")
     try:

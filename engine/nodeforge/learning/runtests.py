@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nodeforge.learning.nodes import NodeSource, discover
+from nodeforge.learning.nodes import SKIP_DIRS, NodeSource, discover
 from nodeforge.paths import child_environment
 
 PASSED = "passed"
@@ -32,9 +32,6 @@ TIMED_OUT = "timed-out"
 NO_TESTS = "no-tests"
 NO_VERDICT = "no-verdict"  # pytest ran but recorded nothing for this content (all skipped, edited...)
 
-_SKIP_DIRS = frozenset(
-    {".git", ".nodeforge", ".venv", "venv", "node_modules", "__pycache__", "site-packages", "build", "dist"}
-)
 _OUTPUT_TAIL = 4000  # characters of pytest output kept for the report
 
 
@@ -59,7 +56,7 @@ def _is_test_module(path: Path) -> bool:
 def test_modules(repo: Path) -> Iterator[Path]:
     """Every pytest-style test module of the repository, skipping caches and virtualenvs."""
     for current, dirs, files in os.walk(repo):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             path = Path(current) / name
             if _is_test_module(path):

@@ -24,11 +24,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from nodeforge.learning.nodes import NodeSource, is_node_dir
+from nodeforge.learning.nodes import SKIP_DIRS, NodeSource, is_node_dir
 
-_SKIP_DIRS = frozenset(
-    {".git", ".nodeforge", ".venv", "venv", "node_modules", "__pycache__", "site-packages", "build", "dist"}
-)
 _SRC_DIR_MAX_DEPTH = 3  # src/ folders this deep below the repo root count as import bases
 
 
@@ -144,7 +141,7 @@ def _pytest_basedir(test_file: Path) -> Path:
 def _walk_dirs(top: Path, max_depth: int) -> Iterable[Path]:
     for current, dirs, _files in os.walk(top):
         depth = len(Path(current).relative_to(top).parts)
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         if depth >= max_depth:
             dirs[:] = []
         yield Path(current)
@@ -258,7 +255,7 @@ def outside_test_modules(repo: Path) -> Iterator[Path]:
     for current, dirs, files in os.walk(repo):
         folder = Path(current)
         dirs[:] = sorted(
-            d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and not is_node_dir(folder / d)
+            d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and not is_node_dir(folder / d)
         )
         yield from (folder / name for name in sorted(files) if _TEST_MODULE.match(name))
 

@@ -17,12 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import errno
-import fcntl
 import json
-import os
-import tempfile
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -31,8 +26,10 @@ from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from nodeforge.errors import InputError, NodeforgeError
+from nodeforge.filelock import locked
 from nodeforge.learning.nodes import NodeSource
 from nodeforge.statefile import set_aside
+from nodeforge.writer import atomic_write_text
 
 VERDICTS_FILE = "verdicts.json"
 FORMAT = 1
@@ -181,40 +178,13 @@ class VerdictBook:
             "format": FORMAT,
             "nodes": {key: [_verdict_to_json(v) for v in book[key]] for key in sorted(book)},
         }
-        fd, temp_name = tempfile.mkstemp(prefix=".verdicts.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle, indent=1, sort_keys=True)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
+        atomic_write_text(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        """An exclusive ``flock`` on the lock file, waiting at most ``LOCK_TIMEOUT_SECONDS``."""
-        with open(self._lock_path, "a+b") as lock:
-            deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-            while True:
-                try:
-                    fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as error:
-                    if error.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() > deadline:
-                        raise NodeforgeError(
-                            f"verdict book {self.path} stayed locked for {LOCK_TIMEOUT_SECONDS:.0f} s"
-                        ) from error
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        """An exclusive lock on the book's lock file, waiting at most ``LOCK_TIMEOUT_SECONDS``."""
+        with locked(self._lock_path, f"verdict book {self.path}", LOCK_TIMEOUT_SECONDS):
+            yield
 
 
 def _verdict_to_json(verdict: Verdict) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import qdrant_edge as qe
 
 from nodeforge.errors import StoreError
+from nodeforge.filelock import FileLock
 from nodeforge.storage import codec, counters
 from nodeforge.storage.driver import RRF_K, SPARSE_NAME, Hit, SearchPlan, StoredPoint, Where
 from nodeforge.storage.driver_store import DriverStore
 from nodeforge.storage.embeddings import MINILM_DIM, MINILM_NAME, Embedder
-from nodeforge.storage.lock import StoreLock
 from nodeforge.storage.protocol import DEFAULT_COLLECTION, PatternStore
 from nodeforge.storage.sparse import SparseVec
 from nodeforge.storage.spool import IngestReport, SpoolingStore, ingest_spool, spool_dir
@@ -192,7 +192,7 @@ class EdgeStore(DriverStore):
     def __init__(
         self,
         driver: EdgeDriver,
-        lock: StoreLock,
+        lock: FileLock,
         *,
         embedder: Embedder | None,
         writer: str,
@@ -249,7 +249,7 @@ def open_embedded(
 ) -> PatternStore:
     """The Edge store in ``state_dir``, after ingesting any spool; a ``SpoolingStore`` if it stays locked."""
     _require_free_space(state_dir)
-    lock = StoreLock(state_dir / LOCK_FILE)
+    lock = FileLock(state_dir / LOCK_FILE)
     if not lock.acquire(lock_timeout):
         print(
             f"nodeforge: the pattern store stayed locked; writes go to {spool_dir(state_dir)} "

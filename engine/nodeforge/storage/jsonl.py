@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from nodeforge.model import Pattern
 from nodeforge.storage import codec, counters
 from nodeforge.storage.counters import Tally
+from nodeforge.writer import atomic_write_text
 
 
 def write_export(path: Path, payloads: Iterable[codec.JsonDict]) -> int:
@@ -20,11 +20,7 @@ def write_export(path: Path, payloads: Iterable[codec.JsonDict]) -> int:
         line[counters.TALLY_KEY] = counters.read(payload).to_json()
         lines.append(line)
     lines.sort(key=lambda line: str(line["id"]))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        for line in lines:
-            out.write(json.dumps(line, sort_keys=True) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines), shared=True)
     return len(lines)
 
 

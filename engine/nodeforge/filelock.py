@@ -1,7 +1,8 @@
-"""One process at a time in the embedded store: an ``fcntl`` lock on ``<state_dir>/store.lock``.
+"""One process at a time: a timed ``fcntl`` lock on a file, for everything under ``.nodeforge/``.
 
-Qdrant Edge refuses a second opener of its folder with an error; taking our own lock first turns
-that into a bounded wait. The kernel drops the lock when its holder dies, even by SIGKILL.
+The embedded store (``store.lock``: Qdrant Edge refuses a second opener of its folder, so our lock
+turns that into a bounded wait), the verdict book and the provenance file all lock through here.
+The kernel drops the lock when its holder dies, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import fcntl
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from nodeforge.errors import NodeforgeError
 
 POLL_SECONDS = 0.05
 
@@ -20,11 +24,13 @@ def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-class StoreLock:
-    """An exclusive lock on ``path``, held from ``acquire`` until ``release``."""
+class FileLock:
+    """An exclusive lock on ``path``, held from ``acquire`` until ``release``. ``what`` names what
+    it guards in the one line said while waiting."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, what: str = "the pattern store") -> None:
         self.path = path
+        self.what = what
         self._fd: int | None = None
 
     @property
@@ -48,7 +54,7 @@ class StoreLock:
                     return False
                 if not told and notice is not None:
                     notice(
-                        f"nodeforge: the pattern store is in use by another process; "
+                        f"nodeforge: {self.what} is in use by another process; "
                         f"waiting up to {timeout:g} s ({self.path})"
                     )
                     told = True
@@ -62,3 +68,15 @@ class StoreLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+@contextmanager
+def locked(path: Path, what: str, timeout: float) -> Iterator[None]:
+    """Hold the lock on ``path`` for a block; a lock held elsewhere past ``timeout`` is an error."""
+    lock = FileLock(path, what)
+    if not lock.acquire(timeout, notice=None):
+        raise NodeforgeError(f"{what} stayed locked for {timeout:g} s ({path})")
+    try:
+        yield
+    finally:
+        lock.release()
