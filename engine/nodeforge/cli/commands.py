@@ -162,7 +162,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from nodeforge.cli.evaluation.runner import EvalOptions, evaluate
+    from nodeforge.cli.evaluation.runner import evaluate
+    from nodeforge.cli.evaluation.scores import EvalOptions
     from nodeforge.cli.evaluation.summary import print_table, to_json
     from nodeforge.learning.mining_pool import available_cores
     from nodeforge.learning.nodes import discover

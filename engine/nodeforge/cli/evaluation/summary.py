@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from nodeforge.cli.evaluation.runner import CandidateEval, EvalReport, NodeEval
+from nodeforge.cli.evaluation.scores import CandidateEval, EvalReport, NodeEval
 
 COLUMNS = ("learned", "baseline", "template")
 Score = Callable[[NodeEval, CandidateEval | None], float | None]
