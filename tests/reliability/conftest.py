@@ -85,6 +85,11 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[object]:
     yield run
 
 
+def template_generate(contract: Path, out: Path, repo: Path, *extra: str) -> list[str | Path]:
+    """``generate`` argv from templates only, unverified: what these tests check is the writing."""
+    return ["generate", contract, "--out", out, "--repo", repo, "--no-learning", "--no-verify", *extra]
+
+
 def assert_one_line_error(result: Result, *needles: str, code: int = 2) -> None:
     """Exit ``code``, exactly one ``nodeforge: error:`` line naming every needle, no traceback."""
     assert result.code == code, (result.code, result.out, result.err)

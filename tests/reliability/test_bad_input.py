@@ -17,7 +17,14 @@ from nodeforge.learning.learn import LearnOptions, learn
 from nodeforge.learning.nodes import discover
 from nodeforge.storage.factory import open_store
 from tests.gitkit import git_init
-from tests.reliability.conftest import Result, assert_one_line_error, files_under, nodes_of, stored
+from tests.reliability.conftest import (
+    Result,
+    assert_one_line_error,
+    files_under,
+    nodes_of,
+    stored,
+    template_generate,
+)
 
 Cli = Callable[..., Result]
 GOOD = "name: node_ping_effect\nnode_type: effect\n"
@@ -280,16 +287,7 @@ def test_usage_errors_exit_2(cli: Cli) -> None:
 
 def test_description_with_triple_quotes_generates(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD + 'description: \'says """ and ends with \\\'\n', encoding="utf-8")
-    result = cli(
-        "generate",
-        tmp_path / "c.yaml",
-        "--out",
-        tmp_path / "out",
-        "--repo",
-        tmp_path,
-        "--no-learning",
-        "--no-verify",
-    )
+    result = cli(*template_generate(tmp_path / "c.yaml", tmp_path / "out", tmp_path))
     assert result.code == 0, result.err
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitkit import git_init
-from tests.reliability.conftest import Result, assert_one_line_error, files_under
+from tests.reliability.conftest import Result, assert_one_line_error, files_under, template_generate
 
 Cli = Callable[..., Result]
 GOOD = "name: node_ping_effect\nnode_type: effect\noperations: [create]\n"
@@ -27,16 +27,7 @@ def _tree(root: Path) -> set[str]:
 def test_generation_writes_only_under_out_and_the_state_folder(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
     before = _tree(tmp_path)
-    result = cli(
-        "generate",
-        tmp_path / "c.yaml",
-        "--out",
-        tmp_path / "out",
-        "--repo",
-        tmp_path,
-        "--no-learning",
-        "--no-verify",
-    )
+    result = cli(*template_generate(tmp_path / "c.yaml", tmp_path / "out", tmp_path))
     assert result.code == 0, result.err
     new = _tree(tmp_path) - before
     assert new and all(p.startswith(("out", ".nodeforge")) for p in new), sorted(new)
@@ -45,16 +36,7 @@ def test_generation_writes_only_under_out_and_the_state_folder(cli: Cli, tmp_pat
 
 def test_existing_node_is_overwritten_only_with_force(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
-    argv = [
-        "generate",
-        tmp_path / "c.yaml",
-        "--out",
-        tmp_path / "out",
-        "--repo",
-        tmp_path,
-        "--no-learning",
-        "--no-verify",
-    ]
+    argv = template_generate(tmp_path / "c.yaml", tmp_path / "out", tmp_path)
     assert cli(*argv).code == 0
     node = tmp_path / "out" / "node_ping_effect"
     (node / "node.py").write_text("# my edits\n", encoding="utf-8")
@@ -76,33 +58,13 @@ def test_a_symlinked_node_folder_cannot_redirect_the_write(cli: Cli, tmp_path: P
     out.mkdir()
     (out / "node_ping_effect").symlink_to(outside, target_is_directory=True)
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
-    argv = [
-        "generate",
-        tmp_path / "c.yaml",
-        "--out",
-        out,
-        "--repo",
-        tmp_path,
-        "--no-learning",
-        "--no-verify",
-        "--force",
-    ]
+    argv = template_generate(tmp_path / "c.yaml", out, tmp_path, "--force")
     assert_one_line_error(cli(*argv), "outside")
     assert files_under(outside) == []
 
 
 def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
-    result = cli(
-        "generate",
-        tmp_path / "c.yaml",
-        "--out",
-        tmp_path / "out",
-        "--repo",
-        tmp_path,
-        "--no-learning",
-        "--no-verify",
-        "--dry-run",
-    )
+    result = cli(*template_generate(tmp_path / "c.yaml", tmp_path / "out", tmp_path, "--dry-run"))
     assert result.code == 0 and "would write" in result.out
     assert files_under(tmp_path / "out") == []

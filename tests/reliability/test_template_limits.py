@@ -11,7 +11,7 @@ from nodeforge.errors import InputError
 from nodeforge.generation import templating
 from nodeforge.generation.templating import render_limited, sandboxed_environment
 from tests.gitkit import git_init
-from tests.reliability.conftest import Result, assert_one_line_error, files_under
+from tests.reliability.conftest import Result, assert_one_line_error, files_under, template_generate
 
 Cli = Callable[..., Result]
 GOOD = "name: node_ping_effect\nnode_type: effect\noperations: [create]\n"
@@ -37,16 +37,7 @@ def test_an_include_through_a_symlink_out_of_the_folder_is_refused(
     (tmp_path / "c.yaml").write_text(GOOD, encoding="utf-8")
     repo = team_templates.parent
 
-    result = cli(
-        "generate",
-        tmp_path / "c.yaml",
-        "--out",
-        tmp_path / "out",
-        "--repo",
-        repo,
-        "--no-learning",
-        "--no-verify",
-    )
+    result = cli(*template_generate(tmp_path / "c.yaml", tmp_path / "out", repo))
 
     assert_one_line_error(result, "leak.txt", "outside the templates folder")
     assert files_under(tmp_path / "out") == []
