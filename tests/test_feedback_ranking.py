@@ -70,7 +70,11 @@ WORSE = _pattern("a" * 32, _handler("False", "Create a record, forgetting to rep
 BETTER = _pattern("b" * 32, _handler("True", "Create a record and report success."), 0.9, "node_y")
 
 
-def _generate(repo: Path, entity: str, capsys: pytest.CaptureFixture[str]) -> set[str]:
+def _generate(
+    repo: Path, entity: str, capsys: pytest.CaptureFixture[str], *, verify: bool = False
+) -> set[str]:
+    """The ids of the patterns the generated node is credited with. Unverified, the node is written as
+    generated, so its own test run (``_run_tests``) is what judges the patterns."""
     contract = repo / f"{entity}.yaml"
     contract.write_text(
         f"name: node_{entity}_effect\nnode_type: EFFECT_GENERIC\n"
@@ -78,7 +82,8 @@ def _generate(repo: Path, entity: str, capsys: pytest.CaptureFixture[str]) -> se
         encoding="utf-8",
     )
     capsys.readouterr()
-    assert main(["generate", str(contract), "--repo", str(repo), "--out", str(repo / "nodes"), "--json"]) == 0
+    argv = ["generate", str(contract), "--repo", str(repo), "--out", str(repo / "nodes"), "--json"]
+    assert main(argv if verify else [*argv, "--no-verify"]) == 0
     return {u["id"] for u in json.loads(capsys.readouterr().out)["used"]}
 
 
@@ -132,6 +137,17 @@ def test_feedback_from_failing_nodes_changes_the_choice(
 
     assert _generate(repo, "invoice", capsys) == {BETTER.id}  # and success keeps it first
     assert _counts(repo)[WORSE.id] == (1, 0, 1)
+
+
+def test_a_pattern_whose_file_verification_replaced_is_not_credited(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _team_store(repo, monkeypatch, [WORSE])
+    # Self-verification runs the node's tests, the worse handler fails them, the template's stands in:
+    # the node no longer holds WORSE's code, so its later verdicts must not count for WORSE.
+    assert _generate(repo, "order", capsys, verify=True) == set()
+    assert _run_tests(repo, "order") == 0
+    assert _counts(repo)[WORSE.id] == (0, 0, 0)
 
 
 def test_feedback_is_given_once_per_content(

@@ -461,7 +461,8 @@ def _take(
         else:
             result.files[path] = code
     result.handlers[need.target.operation] = f"{candidate.origin} (meaning {candidate.score:.2f})"
-    result.used.extend(u for u in candidate.used if u.id not in {x.id for x in result.used})
+    taken = {x.id for x in result.used}
+    result.used.extend(dataclasses.replace(u, file=rel) for u in candidate.used if u.id not in taken)
 
 
 def _next_candidates(

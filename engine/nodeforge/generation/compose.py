@@ -39,6 +39,7 @@ class UsedPattern:
     kind: str
     slot: str
     score: float
+    file: str = ""  # the node file its code went into; "" when it shaped the node as a whole
 
 
 @dataclass
@@ -279,7 +280,8 @@ def _try_adapt(
     if score < quality_threshold:
         plan.notes.append(f"{op}: pattern {pattern.id[:12]} scores {score:.2f} on quality once adapted; next")
         return None
-    handler_module = plan.module(f"handlers/{_module_for(op, plan, renames)}.py")
+    handler_path = f"handlers/{_module_for(op, plan, renames)}.py"
+    handler_module = plan.module(handler_path)
     for dep in adapted:
         if dep.kind == DependencyKind.TEST:
             plan.tests.setdefault(dep.origin, dep.code)
@@ -289,7 +291,7 @@ def _try_adapt(
         if note:
             plan.notes.append(f"{op}: {note}")
     used = UsedPattern(
-        pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4)
+        pattern.id, pattern.version, pattern.kind.value, pattern.slot, round(candidate.score, 4), handler_path
     )
     summary = instantiate_text(pattern.summary, plan.names) if pattern.summary else f"Handle `{op}`."
     return _Learned(summary, learned_class, (used,), tuple(_code_words(pattern)))

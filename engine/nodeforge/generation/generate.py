@@ -217,7 +217,8 @@ def generate(
 def write_rendered(
     repo: Path, rendered: Rendered, settings: Settings, options: GenerateOptions
 ) -> GenerateReport:
-    """Diff, write and verify a rendered node; the store is not needed (the CLI has let it go)."""
+    """Diff, write and verify a rendered node; the store is not needed (the CLI has let it go).
+    Verification may swap files: ``rendered.used`` then keeps only the patterns still in the node."""
     files, target, report = rendered.files, rendered.target, rendered.report
     if options.diff:
         report.diff = diff_against_disk(target, files)
@@ -232,7 +233,18 @@ def write_rendered(
                 rendered.template_only(),
             ]
             report.verification = _verify(repo, target, files, others, settings, options)
+            rendered.used = _still_used(rendered.used, report)
     return report
+
+
+def _still_used(used: Sequence[UsedPattern], report: GenerateReport) -> list[UsedPattern]:
+    """The patterns whose code is still in the node after verification: one whose file was swapped
+    for its next candidate is not credited with the node's later verdicts (its code is gone)."""
+    replaced = set(report.verification.replaced) if report.verification else set()
+    kept = [u for u in used if not u.file or u.file not in replaced]
+    report.notes += [f"verify: {u.id[:12]} not credited, {u.file} replaced" for u in used if u not in kept]
+    report.used = kept
+    return kept
 
 
 def generation_inputs(repo: Path, rendered: Rendered, options: GenerateOptions) -> GenerationInputs:
