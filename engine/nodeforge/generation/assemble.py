@@ -434,16 +434,22 @@ def _fits(
     models: _Models,
     need: Need,
 ) -> Iterator[tuple[int, _Candidate, _Fit]]:
-    fits: list[tuple[int, _Candidate, _Fit]] = []
+    """Candidates in order, fitted one at a time (a fit is a scope analysis, and the first that
+    resolves is usually taken); those that break another module's imports only after all others."""
+    breaking: list[tuple[int, _Candidate, _Fit]] = []
     for index, candidate in enumerate(candidates):
         try:
-            fits.append((index, candidate, _fit(rel, candidate, result.files, contract, models)))
+            fit = _fit(rel, candidate, result.files, contract, models)
         except cst.ParserSyntaxError:
             result.notes.append(
                 f"{need.target.operation}: {candidate.origin} does not parse once adapted; next"
             )
-    yield from (f for f in fits if not f[2].breaks)
-    yield from (f for f in fits if f[2].breaks)
+            continue
+        if fit.breaks:
+            breaking.append((index, candidate, fit))
+        else:
+            yield index, candidate, fit
+    yield from breaking
 
 
 def _take(
