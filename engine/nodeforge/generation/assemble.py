@@ -37,7 +37,14 @@ from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_
 from nodeforge.generation.holefill import fill_holes, holes_of
 from nodeforge.generation.idiomfit import compose_idiom
 from nodeforge.generation.placement import own_packages
-from nodeforge.generation.scope import Unresolved, check_module, check_node, unresolved_relative_imports
+from nodeforge.generation.prune import prune_unresolved
+from nodeforge.generation.scope import (
+    OutsideNames,
+    Unresolved,
+    check_module,
+    check_node,
+    unresolved_relative_imports,
+)
 from nodeforge.generation.support import support_for
 from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
 from nodeforge.learning.generalize import adapt_code
@@ -226,9 +233,10 @@ class _Models:
     moved: dict[str, str]  # node-relative module path -> absolute module (shared packages)
     names: NodeNames  # the new node's, as its contract spells them
     own: frozenset[str] = frozenset()  # folder names the node's code may import itself through
+    outside: OutsideNames | None = None  # what the repository's other modules define
 
 
-def _models(contract: Contract, near: NearExemplar) -> _Models:
+def _models(contract: Contract, near: NearExemplar, outside: OutsideNames | None) -> _Models:
     names = contract_names(contract)
     features = exemplar_features(near.pattern)
     in_name, in_module, out_name, out_module = model_names(contract, names)
@@ -244,7 +252,7 @@ def _models(contract: Contract, near: NearExemplar) -> _Models:
             renames[ex_class] = name
         if ex_basename != module:
             renames[ex_basename] = module
-    return _Models(renames, shared_model_paths(contract), names, own_packages(contract, names))
+    return _Models(renames, shared_model_paths(contract), names, own_packages(contract, names), outside)
 
 
 def _instantiate(code: str, contract: Contract, models: _Models) -> str:
@@ -317,21 +325,29 @@ def assemble(
     near: Sequence[NearExemplar],
     store: PatternStore,
     template_handler: TemplateHandler,
+    outside: OutsideNames | None = None,
 ) -> Assembled | None:
-    """The node built from ``near[0]``, or None when that exemplar has no handler to route."""
+    """The node built from ``near[0]``, or None when that exemplar has no handler to route.
+
+    ``outside`` tells what the repository's other modules define (``repomodules``): reused code
+    that imports a name they lack counts as unresolved, as an undefined name does.
+    """
     best = near[0]
     need_list = needs(contract)
     if not sources(best.pattern) or not need_list:
         return None
     plan = _assign(need_list, best)
-    models = _models(contract, best)
+    models = _models(contract, best, outside)
     result = Assembled(_skeleton(contract, best, plan, models), best, used=[_used(best.pattern, best.score)])
     for need in need_list:
         _choose_handler(result, contract, need, near, store, models, template_handler)
     for rel in list(result.files):
         if rel.endswith(".py"):
             result.files[rel] = absolute_model_imports(rel, result.files[rel], models.moved)
-    result.unresolved = check_node(result.files, models.own)
+    pruned = prune_unresolved(result.files, models.own, models.outside)
+    result.files = pruned.files
+    result.notes += pruned.notes
+    result.unresolved = check_node(result.files, models.own, models.outside)
     return result
 
 
@@ -372,11 +388,11 @@ def _fit(
         (_path(p, contract, models), _instantiate(code, contract, models)) for p, code in candidate.tests
     ]
     trial = {**files, rel: module}
-    missing = check_module(rel, module, trial, models.own)
+    missing = check_module(rel, module, trial, models.own, models.outside)
     brought = _bring_support(rel, module, files, candidate, contract, models) if missing else None
     if brought:
         trial.update(brought)
-        missing = check_module(rel, module, trial, models.own)
+        missing = check_module(rel, module, trial, models.own, models.outside)
     return _Fit(module, tests, brought or {}, missing, _broken_importers(rel, files, trial, models.own))
 
 
@@ -417,7 +433,7 @@ def _choose_handler(
             shown = ", ".join(u.name for u in fit.missing[:3])
             result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
             continue
-        _take(result, need, rel, candidate, fit, models.own)
+        _take(result, need, rel, candidate, fit, models)
         result.alternatives[rel] = _next_candidates(
             rel, candidates[index + 1 :], near, result, contract, models
         )
@@ -452,15 +468,13 @@ def _fits(
     yield from breaking
 
 
-def _take(
-    result: Assembled, need: Need, rel: str, candidate: _Candidate, fit: _Fit, own: frozenset[str]
-) -> None:
+def _take(result: Assembled, need: Need, rel: str, candidate: _Candidate, fit: _Fit, models: _Models) -> None:
     result.files.update(fit.brought)
     result.files[rel] = fit.module
     if fit.brought:
         result.notes.append(f"{need.target.operation}: brought along {', '.join(sorted(fit.brought))}")
     for path, code in fit.tests:
-        unresolved = check_module(path, code, {**result.files, path: code}, own)
+        unresolved = check_module(path, code, {**result.files, path: code}, models.own, models.outside)
         if unresolved:
             shown = ", ".join(u.describe() for u in unresolved[:3])
             result.notes.append(f"{need.target.operation}: test {path} left out ({shown})")
@@ -495,6 +509,7 @@ def _next_candidates(
         if (
             not fit.missing
             and not fit.brought
+            and not fit.breaks  # a swap of this file alone must leave the node's other imports whole
             and fit.module not in found
             and fit.module != result.files[rel]
         ):

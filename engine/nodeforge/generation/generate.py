@@ -26,6 +26,7 @@ from nodeforge.generation.provenance import (
 )
 from nodeforge.generation.querybatch import Lookups, embed_queries_at_once
 from nodeforge.generation.render import environment, header, render_files
+from nodeforge.generation.repomodules import RepoModules
 from nodeforge.generation.templating import templates_digest
 from nodeforge.generation.verify import Verification, repo_python, verify_node
 from nodeforge.learning.nodes import load_directory_node
@@ -143,7 +144,8 @@ def render_node(
     if near and store is not None:
         # From an exemplar, the template's files only stand in where nothing learned fits.
         stand_in = _plan(contract, None, settings, base_module, detections)
-        built = _from_exemplar(contract, source, near, store, render_files(stand_in, templates, source))
+        stand_in_files = render_files(stand_in, templates, source)
+        built = _from_exemplar(contract, source, near, store, stand_in_files, RepoModules.of(repo))
     plan = _plan(contract, retriever if built is None else None, settings, base_module, detections)
     if base_note:
         plan.notes.append(base_note)
@@ -380,13 +382,20 @@ def _from_exemplar(
     near: Sequence[NearExemplar],
     store: PatternStore,
     template_files: dict[str, str],
+    repo_modules: RepoModules,
 ) -> Assembled | None:
     """The node built from its nearest learned node, or None when no learned node is near enough.
 
     The template's files stand in where the exemplar has nothing: a handler no learned code fits,
     a model the exemplar kept elsewhere.
     """
-    built = assemble(contract, near, store, lambda target: template_files[f"handlers/{target.module}.py"])
+    built = assemble(
+        contract,
+        near,
+        store,
+        lambda target: template_files[f"handlers/{target.module}.py"],
+        repo_modules.names,
+    )
     if built is None:
         return None
     for rel, text in template_files.items():

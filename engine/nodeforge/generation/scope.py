@@ -3,14 +3,17 @@
 Each module is checked with libcst's ``ScopeProvider`` (a name read where no scope binds it, nor
 builtins), and the node's modules are checked together: a relative import of a sibling module
 must name a module the node has and a name that module defines, and so must an absolute import
-through the node's own package folder. Other absolute imports are taken as they are (whether an
-outside package exists is the target environment's question, not a scope's).
+through the node's own package folder. An absolute import of another module of the repository must
+name something that module defines (``outside``, read from its source by ``repomodules``: reused
+code adapted to the new node can name a renamed model the shared module does not have). Imports of
+modules outside the repository are taken as they are (whether a third-party package has a name is
+the target environment's question, not a scope's).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -18,6 +21,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
 # Names every module has at run time without binding them.
 _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__spec__", "__path__"})
+# Dotted module -> the names it defines, or None when nothing is known of it (``repomodules``).
+OutsideNames = Callable[[str], frozenset[str] | None]
 
 
 @dataclass(frozen=True)
@@ -161,18 +166,50 @@ def unresolved_relative_imports(
     return found
 
 
-def check_node(files: Mapping[str, str], own: frozenset[str] = frozenset()) -> list[Unresolved]:
+def unresolved_outside_imports(
+    path: str, code: str, outside: OutsideNames, own: frozenset[str] = frozenset()
+) -> list[Unresolved]:
+    """Absolute imports of the repository's other modules that name something they do not define
+    (imports through the node's own package are ``unresolved_relative_imports``' to check)."""
+    found: list[Unresolved] = []
+    for node in ast.walk(ast.parse(code)):
+        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+            continue
+        if _inside(path, node, own) is not None:
+            continue
+        names = outside(node.module)
+        if names is None:
+            continue
+        found.extend(
+            Unresolved(path, alias.name, node.lineno, f"{node.module} does not define it")
+            for alias in node.names
+            if alias.name != "*" and alias.name not in names
+        )
+    return found
+
+
+def check_node(
+    files: Mapping[str, str], own: frozenset[str] = frozenset(), outside: OutsideNames | None = None
+) -> list[Unresolved]:
     """Every unresolved name in the node's Python files (node-relative path -> text)."""
     found: list[Unresolved] = []
     for path, code in sorted(files.items()):
         if path.endswith(".py"):
-            found.extend(check_module(path, code, files, own))
+            found.extend(check_module(path, code, files, own, outside))
     return found
 
 
 def check_module(
-    path: str, code: str, files: Mapping[str, str], own: frozenset[str] = frozenset()
+    path: str,
+    code: str,
+    files: Mapping[str, str],
+    own: frozenset[str] = frozenset(),
+    outside: OutsideNames | None = None,
 ) -> list[Unresolved]:
-    """Unresolved names of one module, its imports inside the node (relative, or through its own
-    package folder, one of ``own``) checked against ``files``."""
-    return [*undefined_in_module(path, code), *unresolved_relative_imports(path, code, files, own)]
+    """Unresolved names of one module: its imports inside the node (relative, or through its own
+    package folder, one of ``own``) checked against ``files``, and its imports of the repository's
+    other modules against what they define (``outside``), when given."""
+    found = [*undefined_in_module(path, code), *unresolved_relative_imports(path, code, files, own)]
+    if outside is not None:
+        found += unresolved_outside_imports(path, code, outside, own)
+    return found
