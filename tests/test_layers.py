@@ -99,6 +99,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("generation.exemplar", "learning.vocabulary"),
         ("generation.features", "learning.vocabulary"),
         ("generation.generate", "learning.nodes"),
+        ("generation.fixtures", "learning.nodes"),  # its conftest walk skips what discovery skips
         ("generation.generate", "learning.quality"),
         ("generation.generate", "storage.protocol"),
         # update regenerates against the store; outdated asks it what became of the patterns used

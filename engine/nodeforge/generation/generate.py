@@ -15,6 +15,7 @@ from nodeforge.generation.compose import NodePlan, UsedPattern, plan_node
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.detect import Detection, detect, explain, feature_evidence
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
+from nodeforge.generation.fixtures import bring_fixtures
 from nodeforge.generation.formatting import Formatter, find_formatter
 from nodeforge.generation.placement import node_folder, point_at_folder
 from nodeforge.generation.pristine import save_pristine
@@ -162,8 +163,10 @@ def render_node(
     files = point_at_folder(files, plan.names, folder)
     contract_path = contract_file or Path(source)
     files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
-    validate_files(files)
     target = safe_target(options.out, folder)
+    fixtures = bring_fixtures(files, repo, target)  # reused tests may have left their conftest behind
+    files = fixtures.files
+    validate_files(files)
     formatter = _formatter(repo, settings, options)
     files, format_problems = formatter.apply(repo, target, files)
     report = GenerateReport(
@@ -176,6 +179,7 @@ def render_node(
         coverage=plan.coverage if built is None else _coverage(plan, built),
         retrieval=retrieval,
     )
+    report.notes += fixtures.notes
     report.notes += [formatter.note, *format_problems] if options.format else []
     if built is not None:
         report.exemplar = built.exemplar.describe()
