@@ -141,3 +141,14 @@ def test_a_failing_test_blames_the_module_it_tests_too(repo: Path) -> None:
     node = _node(repo, wrong)
     fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
     assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.tests_passed == 1
+
+
+def test_a_swap_that_stops_the_node_importing_is_undone_though_fewer_things_fail(repo: Path) -> None:
+    # The handler imports but its test fails; its next candidate lacks a name the node's
+    # __main__ imports, so the node would not import and no test would run: fewer failures, worse.
+    wrong = "LIMIT = 1\n\n\ndef handle(value: int) -> int:\n    return value + 2\n"
+    node = _node(repo, wrong)
+    (node / "__main__.py").write_text("from .handlers.handler_demo import LIMIT\n\nprint(LIMIT)\n", "utf-8")
+    kept = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    assert kept.imports and kept.replaced == () and kept.tests_failed == 1
+    assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == wrong

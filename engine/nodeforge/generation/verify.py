@@ -277,6 +277,12 @@ def _failures(attempt: _Attempt) -> list[Failure]:
     return failures
 
 
+def _standing(attempt: _Attempt) -> tuple[bool, int]:
+    """How bad an attempt is: not importing is worse than any number of failing tests (a node that
+    does not import runs no test, so it would otherwise look like it fails less)."""
+    return bool(attempt.imports), len(_failures(attempt))
+
+
 def verify_node(
     repo: Path,
     node_dir: Path,
@@ -287,7 +293,8 @@ def verify_node(
     """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
 
     ``alternatives`` maps node-relative paths to further candidate texts, best first. A swap is
-    kept only when fewer things fail with it; otherwise the file goes back to the text it had and
+    kept only when the node stands better with it (it imports where it did not, or fewer things
+    fail); otherwise the file goes back to the text it had and
     the next candidate of the files at fault is tried. Each candidate is tried once, so the loop ends.
     """
     remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
@@ -303,7 +310,7 @@ def verify_node(
         for rel, text in swaps.items():
             atomic_write_text(node_dir / rel, text)
         retry = _attempt(repo, node_dir, python, timeout)
-        if len(_failures(retry)) >= len(failures):
+        if _standing(retry) >= _standing(attempt):
             for rel, text in before.items():
                 atomic_write_text(node_dir / rel, text)
             continue
