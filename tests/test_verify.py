@@ -149,6 +149,8 @@ def test_a_swap_that_stops_the_node_importing_is_undone_though_fewer_things_fail
     wrong = "LIMIT = 1\n\n\ndef handle(value: int) -> int:\n    return value + 2\n"
     node = _node(repo, wrong)
     (node / "__main__.py").write_text("from .handlers.handler_demo import LIMIT\n\nprint(LIMIT)\n", "utf-8")
+    more = TEST_MODULE.format(expected=2).replace("test_adds_one", "test_adds_one_again")
+    (node / "tests" / "test_more.py").write_text(more, encoding="utf-8")  # two failing tests > one import
     kept = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
-    assert kept.imports and kept.replaced == () and kept.tests_failed == 1
+    assert kept.imports and kept.replaced == () and kept.tests_failed == 2
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == wrong
