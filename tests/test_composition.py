@@ -96,3 +96,31 @@ def test_without_base_module_the_base_import_comes_from_the_team_nodes(
     node_py = (out / "node_shipment_effect" / "node.py").read_text(encoding="utf-8")
     assert "from teamapp.core.nodes import NodeEffect" in node_py
     assert "omnibase_core" not in node_py
+
+
+def test_a_learned_node_class_deriving_from_its_handler_is_not_the_base_import(repo: Path) -> None:
+    # ``class NodeHandoffEffect(HandlerHandoffEffect)``: the team's node base is elsewhere.
+    from dataclasses import replace
+
+    from nodeforge.config import Settings
+    from nodeforge.generation.contract import parse_contract
+    from nodeforge.generation.generate import _base_module
+    from nodeforge.model import PatternKind
+    from nodeforge.storage.factory import open_store
+    from tests.storekit import make_pattern
+
+    def base(module: str, classes: str, node: str) -> object:
+        code = f"from {module} import {classes}\n"
+        pattern = make_pattern(
+            node, code=code, slot="effect:imports:base", node=node, kind=PatternKind.IMPORTS
+        )
+        return replace(pattern, extra={"base_module": module, "base_class": classes})
+
+    contract = parse_contract(CONTRACT, source=repo / "shipment.yaml")
+    with open_store(repo, embedder=None) as store:
+        store.upsert(
+            [base("teamapp.nodes.node_handoff_effect.handlers.handler", "HandlerHandoffEffect", "a")]
+        )
+        assert _base_module(Settings(repo=repo), contract, store)[0] == "omnibase_core.nodes"  # the default
+        store.upsert([base("teamapp.core.nodes", "NodeEffect", "b")])
+        assert _base_module(Settings(repo=repo), contract, store)[0] == "teamapp.core.nodes"

@@ -343,11 +343,12 @@ def _base_module(settings: Settings, contract: Contract, store: PatternStore | N
         node_type=node_type,
         slot=f"{node_type.value}:imports:base",
         kind=PatternKind.IMPORTS,
-        limit=1,
+        limit=5,
     )
     for candidate in store.query(query):
         learned = candidate.pattern.extra.get("base_module", "")
-        if learned:
+        # A node class may derive from something else (its own handler class): not the base to use.
+        if learned and node_type.base_class in candidate.pattern.extra.get("base_class", "").split(","):
             return learned, f"base class {node_type.base_class} from {learned}, as the team's nodes import it"
     return settings.base_module, ""
 
