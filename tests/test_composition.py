@@ -7,11 +7,18 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from nodeforge.cli.main import main
+from nodeforge.config import Settings
+from nodeforge.generation.contract import parse_contract
+from nodeforge.generation.generate import _base_module
+from nodeforge.model import Pattern, PatternKind
+from nodeforge.storage.factory import open_store
+from tests.storekit import make_pattern
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_repo"
 
@@ -100,16 +107,7 @@ def test_without_base_module_the_base_import_comes_from_the_team_nodes(
 
 def test_a_learned_node_class_deriving_from_its_handler_is_not_the_base_import(repo: Path) -> None:
     # ``class NodeHandoffEffect(HandlerHandoffEffect)``: the team's node base is elsewhere.
-    from dataclasses import replace
-
-    from nodeforge.config import Settings
-    from nodeforge.generation.contract import parse_contract
-    from nodeforge.generation.generate import _base_module
-    from nodeforge.model import PatternKind
-    from nodeforge.storage.factory import open_store
-    from tests.storekit import make_pattern
-
-    def base(module: str, classes: str, node: str) -> object:
+    def base(module: str, classes: str, node: str) -> Pattern:
         code = f"from {module} import {classes}\n"
         pattern = make_pattern(
             node, code=code, slot="effect:imports:base", node=node, kind=PatternKind.IMPORTS
