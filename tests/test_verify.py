@@ -6,13 +6,15 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from nodeforge.cli.main import main
 from nodeforge.errors import InputError
-from nodeforge.generation.verify import IMPORT, TEST, check_imports, repo_python, verify_node
+from nodeforge.generation.prune import prune_unresolved
+from nodeforge.generation.verify import IMPORT, LEAVE_OUT, TEST, check_imports, repo_python, verify_node
 
 GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
 BROKEN_HANDLER = (
@@ -154,3 +156,30 @@ def test_a_swap_that_stops_the_node_importing_is_undone_though_fewer_things_fail
     kept = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
     assert kept.imports and kept.replaced == () and kept.tests_failed == 2
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == wrong
+
+
+def test_a_failing_test_is_left_out_only_when_the_code_it_tests_has_no_candidate_left(repo: Path) -> None:
+    wrong = "def handle(value: int) -> int:\n    return value + 2\n"
+    node = _node(repo, wrong)
+    test = "tests/test_handler_demo.py"
+    # The handler's candidate is tried first (it is no better here), then the test goes.
+    result = verify_node(
+        repo, node, sys.executable, 120, {"handlers/handler_demo.py": [wrong + "\n"], test: [LEAVE_OUT]}
+    )
+    assert result.ok and result.left_out == (test,) and result.replaced == ()
+    assert not (node / test).exists()
+    assert any(line == f"  verify: left out {test}" for line in result.lines())
+
+
+def test_after_a_swap_the_node_is_tidied_so_what_imported_the_old_file_does_not_break_it(repo: Path) -> None:
+    # The swapped-in handler lacks LIMIT, which __main__ imported: tidying leaves __main__ out.
+    wrong = "LIMIT = 1\n\n\ndef handle(value: int) -> int:\n    return value + 2\n"
+    node = _node(repo, wrong)
+    (node / "__main__.py").write_text("from .handlers.handler_demo import LIMIT\n\nprint(LIMIT)\n", "utf-8")
+
+    def tidy(files: Mapping[str, str]) -> Mapping[str, str]:
+        return prune_unresolved(files, frozenset()).files
+
+    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]}, tidy)
+    assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.left_out == ("__main__.py",)
+    assert not (node / "__main__.py").exists()

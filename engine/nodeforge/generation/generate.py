@@ -17,7 +17,7 @@ from nodeforge.generation.detect import Detection, detect, explain, feature_evid
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
 from nodeforge.generation.fixtures import bring_fixtures
 from nodeforge.generation.formatting import Formatter, find_formatter
-from nodeforge.generation.placement import node_folder, point_at_folder
+from nodeforge.generation.placement import node_folder, own_packages, point_at_folder
 from nodeforge.generation.pristine import save_pristine
 from nodeforge.generation.provenance import (
     GeneratedNode,
@@ -25,11 +25,12 @@ from nodeforge.generation.provenance import (
     feedback_event,
     record_generated,
 )
+from nodeforge.generation.prune import prune_unresolved
 from nodeforge.generation.querybatch import Lookups, embed_queries_at_once
 from nodeforge.generation.render import environment, header, render_files
 from nodeforge.generation.repomodules import RepoModules
 from nodeforge.generation.templating import templates_digest
-from nodeforge.generation.verify import Verification, repo_python, verify_node
+from nodeforge.generation.verify import LEAVE_OUT, Tidy, Verification, repo_python, verify_node
 from nodeforge.learning.nodes import load_directory_node
 from nodeforge.learning.quality import analyze
 from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
@@ -119,6 +120,8 @@ class Rendered:
     contract_file: Path  # where the contract was read from
     # Handler path -> the next learned candidates, best first: verify tries them before the template.
     alternatives: dict[str, list[str]] = field(default_factory=dict)
+    # After verify swaps a file: the node's files as they must be for the rest to resolve.
+    tidy: Tidy | None = None
 
 
 def render_node(
@@ -194,8 +197,21 @@ def render_node(
         rel: list(point_at_folder(dict(enumerate(texts)), plan.names, folder).values())
         for rel, texts in (built.alternatives if built is not None else {}).items()
     }
+    own, outside = own_packages(contract, plan.names), RepoModules.of(repo).names
+
+    def tidy(node_files: Mapping[str, str]) -> Mapping[str, str]:
+        return prune_unresolved(node_files, own, outside).files
+
     return Rendered(
-        files, used, target, report, templates_digest(templates), template_only, contract_path, alternatives
+        files,
+        used,
+        target,
+        report,
+        templates_digest(templates),
+        template_only,
+        contract_path,
+        alternatives,
+        tidy,
     )
 
 
@@ -238,7 +254,7 @@ def write_rendered(
                 rendered.alternatives,
                 rendered.template_only(),
             ]
-            report.verification = _verify(repo, target, files, others, settings, options)
+            report.verification = _verify(repo, target, files, others, settings, options, rendered.tidy)
             rendered.used = _still_used(rendered.used, report)
     return report
 
@@ -246,7 +262,8 @@ def write_rendered(
 def _still_used(used: Sequence[UsedPattern], report: GenerateReport) -> list[UsedPattern]:
     """The patterns whose code is still in the node after verification: one whose file was swapped
     for its next candidate is not credited with the node's later verdicts (its code is gone)."""
-    replaced = set(report.verification.replaced) if report.verification else set()
+    verification = report.verification
+    replaced = {*verification.replaced, *verification.left_out} if verification else set()
     kept = [u for u in used if not u.file or u.file not in replaced]
     report.notes += [f"verify: {u.id[:12]} not credited, {u.file} replaced" for u in used if u not in kept]
     report.used = kept
@@ -304,13 +321,16 @@ def _verify(
     others: Sequence[Mapping[str, str | Sequence[str]]],
     settings: Settings,
     options: GenerateOptions,
+    tidy: Tidy | None,
 ) -> Verification:
     """Import the written node and run its tests in the repository's interpreter.
 
     A file at fault gets its next candidates, in the order of ``others``: the learned handlers that
-    came next (the nearest exemplar's own first), then the template's version of the file.
+    came next (the nearest exemplar's own first), then the template's version of the file. A test
+    module's last candidate is to leave it out: a test borrowed from another node that fails on
+    this one tests that node, and says so in the report.
     """
-    alternatives: dict[str, list[str]] = {}
+    alternatives: dict[str, list[str | None]] = {}
     for source in others:
         for rel, found in source.items():
             texts = [found] if isinstance(found, str) else list(found)
@@ -319,8 +339,11 @@ def _verify(
             ]
             if fresh:
                 alternatives.setdefault(rel, []).extend(fresh)
+    for rel in files:
+        if rel.startswith("tests/") and rel.rsplit("/", 1)[-1].startswith("test_"):
+            alternatives.setdefault(rel, []).append(LEAVE_OUT)
     python = repo_python(repo, options.python or settings.python)
-    return verify_node(repo, target, python, options.verify_timeout, alternatives)
+    return verify_node(repo, target, python, options.verify_timeout, alternatives, tidy)
 
 
 def _formatter(repo: Path, settings: Settings, options: GenerateOptions) -> Formatter:

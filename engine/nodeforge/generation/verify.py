@@ -17,7 +17,7 @@ import sys
 import tempfile
 import tomllib
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,10 @@ from nodeforge.learning.runtests import run_bounded
 from nodeforge.paths import child_environment
 from nodeforge.writer import atomic_write_text
 
+# A candidate that means: leave the file out (a borrowed test that fails on the new node).
+LEAVE_OUT = None
+# The node's Python files after a swap -> what they must become for the rest to resolve.
+Tidy = Callable[[Mapping[str, str]], Mapping[str, str]]
 IMPORT = "import"
 TEST = "test"
 TIMEOUT = "timeout"
@@ -94,6 +98,7 @@ class Verification:
     tests_failed: int = 0
     failures: tuple[Failure, ...] = ()
     replaced: tuple[str, ...] = ()  # node files swapped for their next candidate after a failure
+    left_out: tuple[str, ...] = ()  # node files a kept swap left out (a failing borrowed test...)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +111,7 @@ class Verification:
             f"{self.tests_passed} passed, {self.tests_failed} failed"
         ]
         lines += [f"  verify: replaced {rel} with its next candidate" for rel in self.replaced]
+        lines += [f"  verify: left out {rel}" for rel in self.left_out]
         lines += [f"  still fails: {f.kind} {f.file or '?'}: {f.what}: {f.detail}" for f in self.failures]
         return lines
 
@@ -288,47 +294,88 @@ def verify_node(
     node_dir: Path,
     python: str,
     timeout: float,
-    alternatives: Mapping[str, Sequence[str]] | None = None,
+    alternatives: Mapping[str, Sequence[str | None]] | None = None,
+    tidy: Tidy | None = None,
 ) -> Verification:
     """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
 
-    ``alternatives`` maps node-relative paths to further candidate texts, best first. A swap is
-    kept only when the node stands better with it (it imports where it did not, or fewer things
-    fail); otherwise the file goes back to the text it had and
-    the next candidate of the files at fault is tried. Each candidate is tried once, so the loop ends.
+    ``alternatives`` maps node-relative paths to further candidate texts, best first; ``LEAVE_OUT``
+    (None) means leaving the file out. Code is swapped before tests: a test file's
+    candidates are tried only when no module it blames has one left. After a swap, ``tidy`` gets
+    the node's Python files and says what they must become for the rest to resolve (a module that
+    imported a name the swapped-in file lacks is left out, say). A swap is kept only when the node
+    stands better with it (it imports where it did not, or fewer things fail); otherwise every
+    file goes back as it was and the next candidate is tried. Each candidate is tried once, so
+    the loop ends.
     """
     remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
     replaced: list[str] = []
+    left_out: list[str] = []
     attempt = _attempt(repo, node_dir, python, timeout)
     failures = _failures(attempt)
     while failures:
         at_fault = _at_fault(failures, node_dir, repo, remaining)
-        swaps = {rel: remaining[rel].pop(0) for rel in sorted(at_fault) if remaining.get(rel)}
+        code = sorted(rel for rel in at_fault if remaining.get(rel) and not _is_test_file(Path(rel)))
+        tests = sorted(rel for rel in at_fault if remaining.get(rel) and _is_test_file(Path(rel)))
+        swaps = {rel: remaining[rel].pop(0) for rel in (code or tests)}
         if not swaps:
             break
-        before = {rel: (node_dir / rel).read_text(encoding="utf-8") for rel in swaps}
-        for rel, text in swaps.items():
-            atomic_write_text(node_dir / rel, text)
+        before = _snapshot(node_dir)
+        _apply(node_dir, swaps, tidy)
         retry = _attempt(repo, node_dir, python, timeout)
         if _standing(retry) >= _standing(attempt):
-            for rel, text in before.items():
-                atomic_write_text(node_dir / rel, text)
+            _restore(node_dir, before)
             continue
         attempt, failures = retry, _failures(retry)
-        replaced += [rel for rel in swaps if rel not in replaced]
-    tests = attempt.tests.outcomes if attempt.tests is not None else ()
+        after = _snapshot(node_dir)
+        replaced += [rel for rel in swaps if rel in after and rel not in replaced]
+        left_out += [rel for rel in sorted(set(before) - set(after)) if rel not in left_out]
+    tests_run = attempt.tests.outcomes if attempt.tests is not None else ()
     return Verification(
         python=python,
         imports=not attempt.imports,
-        tests_passed=sum(o.passed for o in tests),
-        tests_failed=sum(not o.passed for o in tests),
+        tests_passed=sum(o.passed for o in tests_run),
+        tests_failed=sum(not o.passed for o in tests_run),
         failures=tuple(failures),
         replaced=tuple(replaced),
+        left_out=tuple(left_out),
     )
 
 
+def _snapshot(node_dir: Path) -> dict[str, str]:
+    """Every Python file of the node (node-relative path -> text)."""
+    return {
+        p.relative_to(node_dir).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(node_dir.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def _apply(node_dir: Path, swaps: Mapping[str, str | None], tidy: Tidy | None) -> None:
+    files = _snapshot(node_dir)
+    for rel, text in swaps.items():
+        if text is LEAVE_OUT:
+            files.pop(rel, None)
+        else:
+            files[rel] = text
+    if tidy is not None:
+        files = dict(tidy(files))
+    _restore(node_dir, files)
+
+
+def _restore(node_dir: Path, files: Mapping[str, str]) -> None:
+    """Make the node's Python files exactly ``files``: changed ones rewritten, extra ones removed."""
+    now = _snapshot(node_dir)
+    for rel in set(now) - set(files):
+        (node_dir / rel).unlink()
+    for rel, text in files.items():
+        if now.get(rel) != text:
+            (node_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(node_dir / rel, text)
+
+
 def _at_fault(
-    failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: Mapping[str, Sequence[str]]
+    failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: Mapping[str, Sequence[str | None]]
 ) -> set[str]:
     """The node files to blame: where each failure happened, and for a failing test also the node
     modules with candidates left that the test module names (the code under test, not only the test)."""
