@@ -17,7 +17,14 @@ from nodeforge.generation.detect import Detection, detect, explain, feature_evid
 from nodeforge.generation.exemplar import NearExemplar, nearest_exemplars, shared_model_paths
 from nodeforge.generation.fixtures import bring_fixtures
 from nodeforge.generation.formatting import Formatter, find_formatter
-from nodeforge.generation.placement import node_folder, own_packages, point_at_folder
+from nodeforge.generation.placement import (
+    handler_moves,
+    node_folder,
+    own_packages,
+    point_at_folder,
+    relocate,
+    relocate_node,
+)
 from nodeforge.generation.pristine import save_pristine
 from nodeforge.generation.provenance import (
     GeneratedNode,
@@ -163,7 +170,8 @@ def render_node(
     )
     files, used = (built.files, built.used) if built else (render_files(plan, templates, source), plan.used)
     folder = node_folder(contract, plan.names)
-    files = point_at_folder(files, plan.names, folder)
+    moves = handler_moves(contract, plan.names)  # handler modules the contract keeps outside handlers/
+    files = relocate_node(point_at_folder(files, plan.names, folder), moves)
     contract_path = contract_file or Path(source)
     files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
     target = safe_target(options.out, folder)
@@ -191,10 +199,18 @@ def render_node(
 
     def template_only() -> dict[str, str]:
         plain = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
-        return formatter.apply(repo, target, point_at_folder(plain, plan.names, folder))[0]
+        return formatter.apply(
+            repo, target, relocate_node(point_at_folder(plain, plan.names, folder), moves)
+        )[0]
 
     alternatives = {
-        rel: list(point_at_folder(dict(enumerate(texts)), plan.names, folder).values())
+        moves.get(rel, rel): list(
+            relocate(
+                point_at_folder(dict(enumerate(texts)), plan.names, folder),
+                moves,
+                dict.fromkeys(range(len(texts)), rel),
+            ).values()
+        )
         for rel, texts in (built.alternatives if built is not None else {}).items()
     }
     own, outside = own_packages(contract, plan.names), RepoModules.of(repo).names
@@ -256,6 +272,9 @@ def write_rendered(
             ]
             report.verification = _verify(repo, target, files, others, settings, options, rendered.tidy)
             rendered.used = _still_used(rendered.used, report)
+            for rel in report.verification.left_out:  # gone from the node: not in its record either
+                rendered.files.pop(rel, None)
+            report.files = sorted(rendered.files)
     return report
 
 
