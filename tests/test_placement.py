@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+from nodeforge.cli.main import main
 from nodeforge.generation.contract import load_contract
 from nodeforge.generation.exemplar import shared_model_paths
-from nodeforge.generation.placement import node_folder, point_at_folder
+from nodeforge.generation.placement import handler_moves, node_folder, point_at_folder
+from tests.test_generate import BASE
 
 PLACED = """\
 name: parcel_tracking
@@ -62,3 +67,60 @@ def test_a_model_in_the_contract_s_folder_is_the_node_s_own_not_shared(tmp_path:
     contract = load_contract(_write(tmp_path, PLACED))
     # The input model lives in node_parcel_tracking (no type suffix): generated in the node.
     assert shared_model_paths(contract) == {"models/model_audit.py": "teamkit.models.model_audit"}
+
+
+MOVED = PLACED.replace(
+    "teamapp.nodes.node_parcel_tracking.handlers.handler_parcel_track",
+    "teamapp.nodes.node_parcel_tracking.adapters.adapter_parcel_store",
+) + (
+    "    - operation: audit\n"
+    "      handler:\n"
+    "        name: HandlerParcelAudit\n"
+    "        module: teamapp.nodes.node_parcel_tracking.handler_parcel_audit\n"
+)
+
+
+def test_handler_modules_the_contract_keeps_outside_handlers_are_moved(tmp_path: Path) -> None:
+    contract = load_contract(_write(tmp_path, MOVED))
+    assert handler_moves(contract, contract.names) == {
+        "handlers/adapter_parcel_store.py": "adapters/adapter_parcel_store.py",
+        "handlers/handler_parcel_audit.py": "handler_parcel_audit.py",
+    }
+    assert handler_moves(load_contract(_write(tmp_path, PLACED)), contract.names) == {}
+
+
+def test_a_generated_node_with_moved_handlers_imports_and_passes_its_tests(repo: Path) -> None:
+    contract = repo / "parcel.yaml"
+    contract.write_text(MOVED, encoding="utf-8")
+    out = repo / "src" / "teamapp" / "nodes"
+    out.mkdir(parents=True)
+    for package in (repo / "src" / "teamapp", out):
+        (package / "__init__.py").write_text("", encoding="utf-8")
+    (repo / "src" / "basekit.py").write_text(BASE, encoding="utf-8")
+    (repo / "pyproject.toml").write_text('[tool.nodeforge]\nbase_module = "basekit"\n', encoding="utf-8")
+    argv = ["generate", str(contract), "--repo", str(repo), "--out", str(out), "--no-learning", "--no-verify"]
+    assert main(argv) == 0
+    node = out / "node_parcel_tracking"
+    assert (node / "adapters" / "adapter_parcel_store.py").is_file() and (
+        node / "adapters" / "__init__.py"
+    ).is_file()
+    assert (node / "handler_parcel_audit.py").is_file()
+    assert not (node / "handlers" / "adapter_parcel_store.py").exists()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(node)],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo / "src")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    imported = subprocess.run(
+        [sys.executable, "-c", "import teamapp.nodes.node_parcel_tracking.node"],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo / "src")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
