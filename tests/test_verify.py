@@ -14,7 +14,7 @@ import pytest
 from nodeforge.cli.main import main
 from nodeforge.errors import InputError
 from nodeforge.generation.prune import prune_unresolved
-from nodeforge.generation.verify import IMPORT, LEAVE_OUT, TEST, check_imports, repo_python, verify_node
+from nodeforge.generation.verify import IMPORT, TEST, Choices, check_imports, repo_python, verify_node
 
 GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
 BROKEN_HANDLER = (
@@ -67,19 +67,23 @@ def test_a_failing_generated_test_is_reported_by_its_id(repo: Path) -> None:
 
 def test_a_failing_file_gets_its_next_candidate_and_a_worse_one_is_undone(repo: Path) -> None:
     node = _node(repo, BROKEN_HANDLER)
-    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    fixed = verify_node(
+        repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [GOOD_HANDLER]})
+    )
     assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",)
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == GOOD_HANDLER
 
     node = _node(repo, BROKEN_HANDLER)
     worse = BROKEN_HANDLER + "raise RuntimeError('worse')\n"
-    kept = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [worse]})
+    kept = verify_node(repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [worse]}))
     assert not kept.imports and kept.replaced == ()
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == BROKEN_HANDLER
 
     # A candidate no better than the file is undone, and the one after it is still tried.
     node = _node(repo, BROKEN_HANDLER)
-    later = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [worse, GOOD_HANDLER]})
+    later = verify_node(
+        repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [worse, GOOD_HANDLER]})
+    )
     assert later.ok and later.replaced == ("handlers/handler_demo.py",)
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == GOOD_HANDLER
 
@@ -141,7 +145,9 @@ def test_generate_exits_1_naming_what_does_not_import(
 def test_a_failing_test_blames_the_module_it_tests_too(repo: Path) -> None:
     wrong = "def handle(value: int) -> int:\n    return value + 2\n"  # imports; its test fails
     node = _node(repo, wrong)
-    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    fixed = verify_node(
+        repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [GOOD_HANDLER]})
+    )
     assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.tests_passed == 1
 
 
@@ -153,22 +159,36 @@ def test_a_swap_that_stops_the_node_importing_is_undone_though_fewer_things_fail
     (node / "__main__.py").write_text("from .handlers.handler_demo import LIMIT\n\nprint(LIMIT)\n", "utf-8")
     more = TEST_MODULE.format(expected=2).replace("test_adds_one", "test_adds_one_again")
     (node / "tests" / "test_more.py").write_text(more, encoding="utf-8")  # two failing tests > one import
-    kept = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]})
+    kept = verify_node(repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [GOOD_HANDLER]}))
     assert kept.imports and kept.replaced == () and kept.tests_failed == 2
     assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == wrong
 
 
-def test_a_failing_test_is_left_out_only_when_the_code_it_tests_has_no_candidate_left(repo: Path) -> None:
+def test_a_borrowed_test_that_still_fails_is_dropped_once_its_code_has_no_candidate_left(repo: Path) -> None:
     wrong = "def handle(value: int) -> int:\n    return value + 2\n"
     node = _node(repo, wrong)
     test = "tests/test_handler_demo.py"
-    # The handler's candidate is tried first (it is no better here), then the test goes.
-    result = verify_node(
-        repo, node, sys.executable, 120, {"handlers/handler_demo.py": [wrong + "\n"], test: [LEAVE_OUT]}
+    passing = "\n\ndef test_returns_an_int() -> None:\n    assert isinstance(handle(1), int)\n"
+    (node / test).write_text(TEST_MODULE.format(expected=2) + passing, encoding="utf-8")
+    # The handler's learned candidate is tried first (no better), then the failing test goes, and
+    # only it: the test that passes stays. The template never replaces code that imports.
+    choices = Choices(
+        {"handlers/handler_demo.py": [wrong + "\n"]},
+        fallbacks={"handlers/handler_demo.py": GOOD_HANDLER},
+        borrowed_tests=frozenset({test}),
     )
-    assert result.ok and result.left_out == (test,) and result.replaced == ()
-    assert not (node / test).exists()
-    assert any(line == f"  verify: left out {test}" for line in result.lines())
+    result = verify_node(repo, node, sys.executable, 120, choices)
+    assert result.ok and result.replaced == () and (result.tests_passed, result.tests_failed) == (1, 0)
+    [dropped] = result.dropped_tests
+    assert dropped.startswith(f"src/pkg/node_demo_effect/{test}::test_adds_one: assert 3 == 2")
+    assert "def test_adds_one" not in (node / test).read_text(encoding="utf-8")
+    assert (node / "handlers" / "handler_demo.py").read_text(encoding="utf-8") == wrong
+    assert any(line.startswith("  verify: dropped failing borrowed test ") for line in result.lines())
+
+    # A test the team's template wrote is not borrowed: it stays, failing, and is reported.
+    node = _node(repo, wrong)
+    kept = verify_node(repo, node, sys.executable, 120, Choices())
+    assert not kept.ok and kept.dropped_tests == () and (node / test).is_file()
 
 
 def test_after_a_swap_the_node_is_tidied_so_what_imported_the_old_file_does_not_break_it(repo: Path) -> None:
@@ -180,6 +200,8 @@ def test_after_a_swap_the_node_is_tidied_so_what_imported_the_old_file_does_not_
     def tidy(files: Mapping[str, str]) -> Mapping[str, str]:
         return prune_unresolved(files, frozenset()).files
 
-    fixed = verify_node(repo, node, sys.executable, 120, {"handlers/handler_demo.py": [GOOD_HANDLER]}, tidy)
+    fixed = verify_node(
+        repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [GOOD_HANDLER]}, tidy=tidy)
+    )
     assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.left_out == ("__main__.py",)
     assert not (node / "__main__.py").exists()

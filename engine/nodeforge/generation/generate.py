@@ -37,7 +37,7 @@ from nodeforge.generation.querybatch import Lookups, embed_queries_at_once
 from nodeforge.generation.render import environment, header, render_files
 from nodeforge.generation.repomodules import RepoModules
 from nodeforge.generation.templating import templates_digest
-from nodeforge.generation.verify import LEAVE_OUT, Tidy, Verification, repo_python, verify_node
+from nodeforge.generation.verify import Choices, Tidy, Verification, repo_python, verify_node
 from nodeforge.learning.nodes import load_directory_node
 from nodeforge.learning.quality import analyze
 from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
@@ -266,11 +266,7 @@ def write_rendered(
         write_node(target, files, force=options.force)
         report.written = True
         if options.verify:
-            others: list[Mapping[str, str | Sequence[str]]] = [
-                rendered.alternatives,
-                rendered.template_only(),
-            ]
-            report.verification = _verify(repo, target, files, others, settings, options, rendered.tidy)
+            report.verification = _verify(repo, target, rendered, settings, options)
             rendered.used = _still_used(rendered.used, report)
             for rel in report.verification.left_out:  # gone from the node: not in its record either
                 rendered.files.pop(rel, None)
@@ -336,33 +332,34 @@ def _plan(
 def _verify(
     repo: Path,
     target: Path,
-    files: dict[str, str],
-    others: Sequence[Mapping[str, str | Sequence[str]]],
+    rendered: Rendered,
     settings: Settings,
     options: GenerateOptions,
-    tidy: Tidy | None,
 ) -> Verification:
     """Import the written node and run its tests in the repository's interpreter.
 
-    A file at fault gets its next candidates, in the order of ``others``: the learned handlers that
-    came next (the nearest exemplar's own first), then the template's version of the file. A test
-    module's last candidate is to leave it out: a test borrowed from another node that fails on
-    this one tests that node, and says so in the report.
+    A file at fault gets its next candidates: the learned ones that came next (the nearest
+    exemplar's own first), then, while the node does not import, the template's version of the
+    file. A test borrowed from another node that still fails is dropped and said.
     """
-    alternatives: dict[str, list[str | None]] = {}
-    for source in others:
-        for rel, found in source.items():
-            texts = [found] if isinstance(found, str) else list(found)
-            fresh = [
-                t for t in texts if rel in files and t != files[rel] and t not in alternatives.get(rel, [])
-            ]
-            if fresh:
-                alternatives.setdefault(rel, []).extend(fresh)
-    for rel in files:
-        if rel.startswith("tests/") and rel.rsplit("/", 1)[-1].startswith("test_"):
-            alternatives.setdefault(rel, []).append(LEAVE_OUT)
+    files = rendered.files
+    learned = {
+        rel: [t for t in dict.fromkeys(texts) if t != files[rel]]
+        for rel, texts in rendered.alternatives.items()
+        if rel in files
+    }
+    template = rendered.template_only()
+    fallbacks = {rel: text for rel, text in template.items() if rel in files and text != files[rel]}
+    borrowed = frozenset(
+        rel
+        for rel, text in files.items()
+        if rel.startswith("tests/")
+        and rel.rsplit("/", 1)[-1].startswith("test_")
+        and template.get(rel) != text
+    )
+    choices = Choices({rel: t for rel, t in learned.items() if t}, fallbacks, borrowed, rendered.tidy)
     python = repo_python(repo, options.python or settings.python)
-    return verify_node(repo, target, python, options.verify_timeout, alternatives, tidy)
+    return verify_node(repo, target, python, options.verify_timeout, choices)
 
 
 def _formatter(repo: Path, settings: Settings, options: GenerateOptions) -> Formatter:

@@ -10,6 +10,7 @@ models and ``node.py`` are the node itself: they stay, and what they miss is rep
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,3 +128,39 @@ class _DropNames(cst.CSTTransformer):
         if kept and len(kept) < len(value.elements):
             kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(value=value.with_changes(elements=kept))
+
+
+def drop_tests(code: str, names: set[str]) -> str | None:
+    """``code`` without the test functions named ``names`` (module level or in a test class; a class
+    left without tests goes too); None when no test is left in it."""
+    dropped = cst.parse_module(code).visit(_DropTests(names))
+    left = [
+        node
+        for node in ast.walk(ast.parse(dropped.code))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+    ]
+    return dropped.code if left else None
+
+
+class _DropTests(cst.CSTTransformer):
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
+        return cst.RemoveFromParent() if updated_node.name.value in self.names else updated_node
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef | cst.RemovalSentinel:
+        had = _test_methods(original_node)
+        if had and not _test_methods(updated_node):
+            return cst.RemoveFromParent()
+        return updated_node
+
+
+def _test_methods(node: cst.ClassDef) -> list[str]:
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    return [s.name.value for s in body if isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")]

@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nodeforge.errors import InputError
+from nodeforge.generation.prune import drop_tests
 from nodeforge.learning.runtests import run_bounded
 from nodeforge.paths import child_environment
 from nodeforge.writer import atomic_write_text
 
-# A candidate that means: leave the file out (a borrowed test that fails on the new node).
-LEAVE_OUT = None
 # The node's Python files after a swap -> what they must become for the rest to resolve.
 Tidy = Callable[[Mapping[str, str]], Mapping[str, str]]
 IMPORT = "import"
@@ -99,6 +98,7 @@ class Verification:
     failures: tuple[Failure, ...] = ()
     replaced: tuple[str, ...] = ()  # node files swapped for their next candidate after a failure
     left_out: tuple[str, ...] = ()  # node files a kept swap left out (a failing borrowed test...)
+    dropped_tests: tuple[str, ...] = ()  # "file::test: why" of borrowed tests dropped as failing
 
     @property
     def ok(self) -> bool:
@@ -112,6 +112,7 @@ class Verification:
         ]
         lines += [f"  verify: replaced {rel} with its next candidate" for rel in self.replaced]
         lines += [f"  verify: left out {rel}" for rel in self.left_out]
+        lines += [f"  verify: dropped failing borrowed test {test}" for test in self.dropped_tests]
         lines += [f"  still fails: {f.kind} {f.file or '?'}: {f.what}: {f.detail}" for f in self.failures]
         return lines
 
@@ -289,47 +290,58 @@ def _standing(attempt: _Attempt) -> tuple[bool, int]:
     return bool(attempt.imports), len(_failures(attempt))
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What self-verification may change in a node that fails, by node-relative path."""
+
+    learned: Mapping[str, Sequence[str]] = field(default_factory=dict)  # next learned candidates
+    # The template's version of a file: tried only while the node does not import. A node that
+    # imports keeps its learned code; a failing test is no reason to trade it for the template.
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
+    # Test modules taken from other nodes: a test of theirs that still fails once the code it
+    # tests has no candidate left tests the other node, and is dropped (and said).
+    borrowed_tests: frozenset[str] = frozenset()
+    tidy: Tidy | None = None  # after a swap: the node's files as they must be for the rest to resolve
+
+
 def verify_node(
-    repo: Path,
-    node_dir: Path,
-    python: str,
-    timeout: float,
-    alternatives: Mapping[str, Sequence[str | None]] | None = None,
-    tidy: Tidy | None = None,
+    repo: Path, node_dir: Path, python: str, timeout: float, choices: Choices | None = None
 ) -> Verification:
     """Import ``node_dir`` and run its tests; a file at fault gets its next candidate, then again.
 
-    ``alternatives`` maps node-relative paths to further candidate texts, best first; ``LEAVE_OUT``
-    (None) means leaving the file out. Code is swapped before tests: a test file's
-    candidates are tried only when no module it blames has one left. After a swap, ``tidy`` gets
-    the node's Python files and says what they must become for the rest to resolve (a module that
-    imported a name the swapped-in file lacks is left out, say). A swap is kept only when the node
-    stands better with it (it imports where it did not, or fewer things fail); otherwise every
-    file goes back as it was and the next candidate is tried. Each candidate is tried once, so
-    the loop ends.
+    Code is swapped before tests. A swap is kept only when the node stands better with it (it
+    imports where it did not, or fewer things fail); otherwise every file goes back as it was and
+    the next candidate is tried. Each candidate is tried once, so the loop ends.
     """
-    remaining = {rel: list(texts) for rel, texts in (alternatives or {}).items()}
+    choices = choices or Choices()
+    learned = {rel: list(texts) for rel, texts in choices.learned.items()}
+    fallbacks = dict(choices.fallbacks)
     replaced: list[str] = []
     left_out: list[str] = []
+    dropped: list[str] = []
     attempt = _attempt(repo, node_dir, python, timeout)
     failures = _failures(attempt)
     while failures:
-        at_fault = _at_fault(failures, node_dir, repo, remaining)
-        code = sorted(rel for rel in at_fault if remaining.get(rel) and not _is_test_file(Path(rel)))
-        tests = sorted(rel for rel in at_fault if remaining.get(rel) and _is_test_file(Path(rel)))
-        swaps = {rel: remaining[rel].pop(0) for rel in (code or tests)}
+        broken = bool(attempt.imports)
+        swaps = _next_swaps(failures, node_dir, repo, learned, fallbacks if broken else {})
+        drops: list[Failure] = []
+        if not swaps and not broken:
+            swaps, drops = _without_failing_tests(failures, node_dir, repo, choices.borrowed_tests)
         if not swaps:
             break
         before = _snapshot(node_dir)
-        _apply(node_dir, swaps, tidy)
+        _apply(node_dir, swaps, choices.tidy)
         retry = _attempt(repo, node_dir, python, timeout)
         if _standing(retry) >= _standing(attempt):
             _restore(node_dir, before)
+            if drops:
+                break  # dropping failing tests did not help: nothing else is left to try
             continue
         attempt, failures = retry, _failures(retry)
         after = _snapshot(node_dir)
-        replaced += [rel for rel in swaps if rel in after and rel not in replaced]
+        replaced += [rel for rel in swaps if rel in after and rel not in replaced and not drops]
         left_out += [rel for rel in sorted(set(before) - set(after)) if rel not in left_out]
+        dropped += [f"{f.file}::{f.what}: {f.detail}" for f in drops]
     tests_run = attempt.tests.outcomes if attempt.tests is not None else ()
     return Verification(
         python=python,
@@ -339,7 +351,41 @@ def verify_node(
         failures=tuple(failures),
         replaced=tuple(replaced),
         left_out=tuple(left_out),
+        dropped_tests=tuple(dropped),
     )
+
+
+def _next_swaps(
+    failures: Sequence[Failure],
+    node_dir: Path,
+    repo: Path,
+    learned: dict[str, list[str]],
+    fallbacks: dict[str, str],
+) -> dict[str, str | None]:
+    """The next candidate of each file at fault (code first, tests only when no code has one)."""
+    pools = {rel for rel, texts in learned.items() if texts} | set(fallbacks)
+    at_fault = _at_fault(failures, node_dir, repo, pools)
+    code = [rel for rel in sorted(at_fault & pools) if not _is_test_file(Path(rel))]
+    tests = [rel for rel in sorted(at_fault & pools) if _is_test_file(Path(rel))]
+    return {rel: learned[rel].pop(0) if learned.get(rel) else fallbacks.pop(rel) for rel in (code or tests)}
+
+
+def _without_failing_tests(
+    failures: Sequence[Failure], node_dir: Path, repo: Path, borrowed: frozenset[str]
+) -> tuple[dict[str, str | None], list[Failure]]:
+    """Borrowed test modules without their failing tests; a module that fails as a whole (it does
+    not collect) or keeps no test is left out."""
+    failing: dict[str, list[Failure]] = {}
+    for failure in failures:
+        rel = _node_relative(failure.file, node_dir, repo) if failure.kind == TEST else ""
+        if rel in borrowed:
+            failing.setdefault(rel, []).append(failure)
+    swaps: dict[str, str | None] = {}
+    for rel, found in failing.items():
+        text = (node_dir / rel).read_text(encoding="utf-8")
+        kept = drop_tests(text, {f.what.split("[", 1)[0] for f in found})
+        swaps[rel] = None if kept is None or kept == text else kept
+    return swaps, [f for found in failing.values() for f in found]
 
 
 def _snapshot(node_dir: Path) -> dict[str, str]:
@@ -354,7 +400,7 @@ def _snapshot(node_dir: Path) -> dict[str, str]:
 def _apply(node_dir: Path, swaps: Mapping[str, str | None], tidy: Tidy | None) -> None:
     files = _snapshot(node_dir)
     for rel, text in swaps.items():
-        if text is LEAVE_OUT:
+        if text is None:  # leave the file out
             files.pop(rel, None)
         else:
             files[rel] = text
@@ -374,9 +420,7 @@ def _restore(node_dir: Path, files: Mapping[str, str]) -> None:
             atomic_write_text(node_dir / rel, text)
 
 
-def _at_fault(
-    failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: Mapping[str, Sequence[str | None]]
-) -> set[str]:
+def _at_fault(failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: set[str]) -> set[str]:
     """The node files to blame: where each failure happened, and for a failing test also the node
     modules with candidates left that the test module names (the code under test, not only the test)."""
     blamed = {_node_relative(f.file, node_dir, repo) for f in failures}
@@ -385,7 +429,7 @@ def _at_fault(
             text = (node_dir / test).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # gone or unreadable: only the test itself is blamed
-        blamed.update(rel for rel in candidates if candidates[rel] and _module_named(rel, text))
+        blamed.update(rel for rel in candidates if _module_named(rel, text))
     return blamed
 
 
