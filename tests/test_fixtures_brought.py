@@ -36,6 +36,11 @@ def event_bus(bus_home: Path) -> dict[str, str]:
     return {"group": _group(), "home": str(bus_home)}
 
 
+@pytest.fixture(autouse=True)
+def _team_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAM_HOME", "/srv/team")
+
+
 @pytest.fixture
 def unrelated() -> str:
     return json.dumps({})
@@ -45,9 +50,13 @@ TEST = """\
 from __future__ import annotations
 
 
+import os
+
+
 class TestRefund:
     def test_bus(self, event_bus: dict[str, str], tmp_path) -> None:
         assert event_bus["group"] == "team-test"
+        assert os.environ["TEAM_HOME"] == "/srv/team"  # the shared conftest's autouse fixture
 """
 
 
@@ -60,7 +69,7 @@ def _repo(tmp_path: Path) -> Path:
 
 def test_requested_fixtures_are_the_parameters_of_tests_and_fixtures() -> None:
     assert requested_fixtures(TEST) == {"event_bus", "tmp_path"}
-    assert requested_fixtures(SHARED_CONFTEST) == {"tmp_path", "bus_home"}
+    assert requested_fixtures(SHARED_CONFTEST) == {"tmp_path", "bus_home", "monkeypatch"}
 
 
 def test_a_fixture_comes_with_what_it_needs_and_nothing_else() -> None:
@@ -79,7 +88,7 @@ def test_an_unseen_fixture_is_brought_and_the_test_passes_under_real_pytest(tmp_
     node = repo / "src" / "app" / "nodes" / "node_refund_effect"
     files = {"tests/__init__.py": "", "tests/test_refund.py": TEST}
     brought = bring_fixtures(files, repo, node)
-    assert brought.notes == ["tests/conftest.py: brought event_bus from tests/conftest.py"]
+    assert brought.notes == ["tests/conftest.py: brought _team_home, event_bus from tests/conftest.py"]
     for rel, code in brought.files.items():
         (node / rel).parent.mkdir(parents=True, exist_ok=True)
         (node / rel).write_text(code, encoding="utf-8")

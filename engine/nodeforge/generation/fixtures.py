@@ -4,9 +4,9 @@ A test linked to a node may live anywhere in the repository (``tests/test_golden
 take its fixtures from the ``conftest.py`` beside it (``event_bus``). Reused for a new node, the
 test is written in the node's ``tests/`` folder, where pytest no longer sees that conftest, so it
 would fail on setup. Such a fixture is copied into the node's own conftest with what it needs from
-its module (imports, helpers, the fixtures it asks for in turn), never more; a fixture that no
-conftest of the repository defines is taken to come from a plugin, and one a visible conftest
-defines is left where it is.
+its module (imports, helpers, the fixtures it asks for in turn) and the conftest's autouse
+fixtures, which the test ran under, never more; a fixture that no conftest of the repository
+defines is taken to come from a plugin, and one a visible conftest defines is left where it is.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Conftest:
     path: Path
     text: str
     fixtures: frozenset[str]
+    autouse: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,20 @@ def defined_fixtures(code: str) -> frozenset[str]:
     return frozenset(f.name for f in _functions(ast.parse(code)) if _is_fixture(f))
 
 
+def autouse_fixtures(code: str) -> frozenset[str]:
+    """Fixtures every test under the conftest gets without asking (``autouse=True``)."""
+    return frozenset(
+        f.name
+        for f in _functions(ast.parse(code))
+        if any(
+            isinstance(d, ast.Call)
+            and any(k.arg == "autouse" and getattr(k.value, "value", False) is True for k in d.keywords)
+            for d in f.decorator_list
+        )
+        and _is_fixture(f)
+    )
+
+
 def requested_fixtures(code: str) -> frozenset[str]:
     """The fixtures a test module's tests and fixtures take as parameters."""
     asked: set[str] = set()
@@ -74,7 +89,7 @@ def repo_conftests(repo: Path) -> list[Conftest]:
             path = Path(folder) / "conftest.py"
             try:
                 text = path.read_text(encoding="utf-8")
-                found.append(Conftest(path, text, defined_fixtures(text)))
+                found.append(Conftest(path, text, defined_fixtures(text), autouse_fixtures(text)))
             except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
                 continue  # a conftest nobody can read offers no fixture to bring
     return found
@@ -99,6 +114,10 @@ def bring_fixtures(files: Mapping[str, str], repo: Path, node_dir: Path) -> Brou
     if not wanted:
         return Brought(dict(files), [])
     by_path = {c.path: c for c in conftests}
+    for path in wanted:
+        # A test that took fixtures from this conftest lived under it: its autouse fixtures
+        # (an environment variable set for every test...) were part of the test's world too.
+        wanted[path] |= by_path[path].autouse
     blocks = [copied(by_path[path].text, names) for path, names in sorted(wanted.items())]
     result = dict(files)
     result[CONFTEST] = _merge(files.get(CONFTEST, '"""Fixtures of the node\'s tests."""\n'), blocks)
