@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nodeforge.generation.contract import parse_contract
-from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out
+from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out, imports_name
 from nodeforge.generation.features import features_of_contract
 from nodeforge.generation.scope import check_module, check_node
 from nodeforge.generation.similarity import compare
@@ -151,3 +151,11 @@ def test_a_handler_that_lacks_what_the_node_s_other_modules_import_from_it_is_se
     ]
     giving = {**files, "handlers/handler_a.py": "class Request:\n    pass\n"}
     assert _broken_importers("handlers/handler_a.py", files, giving, frozenset()) == []
+
+
+def test_a_test_imports_a_handler_on_one_line_or_in_a_formatted_block() -> None:
+    one = "from pkg.handlers.h import HandlerX\n"
+    block = "from pkg.handlers.h import (\n    HandlerX,\n    HandlerY,\n)\n"
+    assert imports_name(one, "HandlerX") and imports_name(block, "HandlerX")
+    assert not imports_name("import pkg\n\nHandlerX = 1\n", "HandlerX")
+    assert imports_name("from x import HandlerX as H\n", "HandlerX")

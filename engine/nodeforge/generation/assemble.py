@@ -33,7 +33,13 @@ from nodeforge.generation.exemplar import (
     shared_model_paths,
     sources,
 )
-from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_out, rename_handler
+from nodeforge.generation.fanout import (
+    HandlerRef,
+    absolute_model_imports,
+    fan_out,
+    imports_name,
+    rename_handler,
+)
 from nodeforge.generation.holefill import fill_holes, holes_of
 from nodeforge.generation.idiomfit import compose_idiom
 from nodeforge.generation.placement import own_packages
@@ -119,10 +125,12 @@ def _assign(need_list: Sequence[Need], near: NearExemplar) -> dict[HandlerRef, l
 
 
 def _tests_of(files: Mapping[str, str], src: HandlerRef) -> list[tuple[str, str]]:
+    """The exemplar's tests of one handler: those that import its class (on one line or in a
+    parenthesized, formatted import)."""
     return [
         (rel, code)
         for rel, code in files.items()
-        if rel.startswith("tests/") and f"import {src.class_name}" in code
+        if rel.startswith("tests/") and imports_name(code, src.class_name)
     ]
 
 

@@ -9,6 +9,7 @@ list come out with exactly the contract's handlers, in the team's own shape.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,18 @@ class HandlerRef:
     operation: str
     class_name: str
     module: str
+
+
+def imports_name(code: str, name: str) -> bool:
+    """Whether ``code`` imports ``name`` with ``from ... import``, one name per line or many."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # a generalized module that only parses once instantiated: its text then
+        return f"import {name}" in code
+    return any(
+        isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names)
+        for node in ast.walk(tree)
+    )
 
 
 def _word(name: str) -> str:

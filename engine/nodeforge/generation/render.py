@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from nodeforge.errors import InputError
 from nodeforge.generation.compose import HandlerPlan, NodePlan, UsedPattern
+from nodeforge.generation.fanout import imports_name
 from nodeforge.generation.templating import render_limited, sandboxed_environment
 
 
@@ -107,7 +108,7 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
         )
     _render_models(plan, files, render)
     for handler in plan.handlers:
-        learned_tests = [rel for rel, code in plan.tests.items() if f"import {handler.class_name}" in code]
+        learned_tests = [rel for rel, code in plan.tests.items() if imports_name(code, handler.class_name)]
         if not learned_tests:
             render(
                 "test_handler.py.j2",
