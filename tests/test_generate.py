@@ -285,3 +285,34 @@ def test_a_teams_templates_change_the_handler_body(tmp_path: Path) -> None:
     assert _handle(text) == [
         "        return ModelOrderOutput(success=True, key=request.key, data={'echo': request.key})"
     ]
+
+
+SHARED_MODULE = """\
+name: node_intake_orchestrator
+node_type: ORCHESTRATOR_GENERIC
+handler_routing:
+  handlers:
+    - operation: receive_intent
+      handler:
+        name: HandlerReceiveIntent
+        module: teamapp.nodes.node_intake_orchestrator.handlers.handler_receive_intent
+    - operation: receive_intents
+      handler:
+        name: HandlerReceiveIntents
+        module: teamapp.nodes.node_intake_orchestrator.handlers.handler_receive_intent
+"""
+
+
+def test_operations_the_contract_puts_in_one_module_share_it(tmp_path: Path) -> None:
+    repo = _project(tmp_path)
+    source = repo / "contract.yaml"
+    source.write_text(SHARED_MODULE, encoding="utf-8")
+    contract = parse_contract(source.read_text(), source=source)
+    report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
+    node = repo / "nodes" / "node_intake_orchestrator"
+    handlers = [f for f in report.files if f.startswith("handlers/handler_")]
+    assert handlers == ["handlers/handler_receive_intent.py"]
+    text = (node / handlers[0]).read_text(encoding="utf-8")
+    assert text.count("class HandlerReceiveIntent:") == text.count("class HandlerReceiveIntents:") == 1
+    assert text.count("from __future__ import annotations") == 1
+    assert "2 passed" in _pytest(repo, str(node / "tests" / "test_handler_receive_intent.py")).stdout

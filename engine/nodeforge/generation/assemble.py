@@ -42,6 +42,7 @@ from nodeforge.generation.fanout import (
 )
 from nodeforge.generation.holefill import fill_holes, holes_of
 from nodeforge.generation.idiomfit import compose_idiom
+from nodeforge.generation.modmerge import merge_modules
 from nodeforge.generation.placement import own_packages
 from nodeforge.generation.prune import prune_unresolved
 from nodeforge.generation.scope import (
@@ -77,6 +78,7 @@ class Assembled:
     unresolved: list[Unresolved] = field(default_factory=list)
     # Handler path -> the next candidates for it, best first (generation.verify swaps them in).
     alternatives: dict[str, list[str]] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)  # handler modules an operation's handler went into
 
 
 @dataclass(frozen=True)
@@ -275,34 +277,6 @@ def _path(rel: str, contract: Contract, models: _Models) -> str:
     return f"{folder}/{stem}.py" if folder else f"{stem}.py"
 
 
-def merge_modules(first: str, second: str) -> str:
-    """Two modules bound for one path: the second's imports after the first's, its other statements last."""
-    one, two = cst.parse_module(first), cst.parse_module(second)
-    body = list(two.body)
-    if body and _is_docstring(body[0]):
-        body = body[1:]
-    imports = [s for s in body if _is_import(s) and "__future__" not in one.code_for_node(s)]
-    rest = [s for s in body if not _is_import(s)]
-    head = list(one.body)
-    last_import = max((i for i, s in enumerate(head) if _is_import(s)), default=0)
-    merged = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *rest]
-    return one.with_changes(body=merged).code
-
-
-def _is_import(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
-    )
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
-
-
 def _put(files: dict[str, str], rel: str, code: str) -> None:
     files[rel] = merge_modules(files[rel], code) if rel in files and rel.endswith(".py") else code
 
@@ -435,6 +409,9 @@ def _choose_handler(
     order = consensus_order([c.module for c in candidates], [c.prior for c in candidates])
     candidates = [candidates[i] for i in order]
     rel = f"handlers/{need.target.module}.py"
+    # Another operation's handler already in this module (the contract names one module for both).
+    earlier = result.files[rel] if rel in result.taken else None
+    result.taken.add(rel)
     # First a candidate that also gives what the node's other modules import from it; else any.
     for index, candidate, fit in _fits(rel, candidates, result, contract, models, need):
         if fit.missing:
@@ -442,12 +419,29 @@ def _choose_handler(
             result.notes.append(f"{need.target.operation}: {candidate.origin} leaves {shown} undefined; next")
             continue
         _take(result, need, rel, candidate, fit, models)
-        result.alternatives[rel] = _next_candidates(
-            rel, candidates[index + 1 :], near, result, contract, models
-        )
+        if earlier is None:
+            result.alternatives[rel] = _next_candidates(
+                rel, candidates[index + 1 :], near, result, contract, models
+            )
+        else:  # a shared module: a swap of the file would lose the other handler
+            result.files[rel] = merge_modules(earlier, result.files[rel])
+            result.alternatives.pop(rel, None)
         return
-    result.files[rel] = template_handler(need.target)
+    # The template writes every handler of a shared module into it: this operation's only here.
+    others = {n.target.class_name for n in needs(contract) if n.target.module == need.target.module} - {
+        need.target.class_name
+    }
+    template = _without_classes(template_handler(need.target), others)
+    result.files[rel] = template if earlier is None else merge_modules(earlier, template)
     result.handlers[need.target.operation] = "the template (no learned handler resolves in this node)"
+
+
+def _without_classes(code: str, names: set[str]) -> str:
+    if not names:
+        return code
+    module = cst.parse_module(code)
+    kept = [s for s in module.body if not (isinstance(s, cst.ClassDef) and s.name.value in names)]
+    return module.with_changes(body=kept).code
 
 
 def _fits(

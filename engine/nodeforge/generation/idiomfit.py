@@ -13,11 +13,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-
-def _is_import(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
-    )
+from nodeforge.generation.modmerge import is_import
 
 
 def compose_idiom(module: str, class_name: str, idiom_class: str, imports: Sequence[str]) -> str | None:
@@ -32,8 +28,8 @@ def compose_idiom(module: str, class_name: str, idiom_class: str, imports: Seque
     if not where:
         return None
     body[where[0]] = idiom[0].with_changes(leading_lines=body[where[0]].leading_lines)
-    have = {tree.code_for_node(s).strip() for s in body if _is_import(s)}
+    have = {tree.code_for_node(s).strip() for s in body if is_import(s)}
     missing = [cst.parse_statement(line) for line in dict.fromkeys(imports) if line.strip() not in have]
-    last_import = max((i for i, s in enumerate(body) if _is_import(s)), default=-1)
+    last_import = max((i for i, s in enumerate(body) if is_import(s)), default=-1)
     body[last_import + 1 : last_import + 1] = missing
     return tree.with_changes(body=body).code

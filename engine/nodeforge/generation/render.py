@@ -17,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from nodeforge.errors import InputError
 from nodeforge.generation.compose import HandlerPlan, NodePlan, UsedPattern
 from nodeforge.generation.fanout import imports_name
+from nodeforge.generation.modmerge import merge_modules
 from nodeforge.generation.templating import render_limited, sandboxed_environment
 
 
@@ -75,9 +76,12 @@ def render_files(plan: NodePlan, env: SandboxedEnvironment, source: str) -> dict
         top = head if used is None else header(used, source)
         try:
             context = {"header": top, "node": node, **context}
-            files[path] = render_limited(env.get_template(template), context)
+            text = render_limited(env.get_template(template), context)
         except jinja2.TemplateError as error:
             raise InputError(f"template {template}: {error}") from error
+        # Operations the contract puts in one module (two handler functions, say) share its file.
+        shared = path in files and path.startswith(("handlers/", "tests/test_"))
+        files[path] = merge_modules(files[path], text) if shared else text
 
     for package, docstring in (
         ("__init__.py", f"The {contract.name} node."),
@@ -142,7 +146,9 @@ def check_path_collisions(plan: NodePlan) -> None:
     """Two contract entries that would be written to one file are an input error, before any write.
 
     ``x.h`` and ``y.h`` handlers, operations ``__init__`` and ``init``, ``a.same`` and ``b.same``
-    models: each pair maps to one file, and one entry would silently replace the other.
+    models: each pair maps to one file, and one entry would silently replace the other. Operations
+    whose contract names the same handler module (``handler_receive_intent`` for ``receive_intent``
+    and ``receive_intents``) share it: their handlers are written into that one module.
     """
     owners: dict[str, tuple[str, str]] = {}  # path -> (identity, how the contract names it)
 
@@ -154,7 +160,8 @@ def check_path_collisions(plan: NodePlan) -> None:
     contract = plan.contract
     # one handler per contract operation, in order; the contract's own spelling identifies it
     for operation, handler in zip(contract.operations, plan.handlers, strict=False):
-        claim(f"handlers/{handler.module}.py", operation.name, f"operation {operation.name!r}")
+        identity = operation.handler_module or operation.name
+        claim(f"handlers/{handler.module}.py", identity, f"operation {operation.name!r}")
     for role, ref, module in (
         ("input_model", contract.input_model, plan.input_module),
         ("output_model", contract.output_model, plan.output_module),

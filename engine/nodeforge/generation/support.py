@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from nodeforge.generation.modmerge import is_import
 from nodeforge.generation.scope import Unresolved, unresolved_relative_imports
 
 
@@ -28,22 +29,16 @@ def _binds(statement: cst.CSTNode, name: str) -> bool:
     return False
 
 
-def _is_import(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
-    )
-
-
 def add_definition(existing: str, source: str, name: str) -> str | None:
     """``existing`` with ``source``'s top-level definition of ``name`` (and its imports), or None."""
     own, other = cst.parse_module(existing), cst.parse_module(source)
     found = [s for s in other.body if _binds(s, name)]
     if not found:
         return None
-    have = {own.code_for_node(s).strip() for s in own.body if _is_import(s)}
-    imports = [s for s in other.body if _is_import(s) and other.code_for_node(s).strip() not in have]
+    have = {own.code_for_node(s).strip() for s in own.body if is_import(s)}
+    imports = [s for s in other.body if is_import(s) and other.code_for_node(s).strip() not in have]
     head = list(own.body)
-    last_import = max((i for i, s in enumerate(head) if _is_import(s)), default=-1)
+    last_import = max((i for i, s in enumerate(head) if is_import(s)), default=-1)
     body = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *found]
     return own.with_changes(body=body).code
 
