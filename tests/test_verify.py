@@ -12,7 +12,15 @@ import pytest
 
 from nodeforge.cli.main import main
 from nodeforge.errors import InputError
-from nodeforge.generation.verify import IMPORT, TEST, check_imports, repo_python, verify_node
+from nodeforge.generation.verify import (
+    IMPORT,
+    TEST,
+    check_imports,
+    node_test_files,
+    repo_python,
+    run_pytest,
+    verify_node,
+)
 
 GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
 BROKEN_HANDLER = (
@@ -61,6 +69,26 @@ def test_a_failing_generated_test_is_reported_by_its_id(repo: Path) -> None:
         (TEST, "src/pkg/node_demo_effect/tests/test_handler_demo.py", "test_adds_one")
     ]
     assert any(line.startswith("  still fails: test ") for line in result.lines())
+
+
+def test_a_test_module_that_fails_to_import_is_reported_by_its_error_not_collection_failure(
+    repo: Path,
+) -> None:
+    # The code under test imports; the test module asks it for a name it lacks. pytest's junit
+    # message is only "collection failure": the report must carry the ImportError itself.
+    node = _node(repo, GOOD_HANDLER)
+    (node / "tests" / "test_handler_demo.py").write_text(
+        "from pkg.node_demo_effect.handlers.handler_demo import handle, absent_helper\n\n"
+        "def test_adds_one() -> None:\n    assert absent_helper(handle(1)) == 2\n",
+        encoding="utf-8",
+    )
+    run = run_pytest(repo, sys.executable, node_test_files(node), 120)
+    assert [(o.file, o.passed) for o in run.outcomes] == [
+        ("src/pkg/node_demo_effect/tests/test_handler_demo.py", False)
+    ]
+    detail = run.outcomes[0].detail
+    assert detail.startswith("ImportError: cannot import name 'absent_helper'"), detail
+    assert "collection failure" not in detail and len(detail) <= 300
 
 
 def test_a_failing_file_gets_its_next_candidate_and_a_worse_one_is_undone(repo: Path) -> None:

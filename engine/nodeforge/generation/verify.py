@@ -245,9 +245,22 @@ def _outcomes(report: Path, repo: Path, files: Sequence[Path]) -> list[TestOutco
             problem = case.find("error")
         name = case.get("name", "")
         file = case.get("file") or _file_of(f"{case.get('classname', '')}.{name}", by_dotted)
-        message = " ".join((problem.get("message") or "").split())[:300] if problem is not None else ""
+        message = _message(problem) if problem is not None else ""
         outcomes.append(TestOutcome(file, name, problem is None, message))
     return outcomes
+
+
+_GENERIC = {"", "collection failure"}
+
+
+def _message(problem: ET.Element) -> str:
+    """One line on why a test failed: junit's message, or, where that is only pytest's generic
+    "collection failure", the last ``E `` line of the traceback (``ImportError: cannot import ...``)."""
+    message = " ".join((problem.get("message") or "").split())
+    if message.lower() in _GENERIC:
+        said = [line[1:].strip() for line in (problem.text or "").splitlines() if line.startswith("E ")]
+        message = next((line for line in reversed(said) if line), message)
+    return message[:300]
 
 
 def _file_of(dotted: str, by_dotted: Mapping[str, str]) -> str:
