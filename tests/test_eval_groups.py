@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from pathlib import Path
 
-from nodeforge.cli.evaluation.groups import independent_batches, references
+from nodeforge.cli.evaluation.groups import independent_batches, own_files, references
 
 
 def _mixed(batches: list[list[str]], refs: Mapping[str, Set[str]]) -> list[tuple[str, str]]:
@@ -64,7 +64,8 @@ def test_references_read_dotted_paths_in_node_files_and_real_tests(tmp_path: Pat
     # A longer name that merely starts with another node's name is not a mention of it.
     archive = _node(tmp_path, "node_ledger_archive", "from shop.nodes.node_ledger_archive import x\n")
     folders = {"ledger": ledger, "audit": audit, "catalog": catalog, "archive": archive}
-    refs = references(folders, {"audit": [outside]})
+    files = {key: own_files(folder, [outside] if key == "audit" else []) for key, folder in folders.items()}
+    refs = references(files, {key: folder.name for key, folder in folders.items()})
     assert refs == {"ledger": {"audit"}, "audit": {"catalog"}, "catalog": set(), "archive": set()}
     batches = independent_batches(list(folders), refs)
     assert len(batches) == 2 and _mixed(batches, refs) == []

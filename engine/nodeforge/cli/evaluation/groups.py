@@ -2,9 +2,10 @@
 
 eval swaps a batch of held-out nodes for their candidates at once (one subprocess per check for
 the batch). A node whose real code or real tests import another held-out node would then meet that
-node's candidate, not its real code, and fail for a reason that is not its own candidate's. So
-nodes that mention each other go in different batches: a greedy colouring of the "mentions" graph,
-which needs one batch when nodes keep to themselves and a few when they reach into each other.
+node's candidate, not its real code, and fail for a reason that is not its own candidate's; so would
+a candidate that imports another node. So nodes that mention each other (in real files, real tests
+or candidates) go in different batches: a greedy colouring of the "mentions" graph, which needs one
+batch when nodes keep to themselves and a few when they reach into each other.
 """
 
 from __future__ import annotations
@@ -37,22 +38,21 @@ def mentioned(files: Iterable[Path], names: Iterable[str]) -> set[str]:
     return found
 
 
-def node_files(root: Path, tests: Sequence[Path]) -> list[Path]:
+def own_files(root: Path, tests: Sequence[Path]) -> list[Path]:
     """A node's own Python files (its folder's, caches aside) and its real test files elsewhere."""
     inside = [p for p in root.rglob("*.py") if "__pycache__" not in p.relative_to(root).parts]
     return sorted({*inside, *(t for t in tests if t.suffix == ".py")})
 
 
-def references(folders: Mapping[str, Path], tests: Mapping[str, Sequence[Path]]) -> dict[str, set[str]]:
-    """For each node (key -> its real folder), the other nodes of ``folders`` its files mention."""
+def references(files: Mapping[str, Sequence[Path]], names: Mapping[str, str]) -> dict[str, set[str]]:
+    """For each node (key -> its files), the other nodes (key -> package folder name) they mention."""
     by_name: dict[str, set[str]] = {}
-    for key, folder in folders.items():
-        by_name.setdefault(folder.name, set()).add(key)
-    found = {}
-    for key, folder in folders.items():
-        names = mentioned(node_files(folder, tests.get(key, ())), by_name)
-        found[key] = {other for name in names for other in by_name[name]} - {key}
-    return found
+    for key, name in names.items():
+        by_name.setdefault(name, set()).add(key)
+    return {
+        key: {other for name in mentioned(paths, by_name) for other in by_name[name]} - {key}
+        for key, paths in files.items()
+    }
 
 
 def independent_batches(keys: Sequence[str], refs: Mapping[str, Set[str]]) -> list[list[str]]:

@@ -6,9 +6,9 @@ store and ledgers are never touched. Training learns every node outside the fold
 gate (``learn --no-test-gate``): a fresh clone has no verdicts. The runtime checks run after every
 fold has learned and generated, one subprocess per check (imports, generated tests, real tests)
 for many held-out nodes swapped for their candidates at once: pytest's start-up dominates on real
-repositories. Nodes whose real code or real tests mention each other go in different batches
-(``groups``): a node that imports another held-out node must meet that node's real code, or it fails
-for a reason that is not its own candidate's.
+repositories. Nodes whose real code, real tests or candidates mention each other go in different
+batches (``groups``): a node that imports another held-out node must meet that node's real code, or
+it fails for a reason that is not its own candidate's.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from nodeforge.cli.evaluation.baseline import copy_renamed, ranked, structure_top5_right_type
 from nodeforge.cli.evaluation.declared import declared_handlers
-from nodeforge.cli.evaluation.groups import independent_batches, references
+from nodeforge.cli.evaluation.groups import independent_batches, own_files, references
 from nodeforge.cli.evaluation.names import undefined_names
 from nodeforge.cli.evaluation.scores import (
     BASELINE,
@@ -129,7 +129,10 @@ def evaluate(
         held_out = [n for fold in folds for n in fold]
         say(f"the real tests of {len(held_out)} held-out node(s), on the real code")
         context.real_tests = _real_tests(scratch, settings, held_out)
-        context.references = references({n.key: n.root for n in held_out}, context.real_tests)
+        context.references = references(
+            {n.key: own_files(n.root, context.real_tests[n.key]) for n in held_out},
+            {n.key: n.root.name for n in held_out},
+        )
         reference = context.reference(held_out)
         for index, held in enumerate(folds):
             held_keys = {n.key for n in held}
@@ -356,12 +359,18 @@ class _Context:
 
         All folds' candidates are checked after every fold has learned and generated: three
         subprocesses per batch instead of three per node. A batch never holds two nodes where one
-        mentions the other (``groups.independent_batches``): each candidate then meets the real code
-        of every other node it uses, as it would when a user regenerates one node. On a repository
-        whose nodes keep to themselves that is one batch.
+        mentions the other in its real files, real tests or candidate (``groups``): each candidate
+        then meets the real code of every other node it uses, as it would when a user regenerates
+        one node. On a repository whose nodes keep to themselves that is one batch.
         """
         by_key = {n.key: n for n in held}
-        batches = independent_batches([n.key for n in held], self.references)
+        # What the candidates import counts too: a user regenerating one node has the others real.
+        written = references(
+            {n.key: own_files(self.candidates[(kind, n.key)], ()) for n in held},
+            {n.key: n.root.name for n in held},
+        )
+        mentions = {key: self.references.get(key, set()) | written[key] for key in by_key}
+        batches = independent_batches(list(by_key), mentions)
         for number, keys in enumerate(batches, start=1):
             suffix = f" (batch {number}/{len(batches)})" if len(batches) > 1 else ""
             self._check_batch(kind, [by_key[k] for k in keys], results, suffix)
