@@ -251,15 +251,21 @@ def _outcomes(report: Path, repo: Path, files: Sequence[Path]) -> list[TestOutco
 
 
 _GENERIC = {"", "collection failure"}
+_WRAPPED = re.compile(r'(failed on \w+) with "')  # a setup/teardown error around a multi-line report
 
 
 def _message(problem: ET.Element) -> str:
-    """One line on why a test failed: junit's message, or, where that is only pytest's generic
-    "collection failure", the last ``E `` line of the traceback (``ImportError: cannot import ...``)."""
-    message = " ".join((problem.get("message") or "").split())
-    if message.lower() in _GENERIC:
+    """One line on why a test failed: junit's message, or the last ``E `` line of the report where
+    the message says nothing (pytest's generic "collection failure": ``ImportError: cannot import
+    ...``) or buries it (a missing fixture: ``failed on setup: fixture 'event_bus' not found``)."""
+    raw = problem.get("message") or ""
+    message = " ".join(raw.split())
+    wrapped = _WRAPPED.match(raw) if "\n" in raw.strip() else None
+    if message.lower() in _GENERIC or wrapped:
         said = [line[1:].strip() for line in (problem.text or "").splitlines() if line.startswith("E ")]
-        message = next((line for line in reversed(said) if line), message)
+        last = next((line for line in reversed(said) if line), "")
+        if last:
+            message = f"{wrapped.group(1)}: {last}" if wrapped else last
     return message[:300]
 
 
