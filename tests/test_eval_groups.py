@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Mapping, Set
 from pathlib import Path
 
 from nodeforge.cli.evaluation.groups import independent_batches, own_files, references
+from nodeforge.cli.evaluation.runner import _Context, _real_tests
+from nodeforge.cli.evaluation.scores import LEARNED, CandidateEval, EvalOptions, NodeEval
+from nodeforge.cli.evaluation.similarity import compare
+from nodeforge.config import load_settings
+from nodeforge.learning.nodes import discover
+from tests.fixtures.repo_factory import build_repo
 
 
 def _mixed(batches: list[list[str]], refs: Mapping[str, Set[str]]) -> list[tuple[str, str]]:
@@ -69,3 +78,56 @@ def test_references_read_dotted_paths_in_node_files_and_real_tests(tmp_path: Pat
     assert refs == {"ledger": {"audit"}, "audit": {"catalog"}, "catalog": set(), "archive": set()}
     batches = independent_batches(list(folders), refs)
     assert len(batches) == 2 and _mixed(batches, refs) == []
+
+
+def test_a_node_that_imports_another_held_out_node_meets_its_real_code(tmp_path: Path) -> None:
+    # Two real nodes; the first one's handler imports a support module of the second. The second's
+    # candidate lacks that module: checked together, the first would fail to import for it.
+    scratch = tmp_path / "repo"
+    user, other = build_repo(scratch, 2, seed=5)
+    other_package = other.replace("/", ".").removeprefix("src.")
+    (scratch / other / "rates.py").write_text("RATE = 3\n", encoding="utf-8")
+    handler = next((scratch / user / "handlers").glob("handler_*.py"))
+    handler.write_text(
+        f"{handler.read_text('utf-8')}\nfrom {other_package}.rates import RATE  # noqa\n", "utf-8"
+    )
+    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=scratch, check=True)
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "nodes"]
+    subprocess.run(commit, cwd=scratch, check=True)
+
+    settings = load_settings(scratch)
+    held = sorted(discover(scratch, [scratch / p for p in settings.node_paths]), key=lambda n: n.key)
+    assert [n.key for n in held] == sorted([user, other])
+    work = tmp_path / "work"
+    context = _Context(scratch, work, settings, EvalOptions(timeout=120), sys.executable, None, print)
+    context.real_tests = _real_tests(scratch, settings, held)
+    context.references = references(
+        {n.key: own_files(n.root, context.real_tests[n.key]) for n in held},
+        {n.key: n.root.name for n in held},
+    )
+    results = {}
+    for node in held:
+        real, candidate = work / "real" / node.key, work / LEARNED / node.key
+        shutil.copytree(node.root, real)
+        shutil.copytree(node.root, candidate)
+        results[node.key] = NodeEval(node.key, 0, node.node_type.value)
+        results[node.key].learned = CandidateEval(compare(candidate, real))
+        context.candidates[(LEARNED, node.key)] = candidate
+    (work / LEARNED / other / "rates.py").unlink()
+
+    context.checks(LEARNED, held, results)
+    assert context.references == {user: {other}, other: set()}
+    checks = results[user].learned.checks
+    assert checks is not None and checks.imports, checks
+    assert checks.real_total > 0 and checks.real_passed == checks.real_total, checks
+    assert {label for label in context.batches if "(batch 2/2)" in label} == {
+        "learned generated tests (batch 2/2)",
+        "learned real tests (batch 2/2)",
+    }
+    assert (
+        subprocess.run(
+            ["git", "status", "--porcelain"], cwd=scratch, capture_output=True, text=True, check=True
+        ).stdout
+        == ""
+    )
