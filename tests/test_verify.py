@@ -14,7 +14,16 @@ import pytest
 from nodeforge.cli.main import main
 from nodeforge.errors import InputError
 from nodeforge.generation.prune import prune_unresolved
-from nodeforge.generation.verify import IMPORT, TEST, Choices, check_imports, repo_python, verify_node
+from nodeforge.generation.verify import (
+    IMPORT,
+    TEST,
+    Choices,
+    check_imports,
+    node_test_files,
+    repo_python,
+    run_pytest,
+    verify_node,
+)
 
 GOOD_HANDLER = "def handle(value: int) -> int:\n    return value + 1\n"
 BROKEN_HANDLER = (
@@ -63,6 +72,34 @@ def test_a_failing_generated_test_is_reported_by_its_id(repo: Path) -> None:
         (TEST, "src/pkg/node_demo_effect/tests/test_handler_demo.py", "test_adds_one")
     ]
     assert any(line.startswith("  still fails: test ") for line in result.lines())
+
+
+def test_a_collection_or_setup_error_is_reported_by_its_error_line_not_a_generic_message(
+    repo: Path,
+) -> None:
+    # The code under test imports; the test module asks it for a name it lacks. pytest's junit
+    # message is only "collection failure": the report must carry the ImportError itself.
+    node = _node(repo, GOOD_HANDLER)
+    (node / "tests" / "test_handler_demo.py").write_text(
+        "from pkg.node_demo_effect.handlers.handler_demo import handle, absent_helper\n\n"
+        "def test_adds_one() -> None:\n    assert absent_helper(handle(1)) == 2\n",
+        encoding="utf-8",
+    )
+    # A test asking for a fixture nobody defines: junit buries the reason in a multi-line message.
+    (node / "tests" / "test_fixture_demo.py").write_text(
+        "def test_uses_a_bus(event_bus: object) -> None:\n    assert event_bus\n", encoding="utf-8"
+    )
+    run = run_pytest(repo, sys.executable, node_test_files(node), 120)
+    tests = "src/pkg/node_demo_effect/tests/"
+    assert sorted((o.file, o.passed) for o in run.outcomes) == [
+        (f"{tests}test_fixture_demo.py", False),
+        (f"{tests}test_handler_demo.py", False),
+    ]
+    details = {o.file.removeprefix(tests): o.detail for o in run.outcomes}
+    detail = details["test_handler_demo.py"]
+    assert detail.startswith("ImportError: cannot import name 'absent_helper'"), detail
+    assert "collection failure" not in detail and len(detail) <= 300
+    assert details["test_fixture_demo.py"] == "failed on setup: fixture 'event_bus' not found"
 
 
 def test_a_failing_file_gets_its_next_candidate_and_a_worse_one_is_undone(repo: Path) -> None:

@@ -252,9 +252,28 @@ def _outcomes(report: Path, repo: Path, files: Sequence[Path]) -> list[TestOutco
             problem = case.find("error")
         name = case.get("name", "")
         file = case.get("file") or _file_of(f"{case.get('classname', '')}.{name}", by_dotted)
-        message = " ".join((problem.get("message") or "").split())[:300] if problem is not None else ""
+        message = _message(problem) if problem is not None else ""
         outcomes.append(TestOutcome(file, name, problem is None, message))
     return outcomes
+
+
+_GENERIC = {"", "collection failure"}
+_WRAPPED = re.compile(r'(failed on \w+) with "')  # a setup/teardown error around a multi-line report
+
+
+def _message(problem: ET.Element) -> str:
+    """One line on why a test failed: junit's message, or the last ``E `` line of the report where
+    the message says nothing (pytest's generic "collection failure": ``ImportError: cannot import
+    ...``) or buries it (a missing fixture: ``failed on setup: fixture 'event_bus' not found``)."""
+    raw = problem.get("message") or ""
+    message = " ".join(raw.split())
+    wrapped = _WRAPPED.match(raw) if "\n" in raw.strip() else None
+    if message.lower() in _GENERIC or wrapped:
+        said = [line[1:].strip() for line in (problem.text or "").splitlines() if line.startswith("E ")]
+        last = next((line for line in reversed(said) if line), "")
+        if last:
+            message = f"{wrapped.group(1)}: {last}" if wrapped else last
+    return message[:300]
 
 
 def _file_of(dotted: str, by_dotted: Mapping[str, str]) -> str:

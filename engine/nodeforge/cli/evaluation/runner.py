@@ -4,9 +4,11 @@ Everything happens in a scratch clone of the repository's HEAD (``git clone --sh
 nodeforge's state in a temporary folder per fold (``paths.state_home``): the user's repository,
 store and ledgers are never touched. Training learns every node outside the fold without the test
 gate (``learn --no-test-gate``): a fresh clone has no verdicts. The runtime checks run after every
-fold has learned and generated, in batches, one subprocess each (imports, generated tests, real
-tests), with every held-out node swapped for its candidate at once: pytest's start-up dominates on
-real repositories.
+fold has learned and generated, one subprocess per check (imports, generated tests, real tests)
+for many held-out nodes swapped for their candidates at once: pytest's start-up dominates on real
+repositories. Nodes whose real code, real tests or candidates mention each other go in different
+batches (``groups``): a node that imports another held-out node must meet that node's real code, or
+it fails for a reason that is not its own candidate's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, cast
 
 from nodeforge.cli.evaluation.baseline import copy_renamed, ranked, structure_top5_right_type
 from nodeforge.cli.evaluation.declared import declared_handlers
+from nodeforge.cli.evaluation.groups import independent_batches, own_files, references
 from nodeforge.cli.evaluation.names import undefined_names
 from nodeforge.cli.evaluation.scores import (
     BASELINE,
@@ -126,6 +129,10 @@ def evaluate(
         held_out = [n for fold in folds for n in fold]
         say(f"the real tests of {len(held_out)} held-out node(s), on the real code")
         context.real_tests = _real_tests(scratch, settings, held_out)
+        context.references = references(
+            {n.key: own_files(n.root, context.real_tests[n.key]) for n in held_out},
+            {n.key: n.root.name for n in held_out},
+        )
         reference = context.reference(held_out)
         for index, held in enumerate(folds):
             held_keys = {n.key for n in held}
@@ -167,6 +174,7 @@ class _Context:
     progress: Callable[[str], None] | None
     say: Callable[[str], None]
     real_tests: dict[str, list[Path]] = field(default_factory=dict)
+    references: dict[str, set[str]] = field(default_factory=dict)  # key -> held-out nodes it mentions
     # Each node is mined once per run, whichever folds train on it (learning.mining_cache).
     mined: MiningCache[MineTask, MinedAndGated] = field(default_factory=MiningCache)
     learned_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -347,13 +355,30 @@ class _Context:
         return found
 
     def checks(self, kind: str, held: Sequence[NodeSource], results: Mapping[str, NodeEval]) -> None:
-        """Drop every held-out node's candidate in place at once; imports, its tests, the real tests.
+        """Drop the held-out nodes' candidates in place, a batch at a time; imports, own and real tests.
 
-        All folds' candidates go in together, after every fold has learned and generated: three
-        subprocesses per kind of candidate instead of three per fold. A real test that also uses
-        another held-out node then meets that node's candidate too (nodes rarely reach into
-        each other; omnimarket forbids it in its own tests).
+        All folds' candidates are checked after every fold has learned and generated: three
+        subprocesses per batch instead of three per node. A batch never holds two nodes where one
+        mentions the other in its real files, real tests or candidate (``groups``): each candidate
+        then meets the real code of every other node it uses, as it would when a user regenerates
+        one node. On a repository whose nodes keep to themselves that is one batch.
         """
+        by_key = {n.key: n for n in held}
+        # What the candidates import counts too: a user regenerating one node has the others real.
+        written = references(
+            {n.key: own_files(self.candidates[(kind, n.key)], ()) for n in held},
+            {n.key: n.root.name for n in held},
+        )
+        mentions = {key: self.references.get(key, set()) | written[key] for key in by_key}
+        batches = independent_batches(list(by_key), mentions)
+        for number, keys in enumerate(batches, start=1):
+            suffix = f" (batch {number}/{len(batches)})" if len(batches) > 1 else ""
+            self._check_batch(kind, [by_key[k] for k in keys], results, suffix)
+
+    def _check_batch(
+        self, kind: str, held: Sequence[NodeSource], results: Mapping[str, NodeEval], suffix: str
+    ) -> None:
+        """Swap ``held`` for their ``kind`` candidates, check them together, put the real nodes back."""
         for node in held:
             shutil.rmtree(node.root)
             shutil.copytree(self.candidates[(kind, node.key)], node.root)
@@ -363,11 +388,13 @@ class _Context:
             )
             importing = [n for n in held if not imports[n.key]]
             generated = self._tests(
-                f"{kind} generated tests", {n.key: node_test_files(n.root) for n in importing}
+                f"{kind} generated tests{suffix}", {n.key: node_test_files(n.root) for n in importing}
             )
             for node in importing:
                 _overlay_tests(self.work / "real" / node.key, node.root, self.real_tests[node.key])
-            real = self._tests(f"{kind} real tests", {n.key: self.real_tests[n.key] for n in importing})
+            real = self._tests(
+                f"{kind} real tests{suffix}", {n.key: self.real_tests[n.key] for n in importing}
+            )
             for node in held:
                 failures = imports[node.key]
                 gen, gen_detail = generated.get(node.key, ([], ""))
