@@ -13,6 +13,7 @@ uses. Names that become file, module or class names may not escape a folder: no 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class Contract:
     routing_extra: Mapping[str, object] = field(default_factory=dict, hash=False)
     node_type_raw: str = ""
     handlers: tuple[HandlerRef, ...] = ()
+    text: str = field(default="", compare=False, hash=False, repr=False)  # the YAML as written
 
     @property
     def entity(self) -> str:
@@ -205,7 +207,7 @@ def parse_contract(text: str, *, source: Path | None = None) -> Contract:
         parsed = ContractIn.model_validate(_with_name(data, source))
     except ValidationError as exc:
         raise InputError(f"{label}: {describe_errors(exc.errors(include_url=False))}") from None
-    return _to_contract(parsed, data, label, source)
+    return dataclasses.replace(_to_contract(parsed, data, label, source), text=text)
 
 
 def _with_name(data: dict[str, Any], source: Path | None) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class ContractFeatures:
     dependencies: tuple[str, ...] = ()  # dependency names and module words
     input_model: tuple[str, str] = ("", "")  # (class, dotted module)
     output_model: tuple[str, str] = ("", "")
+    words: tuple[str, ...] = ()  # every word of the contract, keys and values (empty: learned before)
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -87,6 +88,7 @@ class ContractFeatures:
             dependencies=tuple(data.get("dependencies", ())),
             input_model=_pair(data.get("input_model")),
             output_model=_pair(data.get("output_model")),
+            words=tuple(data.get("words", ())),
         )
 
 
@@ -102,14 +104,13 @@ def _words(text: str, drop: Iterable[str] = ()) -> list[str]:
 
 
 def features_of_contract(contract: Contract) -> ContractFeatures:
-    """The validated contract's features; its file's own YAML when at hand, since the validated
+    """The validated contract's features; its own YAML text when at hand, since the validated
     form keeps less (an io operation's type, for one) than features compare."""
     data: object = None
-    if contract.source is not None and contract.source.is_file():
-        try:
-            data = load_yaml(contract.source.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            data = None
+    try:
+        data = load_yaml(contract.text) if contract.text else None
+    except yaml.YAMLError:
+        data = None
     if not isinstance(data, Mapping):
         data = contract_to_data(contract)
     return features_of_data(data, contract.node_type, contract_names(contract))
@@ -131,7 +132,24 @@ def features_of_data(data: Mapping[str, object], node_type: NodeType, names: Nod
         dependencies=_dependencies(data.get("dependencies"), entity),
         input_model=_model(data.get("input_model")),
         output_model=_model(data.get("output_model")),
+        words=_all_words(data, entity),
     )
+
+
+def _all_words(data: Mapping[str, object], entity: tuple[str, ...]) -> tuple[str, ...]:
+    """Every word of the contract, its keys and its text values, the node's own names left out."""
+    words: set[str] = set()
+    stack: list[object] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            words.update(_words(item, entity))
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+            stack.extend(k for k in item if isinstance(k, str))
+        elif isinstance(item, list):
+            stack.extend(item)
+    return tuple(sorted(words))
 
 
 def _text(raw: object) -> str:

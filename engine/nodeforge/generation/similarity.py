@@ -21,6 +21,9 @@ WEIGHTS = {
     "events": 1.0,
     "dependencies": 1.0,
     "models": 0.5,
+    # Every word of the two contracts, names generalized: what copying the nearest node ranks by,
+    # and the facet that finds a node's siblings (same family of topics, models, settings).
+    "words": 3.0,
 }
 
 
@@ -73,6 +76,8 @@ def compare(a: ContractFeatures, b: ContractFeatures) -> Similarity:
             facets[name] = jaccard(left, right)
     if any((a.input_model[0], a.output_model[0], b.input_model[0], b.output_model[0])):
         facets["models"] = _models(a, b)
+    if a.words and b.words:  # an exemplar learned before words were kept has none: not compared
+        facets["words"] = jaccard(a.words, b.words)
     total = sum(WEIGHTS[name] for name in facets)
     score = sum(WEIGHTS[name] * value for name, value in facets.items()) / total
     return Similarity(round(score, 4), {k: round(v, 3) for k, v in facets.items()})
