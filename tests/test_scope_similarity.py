@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from nodeforge.generation.contract import parse_contract
@@ -159,3 +160,20 @@ def test_a_test_imports_a_handler_on_one_line_or_in_a_formatted_block() -> None:
     assert imports_name(one, "HandlerX") and imports_name(block, "HandlerX")
     assert not imports_name("import pkg\n\nHandlerX = 1\n", "HandlerX")
     assert imports_name("from x import HandlerX as H\n", "HandlerX")
+
+
+def test_contracts_of_one_family_are_nearer_by_their_words(tmp_path: Path) -> None:
+    base = "node_type: EFFECT_GENERIC\nhandler_routing:\n  handlers:\n    - operation: run\n"
+    sweep = "merge_sweep:\n  max_prs: 10\n  auto_merge: true\n"
+    new = parse_contract("name: node_alpha_effect\n" + base + sweep, source=tmp_path / "n.yaml")
+    sibling = parse_contract("name: node_beta_effect\n" + base + sweep, source=tmp_path / "s.yaml")
+    other = parse_contract(
+        "name: node_gamma_effect\n" + base + "ledger:\n  hash: sha256\n", source=tmp_path / "o.yaml"
+    )
+    mine, theirs, far = (features_of_contract(c) for c in (new, sibling, other))
+    assert {"merge", "sweep", "max", "prs", "auto"} <= set(mine.words) and "alpha" not in mine.words
+    near, away = compare(mine, theirs), compare(mine, far)
+    assert near.facets["words"] == 1.0 and away.facets["words"] < 0.6
+    assert near.score > away.score
+    # An exemplar learned before words were kept is compared on the other facets alone.
+    assert "words" not in compare(mine, dataclasses.replace(theirs, words=())).facets
