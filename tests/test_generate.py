@@ -316,3 +316,21 @@ def test_operations_the_contract_puts_in_one_module_share_it(tmp_path: Path) -> 
     assert text.count("class HandlerReceiveIntent:") == text.count("class HandlerReceiveIntents:") == 1
     assert text.count("from __future__ import annotations") == 1
     assert "2 passed" in _pytest(repo, str(node / "tests" / "test_handler_receive_intent.py")).stdout
+
+
+def test_an_input_model_from_another_node_s_package_does_not_collide_with_the_own_output(
+    tmp_path: Path,
+) -> None:
+    repo = _project(tmp_path)
+    source = repo / "contract.yaml"
+    source.write_text(
+        "name: node_route_reducer\nnode_type: REDUCER_GENERIC\n"
+        "input_model:\n  name: ModelRouteRequest\n  module: teamapp.nodes.node_dispatch_orchestrator.models\n"
+        "output_model:\n  name: ModelRouteDecision\n  module: teamapp.nodes.node_route_reducer.models\n"
+        "handler_routing:\n  handlers:\n    - operation: route\n",
+        encoding="utf-8",
+    )
+    contract = parse_contract(source.read_text(), source=source)
+    report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
+    assert "models/models.py" in report.files
+    _pytest(repo, str(repo / "nodes" / "node_route_reducer"))

@@ -92,3 +92,12 @@ def test_a_used_re_export_is_not_dropped_from_a_package_that_needs_it() -> None:
     files = {"handlers/__init__.py": init, "handlers/handler_refund.py": HANDLER}
     assert prune_unresolved(files, frozenset()).files["handlers/__init__.py"] == init
     assert without_names(init, {"ModelGone"}).startswith("\nDEFAULT")
+
+
+def test_a_module_in_syntax_newer_than_this_python_does_not_stop_the_checks() -> None:
+    # ``type X = ...`` is Python 3.12: under 3.11 ``ast`` cannot read it (libcst can). The checks
+    # then claim nothing about that module, on any interpreter, instead of raising.
+    newer = "from .handler_refund import HandlerRefund\n\ntype Pair = tuple[str, HandlerRefund]\n"
+    files = {"handlers/handler_refund.py": HANDLER, "support.py": newer}
+    assert [u.name for u in check_module("support.py", newer, files)] == []
+    assert prune_unresolved(files, frozenset()).files == files

@@ -41,3 +41,16 @@ def multiset_jaccard(a: Counter[str], b: Counter[str]) -> float:
 def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     left, right = set(a), set(b)
     return len(left & right) / len(left | right) if left | right else 1.0
+
+
+def parse_or_none(code: str) -> ast.Module | None:
+    """``code``'s syntax tree, or None when this interpreter cannot read it.
+
+    The team's code may use syntax newer than the Python running nodeforge (``type X = ...``, 3.12,
+    read under 3.11): libcst reads it, ``ast`` cannot. Checks built on ``ast`` then know nothing of
+    that module and claim nothing about it, rather than stopping the whole generation.
+    """
+    try:
+        return ast.parse(code)
+    except SyntaxError:
+        return None

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nodeforge.codeshape import parse_or_none
 from nodeforge.learning.nodes import SKIP_DIRS
 
 CONFTEST = "tests/conftest.py"
@@ -53,15 +54,19 @@ def _functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunction
             yield node
 
 
+def _tree(code: str) -> ast.Module:
+    return parse_or_none(code) or ast.Module(body=[], type_ignores=[])  # unreadable here: no fixtures
+
+
 def defined_fixtures(code: str) -> frozenset[str]:
-    return frozenset(f.name for f in _functions(ast.parse(code)) if _is_fixture(f))
+    return frozenset(f.name for f in _functions(_tree(code)) if _is_fixture(f))
 
 
 def autouse_fixtures(code: str) -> frozenset[str]:
     """Fixtures every test under the conftest gets without asking (``autouse=True``)."""
     return frozenset(
         f.name
-        for f in _functions(ast.parse(code))
+        for f in _functions(_tree(code))
         if any(
             isinstance(d, ast.Call)
             and any(k.arg == "autouse" and getattr(k.value, "value", False) is True for k in d.keywords)
@@ -74,7 +79,7 @@ def autouse_fixtures(code: str) -> frozenset[str]:
 def requested_fixtures(code: str) -> frozenset[str]:
     """The fixtures a test module's tests and fixtures take as parameters."""
     asked: set[str] = set()
-    for function in _functions(ast.parse(code)):
+    for function in _functions(_tree(code)):
         if function.name.startswith("test") or _is_fixture(function):
             arguments = function.args
             asked.update(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
@@ -156,7 +161,7 @@ class Copied:
 def copied(text: str, fixtures: set[str]) -> Copied:
     """The fixtures ``fixtures`` of a conftest with every module statement they need, in source order;
     an import keeps only the names that are used."""
-    tree = ast.parse(text)
+    tree = _tree(text)
     binders: dict[str, ast.stmt] = {}
     for statement in tree.body:
         for name in _bound_names(statement):
@@ -201,7 +206,7 @@ def _merge(conftest: str, blocks: list[Copied]) -> str:
 def _header_end(code: str) -> int:
     """The line after the module's docstring and its last top-level import (0 when it has neither)."""
     end = 0
-    for index, statement in enumerate(ast.parse(code).body):
+    for index, statement in enumerate(_tree(code).body):
         expression = statement.value if isinstance(statement, ast.Expr) else None
         docstring = index == 0 and isinstance(expression, ast.Constant)
         if docstring or isinstance(statement, ast.Import | ast.ImportFrom):

@@ -10,7 +10,6 @@ models and ``node.py`` are the node itself: they stay, and what they miss is rep
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -136,8 +135,9 @@ def drop_tests(code: str, names: set[str]) -> str | None:
     dropped = cst.parse_module(code).visit(_DropTests(names))
     left = [
         node
-        for node in ast.walk(ast.parse(dropped.code))
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+        for node in dropped.body
+        if (isinstance(node, cst.FunctionDef) and node.name.value.startswith("test"))
+        or (isinstance(node, cst.ClassDef) and _test_methods(node))
     ]
     return dropped.code if left else None
 

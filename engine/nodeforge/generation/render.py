@@ -16,8 +16,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from nodeforge.errors import InputError
 from nodeforge.generation.compose import HandlerPlan, NodePlan, UsedPattern
+from nodeforge.generation.exemplar import shared_module
 from nodeforge.generation.fanout import imports_name
 from nodeforge.generation.modmerge import merge_modules
+from nodeforge.generation.placement import node_folder
 from nodeforge.generation.templating import render_limited, sandboxed_environment
 
 
@@ -158,6 +160,7 @@ def check_path_collisions(plan: NodePlan) -> None:
             raise InputError(f"contract entries {earlier[1]} and {label} would both be written to {path}")
 
     contract = plan.contract
+    node_dir = node_folder(contract, plan.names)
     # one handler per contract operation, in order; the contract's own spelling identifies it
     for operation, handler in zip(contract.operations, plan.handlers, strict=False):
         identity = operation.handler_module or operation.name
@@ -167,6 +170,8 @@ def check_path_collisions(plan: NodePlan) -> None:
         ("output_model", contract.output_model, plan.output_module),
     ):
         full = ref.module if ref is not None and ref.module else module
+        if shared_module(ref, node_dir):
+            continue  # imported from its package (a stand-in here at most, shared with its pair)
         claim(f"models/{module}.py", full, f"{role} {full!r}")
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
+from nodeforge.codeshape import parse_or_none
+
 # Names every module has at run time without binding them.
 _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__spec__", "__path__"})
 # Dotted module -> the names it defines, or None when nothing is known of it (``repomodules``).
@@ -39,7 +41,9 @@ class Unresolved:
 
 def module_names(code: str) -> frozenset[str] | None:
     """Names bound at module level; None when a star import makes them unknowable."""
-    tree = ast.parse(code)
+    tree = parse_or_none(code)
+    if tree is None:
+        return None
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
@@ -134,7 +138,7 @@ def unresolved_relative_imports(
     """Imports inside the node (relative, or through its own package ``own``) that name a missing
     module or a name it does not define."""
     found: list[Unresolved] = []
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(parse_or_none(code) or ast.Module(body=[], type_ignores=[])):
         if not isinstance(node, ast.ImportFrom):
             continue
         inside = _inside(path, node, own)
@@ -172,7 +176,7 @@ def unresolved_outside_imports(
     """Absolute imports of the repository's other modules that name something they do not define
     (imports through the node's own package are ``unresolved_relative_imports``' to check)."""
     found: list[Unresolved] = []
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(parse_or_none(code) or ast.Module(body=[], type_ignores=[])):
         if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
             continue
         if _inside(path, node, own) is not None:
