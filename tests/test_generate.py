@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nodeforge.config import Settings
-from nodeforge.errors import InputError
+from nodeforge.errors import InputError, NodeforgeError
 from nodeforge.generation.compose import NodePlan, Retriever, plan_node
 from nodeforge.generation.contract import parse_contract
-from nodeforge.generation.generate import GenerateOptions, generate
+from nodeforge.generation.generate import GenerateOptions, generate, validate_files
 from nodeforge.generation.render import docstring_text, environment, render_files
 from nodeforge.learning.quality import analyze
 from nodeforge.model import (
@@ -334,3 +334,9 @@ def test_an_input_model_from_another_node_s_package_does_not_collide_with_the_ow
     report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
     assert "models/models.py" in report.files
     _pytest(repo, str(repo / "nodes" / "node_route_reducer"))
+
+
+def test_generated_python_is_checked_with_a_parser_that_knows_newer_syntax() -> None:
+    validate_files({"tests/test_x.py": "type Pair = tuple[str, int]\n", "data.yaml": "a: ["})
+    with pytest.raises(NodeforgeError, match=r"generated handlers/h.py does not compile: .* \(line 1\)"):
+        validate_files({"handlers/h.py": "def broken(:\n"})
