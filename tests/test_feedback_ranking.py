@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -142,12 +143,16 @@ def test_feedback_from_failing_nodes_changes_the_choice(
 def test_a_pattern_whose_file_verification_replaced_is_not_credited(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _team_store(repo, monkeypatch, [WORSE])
-    # Self-verification runs the node's tests, the worse handler fails them, the template's stands in:
-    # the node no longer holds WORSE's code, so its later verdicts must not count for WORSE.
+    missing = Dependency(DependencyKind.IMPORT, "team_missing_kit", "import team_missing_kit")
+    broken = dataclasses.replace(WORSE, dependencies=(*IMPORTS, missing))
+    _team_store(repo, monkeypatch, [broken])
+    # Self-verification imports the node: the handler's module does not import (a package the
+    # environment lacks), so the template's stands in. The node no longer holds that pattern's
+    # code, so its later verdicts must not count for it. (A handler that imports but fails a test
+    # is kept: a failing test is no reason to trade learned code for the template.)
     assert _generate(repo, "order", capsys, verify=True) == set()
     assert _run_tests(repo, "order") == 0
-    assert _counts(repo)[WORSE.id] == (0, 0, 0)
+    assert _counts(repo)[broken.id] == (0, 0, 0)
 
 
 def test_feedback_is_given_once_per_content(

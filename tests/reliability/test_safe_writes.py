@@ -93,10 +93,15 @@ def test_an_old_marked_staging_folder_is_cleaned_and_a_parked_node_put_back(tmp_
             ("'__init__'", "'init'"),  # the contract layer refuses it first (same Python name)
         ),
         (
+            # Two of the node's own modules (a shared package's models are imported, not written).
             GOOD
-            + "input_model: {name: ModelA, module: a.same}\n"
-            + "output_model: {name: ModelB, module: b.same}\n",
-            ("'a.same'", "'b.same'", "models/same.py"),
+            + "input_model: {name: ModelA, module: app.nodes.node_ping_effect.models.same}\n"
+            + "output_model: {name: ModelB, module: app.nodes.node_ping_effect.schemas.same}\n",
+            (
+                "'app.nodes.node_ping_effect.models.same'",
+                "'app.nodes.node_ping_effect.schemas.same'",
+                "models/same.py",
+            ),
         ),
     ],
     ids=["handler modules", "operations", "models"],
