@@ -74,21 +74,40 @@ _Position = tuple[int, int]
 _Token = tuple[_Position, _Position, str]
 
 
-def read_literals(source: str) -> SourceLiterals:
-    """Every constant string literal of ``source`` in source order (f-strings are not constants)."""
+def read_literals(source: str, *, with_comments: bool = True) -> SourceLiterals:
+    """Every constant string literal of ``source`` in source order (f-strings are not constants).
+
+    Without ``with_comments`` the comments may come back empty, and the tokenizer (two fifths of
+    the time) runs only when ``ast``'s positions cannot tell the written pieces of every literal.
+    """
+    tree: ast.Module | None = None
+    if not with_comments and "\r" not in source:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):  # ValueError: a null byte (Python 3.11)
+            return SourceLiterals(None, ())
+        read = _collect(tree, _Segments(source))
+        if read is not None:
+            return read
     strings, comments = _tokenize(source)
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):  # ValueError: a null byte (Python 3.11)
+        tree = tree or ast.parse(source)
+    except (SyntaxError, ValueError):
         return SourceLiterals(None, tuple(comments))
-    pieces = _Pieces(strings)
+    read = _collect(tree, _Pieces(strings))
+    assert read is not None  # tokens always know a literal's pieces
+    return SourceLiterals(read.literals, tuple(comments))
+
+
+def _collect(tree: ast.Module, pieces: _Pieces | _Segments) -> SourceLiterals | None:
+    """The literals of ``tree``; None when ``pieces`` cannot tell how one of them is written."""
     found = _Collector(pieces)
     found.walk(tree)
     literals = tuple(
         _literal(node, pieces, found.contexts.get(id(node), ""), id(node) in found.docstrings)
         for node in sorted(found.constants, key=lambda node: (node.lineno, node.col_offset))
     )
-    return SourceLiterals(literals, tuple(comments))
+    return None if pieces.unsure else SourceLiterals(literals, ())
 
 
 def _tokenize(source: str) -> tuple[list[_Token], list[tuple[int, str]]]:
@@ -117,6 +136,8 @@ def _byte_column(lines: list[str], row: int, column: int) -> int:
 class _Pieces:
     """The STRING tokens each constant is written as (several for implicit concatenation)."""
 
+    unsure = False
+
     def __init__(self, strings: list[_Token]) -> None:
         self._tokens = strings
         self._starts = [start for start, _end, _text in strings]
@@ -139,6 +160,56 @@ class _Pieces:
         return ""
 
 
+class _Segments:
+    """Literals written as one piece, told from their source span alone (no tokenizer).
+
+    A piece is ``prefix quote body quote``. Without a backslash (no escapes, no line joins) and
+    without ``\\r`` (no newline translation) the body *is* the value, so a one-piece literal spans
+    exactly ``len(prefix) + 2 * len(quote) + len(value)`` characters; several pieces span at least
+    two more (each further piece adds its own quotes, plus what lies between). So when the span has
+    that length the tokenizer would give one STRING token starting at the node's start and ending
+    at its end, which is all ``_Pieces`` answers for it. Any other literal makes this reader
+    ``unsure``, and the caller reads the source again with the tokenizer.
+    """
+
+    def __init__(self, source: str) -> None:
+        self._lines = source.split("\n")
+        self.unsure = False
+
+    def of(self, node: ast.Constant) -> list[_Token]:
+        """A one-element list for a literal written as one piece (its text); else ``unsure``."""
+        text = self._span(node)
+        if "\\" not in text and len(text) == _one_piece_length(text, node.value):
+            start, end = (node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)
+            return [(start, end, text)]
+        self.unsure = True
+        return []
+
+    def simple_text(self, node: ast.AST | None) -> str:
+        if _is_string(node) and len(self.of(node)) == 1:  # type: ignore[arg-type]
+            return _text(node.value)  # type: ignore[union-attr]
+        return ""
+
+    def _span(self, node: ast.Constant) -> str:
+        first, last = node.lineno, node.end_lineno or node.lineno
+        start = _char_column(self._lines[first - 1], node.col_offset)
+        end = _char_column(self._lines[last - 1], node.end_col_offset or 0)
+        if first == last:
+            return self._lines[first - 1][start:end]
+        return "\n".join([self._lines[first - 1][start:], *self._lines[first : last - 1], self._lines[last - 1][:end]])
+
+
+def _char_column(line: str, column: int) -> int:
+    """``ast``'s UTF-8 byte column as a character index into ``line``."""
+    return column if line.isascii() else len(line.encode("utf-8")[:column].decode("utf-8"))
+
+
+def _one_piece_length(text: str, value: str | bytes) -> int:
+    body = text.lstrip("rRbBuUfF")
+    quote = 3 if body[:3] in ('"""', "'''") else 1
+    return len(text) - len(body) + 2 * quote + len(value)
+
+
 def _is_string(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
 
@@ -147,7 +218,7 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-def _literal(node: ast.Constant, pieces: _Pieces, context: str, is_docstring: bool) -> StringLiteral:
+def _literal(node: ast.Constant, pieces: _Pieces | _Segments, context: str, is_docstring: bool) -> StringLiteral:
     tokens = pieces.of(node)
     assert isinstance(node.value, str | bytes)  # only string constants are collected
     if len(tokens) <= 1:  # no tokens: the tokenizer stopped early; the node knows its lines
@@ -169,6 +240,10 @@ def _literal(node: ast.Constant, pieces: _Pieces, context: str, is_docstring: bo
 _PLAIN_WORD = re.compile(r"[#@]?[a-z_][a-z_-]*")
 _ENV_GETTERS = frozenset({"getenv", "get", "setdefault", "pop"})
 _SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# The node types ``_Collector._bindings`` acts on; every other node only has children.
+_BINDERS = frozenset(
+    {*_SCOPES, ast.Assign, ast.AnnAssign, ast.arguments, ast.keyword, ast.Dict, ast.Compare, ast.Call}
+)
 
 
 class _Collector:
@@ -178,25 +253,34 @@ class _Collector:
     (``d.get("password", default="x")``: ``default``), as a pre-order visitor would decide.
     """
 
-    def __init__(self, pieces: _Pieces) -> None:
+    def __init__(self, pieces: _Pieces | _Segments) -> None:
         self._pieces = pieces
         self.constants: list[ast.Constant] = []
         self.contexts: dict[int, str] = {}  # id(constant) -> the name it is bound to
         self.docstrings: set[int] = set()
 
     def walk(self, tree: ast.AST) -> None:
+        # Hot (every node of every pattern text): ``ast.parse`` makes nodes of the exact classes,
+        # so types are compared, and children are listed inline in ``ast.iter_child_nodes``' order.
         pending = [tree]
         while pending:
             level, pending = pending, []
             for node in level:  # breadth first: a node's bindings before its children's
-                if isinstance(node, ast.JoinedStr):
+                kind = type(node)
+                if kind is ast.JoinedStr:
                     continue  # dynamic; its static text is covered by the scan of the source lines
-                if isinstance(node, ast.Constant):
+                if kind is ast.Constant:
                     if isinstance(node.value, str | bytes):
-                        self.constants.append(node)
+                        self.constants.append(node)  # type: ignore[arg-type]
                     continue
-                self._bindings(node)
-                pending.extend(ast.iter_child_nodes(node))
+                if kind in _BINDERS:
+                    self._bindings(node)
+                for field in node._fields:
+                    child = getattr(node, field, None)
+                    if isinstance(child, ast.AST):
+                        pending.append(child)
+                    elif isinstance(child, list):
+                        pending.extend(item for item in child if isinstance(item, ast.AST))
 
     def _bind(self, value: ast.AST | None, name: str) -> None:
         if name and _is_string(value):

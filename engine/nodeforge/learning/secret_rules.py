@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -87,20 +88,37 @@ def _detectors() -> list[tuple[str, RegexBasedDetector]]:
 _DETECTORS = _detectors()
 
 
-def vendor_hits(line: str, rest: str) -> Iterator[RuleHit]:
-    """detect-secrets' format detectors over one line; ``rest`` is the text from that line on."""
-    for secret_type, detector in _DETECTORS:
-        for secret in detector.analyze_string(line):
-            kind = _KIND_OF_TYPE.get(secret_type, "vendor_token")
-            if kind == "aws_access_key_id" and len(secret) == 40:
-                kind = "aws_secret_access_key"  # AWSKeyDetector's second rule: the 40-char secret
-            if kind == "slack_token" and secret.startswith("https://"):
-                kind = "slack_webhook"
-            if kind == "private_key" and not _PEM_BODY.search(rest):
-                continue  # a parser checking for the header is not a key: a key has a body
-            if kind == "connection_string_password" and not _url_password_is_real(secret):
-                continue
-            yield RuleHit(kind, line.find(secret), f"{secret_type} (detect-secrets)")
+def vendor_hits(line: str, text: str, start: int, *, cached: bool = True) -> Iterator[RuleHit]:
+    """detect-secrets' format detectors over one line of ``text``, the line that begins at ``start``.
+
+    What the detectors find in a line depends on the line alone, and pattern texts share most of
+    their lines (a model or a helper is a dependency of many patterns): with ``cached`` each
+    distinct line goes through the detectors once per process. The judging below depends on the
+    rest of the text too, so it runs every time.
+    """
+    secrets = _detector_secrets(line) if cached else _run_detectors(line)
+    for secret_type, secret in secrets:
+        kind = _KIND_OF_TYPE.get(secret_type, "vendor_token")
+        if kind == "aws_access_key_id" and len(secret) == 40:
+            kind = "aws_secret_access_key"  # AWSKeyDetector's second rule: the 40-char secret
+        if kind == "slack_token" and secret.startswith("https://"):
+            kind = "slack_webhook"
+        if kind == "private_key" and not _PEM_BODY.search(text, start):
+            continue  # a parser checking for the header is not a key: a key has a body
+        if kind == "connection_string_password" and not _url_password_is_real(secret):
+            continue
+        yield RuleHit(kind, line.find(secret), f"{secret_type} (detect-secrets)")
+
+
+def _run_detectors(line: str) -> tuple[tuple[str, str], ...]:
+    """(secret type, secret) for every secret each detector reports in ``line``, in detector order."""
+    return tuple(
+        (secret_type, secret) for secret_type, detector in _DETECTORS for secret in detector.analyze_string(line)
+    )
+
+
+# The detectors are regexes (and a JWT decode) with no state: a pure function of the line.
+_detector_secrets = functools.lru_cache(maxsize=1 << 17)(_run_detectors)
 
 
 def _url_password_is_real(password: str) -> bool:
@@ -113,9 +131,13 @@ def _url_password_is_real(password: str) -> bool:
 
 @dataclass(frozen=True)
 class _Supplement:
+    """``needles``: literal text every match of ``pattern`` contains, one of them at least (lower
+    case for a case-insensitive pattern); a text holding none is not searched (see ``_may_match``)."""
+
     kind: str
     label: str
     pattern: re.Pattern[str]
+    needles: tuple[str, ...]
     accept: Callable[[re.Match[str]], bool] | None = None
 
 
@@ -132,40 +154,45 @@ def _password_is_real(match: re.Match[str]) -> bool:
 
 
 _SUPPLEMENTS = (
-    _Supplement("google_api_key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
-    _Supplement("mailgun_api_key", "Mailgun API key", re.compile(r"\bkey-[0-9a-f]{32}\b")),
+    _Supplement("google_api_key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), ("AIza",)),
+    _Supplement("mailgun_api_key", "Mailgun API key", re.compile(r"\bkey-[0-9a-f]{32}\b"), ("key-",)),
     _Supplement(
         "azure_connection_string",
         "Azure connection string key",
         re.compile(rf"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=[{_B64}%&]{{20,}}"),
+        ("AccountKey=", "SharedAccessKey=", "SharedAccessSignature="),
     ),
-    _Supplement("github_token", "GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
-    _Supplement("stripe_key", "Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}")),
+    _Supplement("github_token", "GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
+    _Supplement("stripe_key", "Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"), ("k_live_", "k_test_")),
     _Supplement(
         "openai_api_key",
         "OpenAI-style API key",
         re.compile(
             r"\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
         ),
+        ("sk-",),
     ),
-    _Supplement("npm_token", "npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    _Supplement("npm_token", "npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), ("npm_",)),
     _Supplement(
         "connection_string_password",
         "password in a URL without a user",
         re.compile(r"://:(?P<password>[^\s@/'\"]+)@"),
+        ("://:",),
         accept=_password_is_real,
     ),
-    _Supplement("private_key", "PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*" + _PEM_BODY.pattern)),
+    _Supplement("private_key", "PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*" + _PEM_BODY.pattern), ("-----BEGIN ",)),
     _Supplement(
         "connection_string_password",
         "password in a JDBC/ODBC/key=value connection string",
         re.compile(r"(?i)[?&;]\s*(?:password|pwd|passwd)\s*=\s*(?P<password>[^;&\s'\"]+)"),
+        ("password", "pwd", "passwd"),
         accept=_password_is_real,
     ),
     _Supplement(
         "authorization_header",
         "credential in an Authorization value",
         re.compile(r"(?i)\b(?P<scheme>Bearer|Basic|Token)\s+(?P<credential>[A-Za-z0-9._~+/=-]{16,})"),
+        ("bearer", "basic", "token"),
         accept=_authorization_is_real,
     ),
 )
@@ -173,15 +200,29 @@ _GCP_TYPE = re.compile(r"""["']type["']\s*:\s*["']service_account["']""")
 _GCP_PRIVATE_KEY = re.compile(r"""["']private_key["']\s*:\s*["']-----BEGIN""")
 
 
-def supplement_hits(text: str) -> Iterator[RuleHit]:
+def supplement_hits(text: str, *, prefilter: bool = True) -> Iterator[RuleHit]:
     """The supplementary formats over a whole text (a GCP key file spans lines)."""
+    folded = text.lower() if prefilter and text.isascii() else None
     for rule in _SUPPLEMENTS:
+        if prefilter and not _may_match(rule, text, folded):
+            continue
         for match in rule.pattern.finditer(text):
             if rule.accept is None or rule.accept(match):
                 yield RuleHit(rule.kind, match.start(), rule.label)
     if _GCP_TYPE.search(text):
         for match in _GCP_PRIVATE_KEY.finditer(text):
             yield RuleHit("gcp_service_account_key", match.start(), "GCP service-account key")
+
+
+def _may_match(rule: _Supplement, text: str, folded: str | None) -> bool:
+    """False only where ``rule.pattern`` cannot match ``text``: none of its needles is in it.
+
+    A case-insensitive pattern's needles are looked for in the lower-cased text, and only in ASCII
+    text (IGNORECASE matches a few non-ASCII letters to ASCII ones: the long s, the Kelvin sign).
+    """
+    if not rule.pattern.flags & re.IGNORECASE:
+        return any(needle in text for needle in rule.needles)
+    return folded is None or any(needle in folded for needle in rule.needles)
 
 
 # -- keywords in text ----------------------------------------------------------------------------
@@ -192,10 +233,28 @@ _KEYWORD_RULES = (
     (keyword.FOLLOWED_BY_EQUAL_SIGNS_REGEX, 5),
 )
 # Words its denylist lacks, and prose ("the token is ..."): same shape, our vocabulary.
+_MORE_WORDS = r"token|credentials?|passphrase|password|secret|api_?key"
 _MORE_KEYWORDS = re.compile(
-    r"(?i)(?P<name>[\w-]*(?:token|credentials?|passphrase|password|secret|api_?key))"
+    rf"(?i)(?P<name>[\w-]*(?:{_MORE_WORDS}))"
     r"\s*(?::|=|\bis\b)\s*['\"`]?(?P<value>[^\s'\"`]+)"
 )
+# Pre-filter: every match of the rules above contains one of their keywords (detect-secrets' rules
+# start with its denylist group, ours holds _MORE_WORDS), matched with the same IGNORECASE, and
+# keywords are plain alternatives (no anchors, no lookaround): a text in which no keyword occurs
+# has no match of any rule, on any of its lines. One C-level search instead of three per line.
+# On ASCII text, IGNORECASE is plain lower-casing (the Unicode folds such as the long s or the
+# Kelvin sign need a non-ASCII character), so the lower-cased text is searched for the keywords,
+# which are lower case, with a case-sensitive pattern: ten times faster.
+_KEYWORDS = "|".join((*keyword.DENYLIST, _MORE_WORDS))
+_ANY_KEYWORD = re.compile(_KEYWORDS, re.IGNORECASE)
+_ANY_KEYWORD_LOWER = re.compile(_KEYWORDS) if _KEYWORDS == _KEYWORDS.lower() else _ANY_KEYWORD
+
+
+def may_hold_keywords(text: str) -> bool:
+    """False only where ``keyword_hits`` finds nothing in any line of ``text``."""
+    if text.isascii():
+        return _ANY_KEYWORD_LOWER.search(text.lower()) is not None
+    return _ANY_KEYWORD.search(text) is not None
 _VALUE_END = re.compile(r"[\s,;&)\]>'\"`]")
 
 

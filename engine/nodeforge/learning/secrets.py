@@ -103,29 +103,48 @@ def check_pattern_code(code: str) -> SecretVerdict:
     return SecretVerdict(clean=not findings, findings=findings)
 
 
-def scan(code: str) -> tuple[SecretFinding, ...]:
-    """Every secret in ``code``, sorted by line; the most specific finding(s) per line."""
+def scan(code: str, *, prefilter: bool = True) -> tuple[SecretFinding, ...]:
+    """Every secret in ``code``, sorted by line; the most specific finding(s) per line.
+
+    ``prefilter`` skips work that cannot find anything (same findings; ``False`` is the plain
+    path, kept as the oracle the tests hold the fast one to): detector results cached per distinct
+    line, the keyword rules only over text holding a keyword, comments and the tokenizer only
+    where needed (``read_literals(with_comments=False)``).
+    """
     source = textwrap.dedent(code)
     lines = _LineIndex(source)
-    found = [*_scan_lines(source, lines), *_hits(secret_rules.supplement_hits(source), lines.line_of)]
-    read = read_literals(source)
+    found = [
+        *_scan_lines(source, lines, cached=prefilter),
+        *_hits(secret_rules.supplement_hits(source, prefilter=prefilter), lines.line_of),
+    ]
+    read = read_literals(source, with_comments=not prefilter or _comments_may_hold_keywords(source))
     for line, comment in read.comments:
         found.extend(_hits(secret_rules.keyword_hits(comment), _always(line)))
     if read.literals is None:
         found.extend(_scan_unparsed(source, lines.line_of))
         return _most_specific(found)
     for literal in read.literals:
-        found.extend(_scan_literal(literal, lines))
+        found.extend(_scan_literal(literal, lines, prefilter=prefilter))
     return _most_specific(found)
 
 
+# A comment runs from a ``#`` to the end of its line, so it lies within the text from the first
+# ``#`` of its line on: where none of those holds a keyword, no comment does (keywords never span
+# lines), and the comments need not be read at all.
+_FROM_HASH = re.compile(r"#[^\n]*")
+
+
+def _comments_may_hold_keywords(source: str) -> bool:
+    return secret_rules.may_hold_keywords("\n".join(_FROM_HASH.findall(source)))
+
+
 def _scan_lines(
-    text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None
+    text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None, *, cached: bool
 ) -> Iterator[SecretFinding]:
     """detect-secrets' format detectors, line by line."""
     start = 0
     for raw in text.splitlines(keepends=True):
-        for hit in secret_rules.vendor_hits(raw, text[start:]):
+        for hit in secret_rules.vendor_hits(raw, text, start, cached=cached):
             line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
             yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
         start += len(raw)
@@ -146,12 +165,13 @@ def _hits(hits: Iterable[RuleHit], line_of: _OffsetToLine) -> Iterator[SecretFin
 _OffsetToLine = Callable[[int], int]
 
 
-def _scan_literal(literal: StringLiteral, lines: _LineIndex) -> Iterator[SecretFinding]:
+def _scan_literal(literal: StringLiteral, lines: _LineIndex, *, prefilter: bool) -> Iterator[SecretFinding]:
     value = literal.value
     if literal.concatenated:  # a format split over parts exists nowhere in the source as one piece
-        yield from _scan_lines(value, lines, literal.line_of)
-        yield from _hits(secret_rules.supplement_hits(value), literal.line_of)
-    yield from _hits(_per_line(value, secret_rules.keyword_hits), literal.line_of)
+        yield from _scan_lines(value, lines, literal.line_of, cached=prefilter)
+        yield from _hits(secret_rules.supplement_hits(value, prefilter=prefilter), literal.line_of)
+    if not prefilter or secret_rules.may_hold_keywords(value):
+        yield from _hits(_per_line(value, secret_rules.keyword_hits), literal.line_of)
     if literal.context:
         finding = _judge_binding(literal.context, value, literal.line)
         if finding is not None:
@@ -209,7 +229,11 @@ def _scan_unparsed(source: str, line_of: _OffsetToLine) -> Iterator[SecretFindin
 class _LineIndex:
     def __init__(self, text: str) -> None:
         self._text = text
-        self._starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
+        self._starts = [0]
+        newline = text.find("\n")
+        while newline >= 0:
+            self._starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self._starts, offset)
