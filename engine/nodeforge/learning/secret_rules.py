@@ -419,3 +419,8 @@ def decode_base64_text(token: str) -> str | None:
         return None
     printable = sum(32 <= byte < 127 or byte in (9, 10, 13) for byte in raw)
     return raw.decode("ascii", errors="replace") if printable / len(raw) >= _PRINTABLE_SHARE else None
+
+
+def clear_caches() -> None:
+    """Forget the per-line detector results (benchmarks measuring a cold process)."""
+    _detector_secrets.cache_clear()
