@@ -34,7 +34,7 @@ def _gather(args: argparse.Namespace) -> list[str] | None:
     if args.texts:
         loaded: list[str] = json.loads(args.texts.read_text(encoding="utf-8"))
         return loaded
-    import nodeforge.learning.learn as learn
+    from nodeforge.learning import learn
 
     texts: list[str] = []
     check = learn.check_pattern_code
@@ -62,7 +62,9 @@ def _cpu(texts: list[str], *, prefilter: bool) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repo", type=Path, default=None, help="default: $NODEFORGE_OMNIMARKET")
     parser.add_argument("--nodes", type=int, default=0, help="learn a generated repository of N nodes")
     parser.add_argument("--texts", type=Path, default=None, help="a JSON list of texts saved by --save")
@@ -72,7 +74,9 @@ def main() -> None:
     args = parser.parse_args()
     texts = _gather(args)
     if texts is None:
-        print("bench_secret_scan: no repository (set NODEFORGE_OMNIMARKET, --repo, --nodes or --texts); skipped")
+        print(
+            "bench_secret_scan: no repository (set NODEFORGE_OMNIMARKET, --repo, --nodes or --texts); skipped"
+        )
         return
     if args.save:
         args.save.write_text(json.dumps(texts), encoding="utf-8")
@@ -80,7 +84,11 @@ def main() -> None:
     plain = [scan(text, prefilter=False) for text in texts]
     differ = [index for index, (a, b) in enumerate(zip(fast, plain, strict=True)) if a != b]
     for index in differ:
-        print(f"  text {index}: fast {[(f.kind, f.line) for f in fast[index]]}, plain {[(f.kind, f.line) for f in plain[index]]}")
+        shown = {
+            name: [(f.kind, f.line) for f in found[index]]
+            for name, found in (("fast", fast), ("plain", plain))
+        }
+        print(f"  text {index}: {shown}")
     timings: dict[bool, list[float]] = {True: [], False: []}
     for _round in range(args.rounds):
         for prefilter in (False, True):

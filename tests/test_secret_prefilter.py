@@ -37,11 +37,11 @@ EDGES = [
     'token = "a\\x62cdefgh12"\n',  # an escape: the value is not the written text
     'key = "pass\\\nword = Hunt3rHunt3r"\n',  # a line join inside a literal
     'db = "x"\r\npassword = "hunter2"\r\n',  # carriage returns
-    'x = 1  # \u017fecret: Hunt3rHunt3r9\n',  # the long s folds to s under IGNORECASE
+    "x = 1  # \u017fecret: Hunt3rHunt3r9\n",  # the long s folds to s under IGNORECASE
     "x = 1  # \u212aey-\n",
     'h = "\u212aey-0123456789abcdef0123456789abcdef"\n',
     'y = "# password: Hunt3rHunt3r"  # no comment here\n',
-    'z = 1  # the password is Hunt3rHunt3r\n',
+    "z = 1  # the password is Hunt3rHunt3r\n",
     f'gh = "{TOKEN}"\nother = "{TOKEN}"\n',
     'd = {"Authorization": "Bearer abcDEF1234567890xyz"}\n',
     'url = "postgres://u:Hunt3rPass@db/x"\n',
@@ -69,6 +69,8 @@ def test_the_edges_are_not_all_clean() -> None:
     assert sum(bool(scan(code, prefilter=False)) for code in EDGES) >= len(EDGES) // 2
 
 
-@pytest.mark.parametrize("code", [*EDGES, *(path.read_text(encoding="utf-8", errors="replace") for path in SOURCES)])
+@pytest.mark.parametrize(
+    "code", [*EDGES, *(path.read_text(encoding="utf-8", errors="replace") for path in SOURCES)]
+)
 def test_literals_read_without_the_tokenizer_are_the_same(code: str) -> None:
     assert read_literals(code, with_comments=False).literals == read_literals(code).literals

@@ -179,8 +179,16 @@ class _Segments:
     def of(self, node: ast.Constant) -> list[_Token]:
         """A one-element list for a literal written as one piece (its text); else ``unsure``."""
         text = self._span(node)
-        if "\\" not in text and len(text) == _one_piece_length(text, node.value):
-            start, end = (node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        value = node.value
+        if (
+            isinstance(value, str | bytes)
+            and "\\" not in text
+            and len(text) == _one_piece_length(text, value)
+        ):
+            start, end = (
+                (node.lineno, node.col_offset),
+                (node.end_lineno or node.lineno, node.end_col_offset or 0),
+            )
             return [(start, end, text)]
         self.unsure = True
         return []
@@ -196,7 +204,9 @@ class _Segments:
         end = _char_column(self._lines[last - 1], node.end_col_offset or 0)
         if first == last:
             return self._lines[first - 1][start:end]
-        return "\n".join([self._lines[first - 1][start:], *self._lines[first : last - 1], self._lines[last - 1][:end]])
+        return "\n".join(
+            [self._lines[first - 1][start:], *self._lines[first : last - 1], self._lines[last - 1][:end]]
+        )
 
 
 def _char_column(line: str, column: int) -> int:
@@ -218,7 +228,9 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-def _literal(node: ast.Constant, pieces: _Pieces | _Segments, context: str, is_docstring: bool) -> StringLiteral:
+def _literal(
+    node: ast.Constant, pieces: _Pieces | _Segments, context: str, is_docstring: bool
+) -> StringLiteral:
     tokens = pieces.of(node)
     assert isinstance(node.value, str | bytes)  # only string constants are collected
     if len(tokens) <= 1:  # no tokens: the tokenizer stopped early; the node knows its lines
@@ -261,19 +273,18 @@ class _Collector:
 
     def walk(self, tree: ast.AST) -> None:
         # Hot (every node of every pattern text): ``ast.parse`` makes nodes of the exact classes,
-        # so types are compared, and children are listed inline in ``ast.iter_child_nodes``' order.
+        # so binders are told by type, and children are listed inline in ``iter_child_nodes``' order.
         pending = [tree]
         while pending:
             level, pending = pending, []
             for node in level:  # breadth first: a node's bindings before its children's
-                kind = type(node)
-                if kind is ast.JoinedStr:
+                if isinstance(node, ast.JoinedStr):
                     continue  # dynamic; its static text is covered by the scan of the source lines
-                if kind is ast.Constant:
+                if isinstance(node, ast.Constant):
                     if isinstance(node.value, str | bytes):
-                        self.constants.append(node)  # type: ignore[arg-type]
+                        self.constants.append(node)
                     continue
-                if kind in _BINDERS:
+                if type(node) in _BINDERS:
                     self._bindings(node)
                 for field in node._fields:
                     child = getattr(node, field, None)

@@ -113,7 +113,9 @@ def vendor_hits(line: str, text: str, start: int, *, cached: bool = True) -> Ite
 def _run_detectors(line: str) -> tuple[tuple[str, str], ...]:
     """(secret type, secret) for every secret each detector reports in ``line``, in detector order."""
     return tuple(
-        (secret_type, secret) for secret_type, detector in _DETECTORS for secret in detector.analyze_string(line)
+        (secret_type, secret)
+        for secret_type, detector in _DETECTORS
+        for secret in detector.analyze_string(line)
     )
 
 
@@ -154,7 +156,9 @@ def _password_is_real(match: re.Match[str]) -> bool:
 
 
 _SUPPLEMENTS = (
-    _Supplement("google_api_key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), ("AIza",)),
+    _Supplement(
+        "google_api_key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), ("AIza",)
+    ),
     _Supplement("mailgun_api_key", "Mailgun API key", re.compile(r"\bkey-[0-9a-f]{32}\b"), ("key-",)),
     _Supplement(
         "azure_connection_string",
@@ -162,8 +166,18 @@ _SUPPLEMENTS = (
         re.compile(rf"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=[{_B64}%&]{{20,}}"),
         ("AccountKey=", "SharedAccessKey=", "SharedAccessSignature="),
     ),
-    _Supplement("github_token", "GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
-    _Supplement("stripe_key", "Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"), ("k_live_", "k_test_")),
+    _Supplement(
+        "github_token",
+        "GitHub fine-grained token",
+        re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"),
+        ("github_pat_",),
+    ),
+    _Supplement(
+        "stripe_key",
+        "Stripe key",
+        re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
+        ("k_live_", "k_test_"),
+    ),
     _Supplement(
         "openai_api_key",
         "OpenAI-style API key",
@@ -180,7 +194,12 @@ _SUPPLEMENTS = (
         ("://:",),
         accept=_password_is_real,
     ),
-    _Supplement("private_key", "PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*" + _PEM_BODY.pattern), ("-----BEGIN ",)),
+    _Supplement(
+        "private_key",
+        "PEM private key",
+        re.compile(r"-----BEGIN [A-Z0-9 ]*" + _PEM_BODY.pattern),
+        ("-----BEGIN ",),
+    ),
     _Supplement(
         "connection_string_password",
         "password in a JDBC/ODBC/key=value connection string",
@@ -247,7 +266,7 @@ _MORE_KEYWORDS = re.compile(
 # which are lower case, with a case-sensitive pattern: ten times faster.
 _KEYWORDS = "|".join((*keyword.DENYLIST, _MORE_WORDS))
 _ANY_KEYWORD = re.compile(_KEYWORDS, re.IGNORECASE)
-_ANY_KEYWORD_LOWER = re.compile(_KEYWORDS) if _KEYWORDS == _KEYWORDS.lower() else _ANY_KEYWORD
+_ANY_KEYWORD_LOWER = re.compile(_KEYWORDS) if _KEYWORDS.lower() == _KEYWORDS else _ANY_KEYWORD
 
 
 def may_hold_keywords(text: str) -> bool:
@@ -255,6 +274,8 @@ def may_hold_keywords(text: str) -> bool:
     if text.isascii():
         return _ANY_KEYWORD_LOWER.search(text.lower()) is not None
     return _ANY_KEYWORD.search(text) is not None
+
+
 _VALUE_END = re.compile(r"[\s,;&)\]>'\"`]")
 
 

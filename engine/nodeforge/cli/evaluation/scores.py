@@ -93,5 +93,3 @@ class EvalReport:
     nodes: list[NodeEval] = field(default_factory=list)
     batches: dict[str, str] = field(default_factory=dict)  # each batch run's last line, as pytest said it
     seconds: float = 0.0
-
-
