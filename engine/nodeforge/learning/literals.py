@@ -162,23 +162,33 @@ class _Pieces:
 
 
 class _Segments:
-    """Literals written as one piece, told from their source span alone (no tokenizer).
+    """The written pieces of each literal, told from its source span, not the whole source's tokens.
 
     A piece is ``prefix quote body quote``. Without a backslash (no escapes, no line joins) and
     without ``\\r`` (no newline translation) the body *is* the value, so a one-piece literal spans
     exactly ``len(prefix) + 2 * len(quote) + len(value)`` characters; several pieces span at least
     two more (each further piece adds its own quotes, plus what lies between). So when the span has
-    that length the tokenizer would give one STRING token starting at the node's start and ending
-    at its end, which is all ``_Pieces`` answers for it. Any other literal makes this reader
-    ``unsure``, and the caller reads the source again with the tokenizer.
+    that length it is one STRING token from the node's start to its end, which is all ``_Pieces``
+    answers for it. Any other span (escapes, concatenation) is tokenized alone: it starts where a
+    STRING token starts and holds only its pieces and what may lie between them (blanks, comments,
+    line breaks), so its STRING tokens are those the whole source's tokens would give. Where even
+    that fails (a dedent the span alone cannot place) this reader is ``unsure``, and the caller
+    reads the source again with the tokenizer. The source must hold no ``\\r``.
     """
 
     def __init__(self, source: str) -> None:
         self._lines = source.split("\n")
+        self._known: dict[int, list[_Token]] = {}
         self.unsure = False
 
     def of(self, node: ast.Constant) -> list[_Token]:
-        """A one-element list for a literal written as one piece (its text); else ``unsure``."""
+        """The pieces: (start, end, text) with the source's line numbers; columns are the span's."""
+        known = self._known.get(id(node))
+        if known is None:
+            known = self._known[id(node)] = self._pieces(node)
+        return known
+
+    def _pieces(self, node: ast.Constant) -> list[_Token]:
         text = self._span(node)
         value = node.value
         if (
@@ -186,13 +196,19 @@ class _Segments:
             and "\\" not in text
             and len(text) == _one_piece_length(text, value)
         ):
-            start, end = (
-                (node.lineno, node.col_offset),
-                (node.end_lineno or node.lineno, node.end_col_offset or 0),
-            )
-            return [(start, end, text)]
-        self.unsure = True
-        return []
+            end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+            return [((node.lineno, node.col_offset), end, text)]
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+            strings = [token for token in tokens if token.type == tokenize.STRING]
+        except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
+            self.unsure = True
+            return []
+        shift = node.lineno - 1
+        return [
+            ((start[0] + shift, start[1]), (end[0] + shift, end[1]), raw)
+            for _t, raw, start, end, _l in strings
+        ]
 
     def simple_text(self, node: ast.AST | None) -> str:
         if _is_string(node) and len(self.of(node)) == 1:  # type: ignore[arg-type]
