@@ -328,6 +328,20 @@ def is_secret_name(words: list[str]) -> bool:
     return words[-1] == "key" and len(words) >= 2 and words[-2] in _KEY_QUALIFIERS
 
 
+# Every name ``is_secret_name`` accepts holds, lower-cased, one of the secret words, or a key
+# qualifier, separators and "key": ``split_identifier``'s words are runs of the name's ASCII
+# letters and digits, lower-cased, and two words in a row are adjacent in it or apart by
+# separators only. For ``may_name_secrets``.
+_SECRET_NAME_HINT = re.compile(
+    "|".join(sorted(_SECRET_WORDS)) + "|(?:" + "|".join(sorted(_KEY_QUALIFIERS)) + ")[^a-z0-9]*key"
+)
+
+
+def may_name_secrets(ascii_text: str) -> bool:
+    """False only where no name written in ``ascii_text`` (ASCII) is a secret name."""
+    return _SECRET_NAME_HINT.search(ascii_text.lower()) is not None
+
+
 _PLACEHOLDER_WORDS = frozenset(
     {"password", "passwd", "pass", "secret", "token", "apikey", "key", "changeme", "changeit", "example"}
     | {"sample", "dummy", "fake", "mock", "placeholder", "redacted", "hidden", "masked", "none", "null"}
@@ -382,26 +396,47 @@ _DIGEST_WORDS = re.compile(r"(?i)sha|md5|hash|digest|checksum|commit|etag|finger
 def entropy_hits(value: str, line_text: str) -> Iterator[RuleHit]:
     """Random-looking base64 or hex in a literal's value; ``line_text`` is its source line."""
     for match in _BASE64_CANDIDATE.finditer(value):
-        token = match.group()
-        if _UUID.search(token) or re.fullmatch(r"[0-9a-fA-F-]+", token) or not _mixed(token):
-            continue
-        if _looks_like_words(token):
-            continue
-        decoded = decode_base64_text(token)
-        if decoded is not None:
-            if re.fullmatch(r"[^:\s]+:[^:\s]{4,}", decoded):  # base64 of "user:password"
-                yield RuleHit("encoded_credential", match.start(), "base64 of a user:password pair")
-            continue
-        bits = _BASE64.calculate_shannon_entropy(token)
-        if bits >= min(_BASE64.entropy_limit, _ENTROPY_SHARE * math.log2(len(token))):
-            yield RuleHit("high_entropy_string", match.start(), _entropy_detail("base64", token, bits))
-    if _DIGEST_WORDS.search(line_text):
+        judged = _base64_judgement(match.group())
+        if judged is not None:
+            yield RuleHit(judged[0], match.start(), judged[1])
+    if not _HEX_CANDIDATE.search(value) or _DIGEST_WORDS.search(line_text):
         return
     for match in _HEX_CANDIDATE.finditer(value):
         token = match.group()
         bits = _HEX.calculate_shannon_entropy(token)
         if bits > _HEX.entropy_limit and _mixed_hex(token):
             yield RuleHit("high_entropy_string", match.start(), _entropy_detail("hex", token, bits))
+
+
+def _base64_judgement(token: str) -> tuple[str, str] | None:
+    """(kind, detail) when a base64 candidate is a secret, else None: a function of the token alone."""
+    if _UUID.search(token) or re.fullmatch(r"[0-9a-fA-F-]+", token) or not _mixed(token):
+        return None
+    if _looks_like_words(token):
+        return None
+    decoded = decode_base64_text(token)
+    if decoded is not None:
+        if re.fullmatch(r"[^:\s]+:[^:\s]{4,}", decoded):  # base64 of "user:password"
+            return "encoded_credential", "base64 of a user:password pair"
+        return None
+    bits = _BASE64.calculate_shannon_entropy(token)
+    if bits >= min(_BASE64.entropy_limit, _ENTROPY_SHARE * math.log2(len(token))):
+        return "high_entropy_string", _entropy_detail("base64", token, bits)
+    return None
+
+
+def may_hit_entropy(text: str) -> bool:
+    """False only where ``entropy_hits`` finds nothing in any literal written whole in ``text``.
+
+    A literal written as one piece, without escapes, is a stretch of ``text`` between two quotes.
+    Quotes are in neither candidate pattern (nor is ``=``), and the hex pattern's lookarounds see a
+    quote as they see the end of a string, so the value's candidates are exactly the candidates of
+    ``text`` inside that stretch; a base64 candidate is judged on itself alone, a hex one also on
+    its line. So: no base64 candidate of ``text`` judged a secret, and no hex candidate at all.
+    """
+    if _HEX_CANDIDATE.search(text):
+        return True
+    return any(_base64_judgement(match.group()) for match in _BASE64_CANDIDATE.finditer(text))
 
 
 def _entropy_detail(charset: str, token: str, bits: float) -> str:

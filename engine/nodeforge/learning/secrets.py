@@ -117,6 +117,8 @@ def scan(code: str, *, prefilter: bool = True) -> tuple[SecretFinding, ...]:
         *_scan_lines(source, lines, cached=prefilter),
         *_hits(secret_rules.supplement_hits(source, prefilter=prefilter), lines.line_of),
     ]
+    if prefilter and not _literals_may_matter(source):
+        return _most_specific(found)
     read = read_literals(source, with_comments=not prefilter or _comments_may_hold_keywords(source))
     for line, comment in read.comments:
         found.extend(_hits(secret_rules.keyword_hits(comment), _always(line)))
@@ -136,6 +138,31 @@ _FROM_HASH = re.compile(r"#[^\n]*")
 
 def _comments_may_hold_keywords(source: str) -> bool:
     return secret_rules.may_hold_keywords("\n".join(_FROM_HASH.findall(source)))
+
+
+# Two string tokens with only blanks and comments between them (no backslash: see below): one
+# closing quote, then an opening one after at most two prefix letters.
+_MAY_CONCATENATE = re.compile(r"""["'](?:\s|#[^\n]*)*[A-Za-z]{0,2}["']""")
+
+
+def _literals_may_matter(source: str) -> bool:
+    """False only where no rule over literals, comments or unparsed code can find anything.
+
+    Without a backslash or a ``\\r`` no literal has escapes, line joins or translated newlines,
+    and without two string tokens in a row none is concatenated: every literal's value is then a
+    stretch of the source between quotes, and every comment is a stretch of the source too. ASCII
+    source means identifiers are as written (Python normalizes non-ASCII ones, NFKC). So where the
+    source holds no keyword, no secret name and no entropy candidate, neither does any literal,
+    comment or binding: the keyword, binding and entropy rules find nothing, concatenated values
+    do not exist, and the same holds for the raw text of code ``ast`` cannot parse.
+    """
+    if "\\" in source or "\r" in source or not source.isascii() or _MAY_CONCATENATE.search(source):
+        return True
+    return (
+        secret_rules.may_hold_keywords(source)
+        or secret_rules.may_name_secrets(source)
+        or secret_rules.may_hit_entropy(source)
+    )
 
 
 def _scan_lines(
