@@ -88,15 +88,25 @@ def _detectors() -> list[tuple[str, RegexBasedDetector]]:
 _DETECTORS = _detectors()
 
 
-def vendor_hits(line: str, text: str, start: int, *, cached: bool = True) -> Iterator[RuleHit]:
-    """detect-secrets' format detectors over one line of ``text``, the line that begins at ``start``.
+def vendor_hits(text: str, *, cached: bool = True) -> Iterator[tuple[int, RuleHit]]:
+    """detect-secrets' format detectors over each line of ``text``: (where the line starts, hit).
 
     What the detectors find in a line depends on the line alone, and pattern texts share most of
     their lines (a model or a helper is a dependency of many patterns): with ``cached`` each
-    distinct line goes through the detectors once per process. The judging below depends on the
-    rest of the text too, so it runs every time.
+    distinct line goes through the detectors once per process. The judging of what they found
+    depends on the rest of the text too, so it runs every time.
     """
-    secrets = _detector_secrets(line) if cached else _run_detectors(line)
+    detect = _detector_secrets if cached else _run_detectors
+    start = 0
+    for line in text.splitlines(keepends=True):
+        secrets = detect(line)
+        if secrets:
+            for hit in _judged(line, secrets, text, start):
+                yield start, hit
+        start += len(line)
+
+
+def _judged(line: str, secrets: tuple[tuple[str, str], ...], text: str, start: int) -> Iterator[RuleHit]:
     for secret_type, secret in secrets:
         kind = _KIND_OF_TYPE.get(secret_type, "vendor_token")
         if kind == "aws_access_key_id" and len(secret) == 40:

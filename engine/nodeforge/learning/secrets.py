@@ -169,12 +169,9 @@ def _scan_lines(
     text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None, *, cached: bool
 ) -> Iterator[SecretFinding]:
     """detect-secrets' format detectors, line by line."""
-    start = 0
-    for raw in text.splitlines(keepends=True):
-        for hit in secret_rules.vendor_hits(raw, text, start, cached=cached):
-            line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
-            yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
-        start += len(raw)
+    for start, hit in secret_rules.vendor_hits(text, cached=cached):
+        line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
+        yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
 
 
 def _always(line: int) -> _OffsetToLine:
