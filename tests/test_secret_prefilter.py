@@ -50,6 +50,11 @@ EDGES = [
     'b = b"AKIA" b"FAKEEXAMPLE00000"\n',
     's = f"{x}" "AKIA" "FAKEEXAMPLE00000"\n',
     'doc = """one\n  password: Hunt3rHunt3r\n"""  """two"""\n',
+    'x = "AKIA" + "FAKEEXAMPLE00000"\ny = "AKIAFAKEEXAMPLE00000"\n',  # no literal rule: the reader is skipped
+    "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44 = 'hunter22'\n",  # full-width: Python reads "password"
+    'x = "ab" "cd"\nhandler = "HandlerUserCreate2024Xy"\n',
+    'digest = "0123456789abcdef0123456789abcdef"\nkey = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"\n',
+    "value = 'c2VjcmV0OnBhc3N3b3JkMTIz'\n",  # base64 of user:password, no keyword in the source
 ]
 
 
@@ -74,3 +79,22 @@ def test_the_edges_are_not_all_clean() -> None:
 )
 def test_literals_read_without_the_tokenizer_are_the_same(code: str) -> None:
     assert read_literals(code, with_comments=False).literals == read_literals(code).literals
+
+
+def test_plain_code_skips_the_literal_reader_and_still_finds_formats() -> None:
+    from nodeforge.learning.secrets import _literals_may_matter
+
+    plain = 'def handle(request: Request) -> Reply:\n    """Create."""\n    return run(request, "value")\n'
+    assert not _literals_may_matter(plain)
+    aws = 'x = "AKIA' + 'FAKEEXAMPLE00000"\n'
+    assert not _literals_may_matter(aws)
+    assert [finding.kind.value for finding in scan(aws)] == ["aws_access_key_id"]
+    for needs_reading in (
+        'x = "a" "b"\n',
+        'x = ("a"  # c\n  rb"b")\n',
+        'x = "\\x41"\n',
+        'password = "x"\n',
+        "api_key = 1\n",
+        "ü = 1\n",
+    ):
+        assert _literals_may_matter(needs_reading), needs_reading

@@ -18,11 +18,12 @@ import bisect
 import functools
 import io
 import re
+import sys
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["LiteralPart", "SourceLiterals", "StringLiteral", "read_literals"]
+__all__ = ["LiteralPart", "SourceLiterals", "StringLiteral", "may_concatenate", "read_literals"]
 
 
 @dataclass(frozen=True)
@@ -424,3 +425,38 @@ def _argument_value(arg: ast.expr | ast.keyword) -> ast.expr:
     if isinstance(arg, ast.keyword | ast.Starred):
         return arg.value
     return arg
+
+
+# The strings and comments of source without backslashes, lexed as Python 3.11's tokenizer lexes
+# them: with no escapes a short string ends at its first quote of its kind, a long one at its first
+# triple quote; f-strings are strings like the others (3.12 lets them nest the same quote, so there
+# they are not read this way). Everything else is passed over in runs.
+_LEXEME = re.compile(
+    r"""(?P<comment>\#[^\n]*)"""
+    r"""|(?P<string>""\"(?:[^"]|"(?!""))*""\"|'''(?:[^']|'(?!''))*'''|"[^"\n]*"|'[^'\n]*')"""
+    r"""|[^"'\#]+"""
+)
+_F_STRING = re.compile(r"""(?<![A-Za-z0-9_])(?:[fF][rR]?|[rR][fF])["']""")
+# What may lie between two pieces of one literal: blanks, comments, the second piece's prefix.
+_BETWEEN_PIECES = re.compile(r"(?:\s|\#[^\n]*)*[A-Za-z]{0,2}")
+
+
+def may_concatenate(source: str) -> bool:
+    """False only where no literal of ``source`` (Python without backslashes) is written in pieces.
+
+    Pieces of one literal are STRING tokens with only blanks, comments and a prefix between them.
+    True whenever the source cannot be lexed here (an f-string on 3.12+, a stray quote).
+    """
+    if "\\" in source or (sys.version_info >= (3, 12) and _F_STRING.search(source)):
+        return True
+    end = 0
+    previous = -1  # where the last string ended
+    for lexeme in _LEXEME.finditer(source):
+        if lexeme.start() != end:
+            return True  # a quote the lexer could not place
+        end = lexeme.end()
+        if lexeme.lastgroup == "string":
+            if previous >= 0 and _BETWEEN_PIECES.fullmatch(source, previous, lexeme.start()):
+                return True
+            previous = end
+    return end != len(source)

@@ -28,6 +28,7 @@ from detect_secrets.plugins import keyword
 from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
 
+from nodeforge.learning.needles import needle_test
 from nodeforge.naming import split_identifier
 
 
@@ -76,6 +77,10 @@ _PEM_BODY = re.compile(
 )
 
 
+def _finds_by_regex(detector: RegexBasedDetector) -> bool:
+    return type(detector).analyze_string is RegexBasedDetector.analyze_string
+
+
 def _detectors() -> list[tuple[str, RegexBasedDetector]]:
     found: list[tuple[str, RegexBasedDetector]] = []
     plugins: Mapping[str, type[BasePlugin]] = get_mapping_from_secret_type_to_class()
@@ -86,6 +91,13 @@ def _detectors() -> list[tuple[str, RegexBasedDetector]]:
 
 
 _DETECTORS = _detectors()
+# Each detector with the test that rules it out of a line before it runs (None: it always runs).
+# Only detectors whose every find is a match of their denylist regexes (detect-secrets' own
+# ``analyze_string``) are tested: a detector with its own way of looking always runs.
+_GATED = [
+    (secret_type, detector, needle_test(list(detector.denylist)) if _finds_by_regex(detector) else None)
+    for secret_type, detector in _DETECTORS
+]
 
 
 def vendor_hits(text: str, *, cached: bool = True) -> Iterator[tuple[int, RuleHit]]:
@@ -129,8 +141,18 @@ def _run_detectors(line: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _run_needed_detectors(line: str) -> tuple[tuple[str, str], ...]:
+    """``_run_detectors``' answer, skipping each detector that cannot match (``needles``)."""
+    return tuple(
+        (secret_type, secret)
+        for secret_type, detector, test in _GATED
+        if test is None or test.may_match(line)
+        for secret in detector.analyze_string(line)
+    )
+
+
 # The detectors are regexes (and a JWT decode) with no state: a pure function of the line.
-_detector_secrets = functools.lru_cache(maxsize=1 << 17)(_run_detectors)
+_detector_secrets = functools.lru_cache(maxsize=1 << 17)(_run_needed_detectors)
 
 
 def _url_password_is_real(password: str) -> bool:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from nodeforge.learning import secret_rules
-from nodeforge.learning.literals import StringLiteral, read_literals
+from nodeforge.learning.literals import StringLiteral, may_concatenate, read_literals
 from nodeforge.learning.secret_rules import RuleHit
 from nodeforge.naming import split_identifier
 
@@ -140,8 +140,8 @@ def _comments_may_hold_keywords(source: str) -> bool:
     return secret_rules.may_hold_keywords("\n".join(_FROM_HASH.findall(source)))
 
 
-# Two string tokens with only blanks and comments between them (no backslash: see below): one
-# closing quote, then an opening one after at most two prefix letters.
+# Two string tokens in a row need a quote, then blanks or comments, then at most two prefix
+# letters and a quote: a source without that has no literal in pieces, lexed or not.
 _MAY_CONCATENATE = re.compile(r"""["'](?:\s|#[^\n]*)*[A-Za-z]{0,2}["']""")
 
 
@@ -156,7 +156,9 @@ def _literals_may_matter(source: str) -> bool:
     comment or binding: the keyword, binding and entropy rules find nothing, concatenated values
     do not exist, and the same holds for the raw text of code ``ast`` cannot parse.
     """
-    if "\\" in source or "\r" in source or not source.isascii() or _MAY_CONCATENATE.search(source):
+    if "\\" in source or "\r" in source or not source.isascii():
+        return True
+    if _MAY_CONCATENATE.search(source) and may_concatenate(source):
         return True
     return (
         secret_rules.may_hold_keywords(source)
