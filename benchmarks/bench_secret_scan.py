@@ -26,7 +26,7 @@ from pathlib import Path
 from _common import Bench, Result, machine
 from bench_learn_phases import _learn, _source
 
-from nodeforge.learning import secret_rules
+from nodeforge.learning import secret_detectors
 from nodeforge.learning.secrets import SecretVerdict, scan
 
 
@@ -54,7 +54,7 @@ def _gather(args: argparse.Namespace) -> list[str] | None:
 
 
 def _cpu(texts: list[str], *, prefilter: bool) -> float:
-    secret_rules.clear_caches()
+    secret_detectors.clear_caches()
     started = time.process_time()
     for text in texts:
         scan(text, prefilter=prefilter)

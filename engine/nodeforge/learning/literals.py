@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import functools
 import io
 import re
 import sys
@@ -280,9 +279,14 @@ _LEAF_FIELDS = frozenset(
 )
 
 
-@functools.cache
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
 def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    return tuple(field for field in kind._fields if field not in _LEAF_FIELDS)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(field for field in kind._fields if field not in _LEAF_FIELDS)
+    return fields
 
 
 # The node types ``_Collector._bindings`` acts on; every other node only has children.

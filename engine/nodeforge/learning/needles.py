@@ -27,11 +27,56 @@ class NeedleTest:
 
     exact: tuple[str, ...]  # from case-sensitive patterns
     folded: tuple[re.Pattern[str], ...]  # from IGNORECASE ones: one search per set of flags
+    folded_needles: tuple[str, ...] = ()
 
     def may_match(self, text: str) -> bool:
         return any(needle in text for needle in self.exact) or any(
             search.search(text) is not None for search in self.folded
         )
+
+    @property
+    def has_short_needle(self) -> bool:
+        """A one-character needle (``.``, ``:``) is in most lines: screening by it saves nothing."""
+        return any(len(needle) == 1 for needle in (*self.exact, *self.folded_needles))
+
+
+class Screen:
+    """Which of several groups of patterns may match a line, with two searches for most lines.
+
+    A group without a test, or with a one-character needle, is tested on every line. The others
+    are tested only on a line that holds one of their needles at all: one search for all exact
+    needles, one for all folded ones (on ASCII text, IGNORECASE is plain lower-casing, so the
+    lower-cased line is searched for the lower-cased needles; other text is searched as each
+    group's own test searches it).
+    """
+
+    def __init__(self, tests: Sequence[NeedleTest | None]) -> None:
+        self._tests = tuple(tests)
+        self._everywhere = tuple(
+            index for index, test in enumerate(self._tests) if test is None or test.has_short_needle
+        )
+        screened = [test for test in self._tests if test is not None and not test.has_short_needle]
+        self._screened_folded = tuple(search for test in screened for search in test.folded)
+        self._exact = _any_of({needle for test in screened for needle in test.exact})
+        folded = {needle for test in screened for needle in test.folded_needles}
+        self._folded_lower = _any_of({needle.lower() for needle in folded})
+        self._folds_ascii = all(needle.isascii() for needle in folded)
+
+    def groups(self, line: str) -> list[int]:
+        """The indexes of the groups that may match ``line``, in order."""
+        indexes = range(len(self._tests)) if self._may_hold_a_needle(line) else self._everywhere
+        return [index for index in indexes if (test := self._tests[index]) is None or test.may_match(line)]
+
+    def _may_hold_a_needle(self, line: str) -> bool:
+        if self._exact is not None and self._exact.search(line):
+            return True
+        if self._folds_ascii and line.isascii():
+            return self._folded_lower is not None and self._folded_lower.search(line.lower()) is not None
+        return any(search.search(line) for search in self._screened_folded)
+
+
+def _any_of(needles: set[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(re.escape(needle) for needle in sorted(needles))) if needles else None
 
 
 def needle_test(patterns: Sequence[re.Pattern[str]]) -> NeedleTest | None:
@@ -50,7 +95,8 @@ def needle_test(patterns: Sequence[re.Pattern[str]]) -> NeedleTest | None:
         re.compile("|".join(re.escape(needle) for needle in sorted(found)), flags)
         for flags, found in sorted(folded.items())
     )
-    return NeedleTest(tuple(sorted(exact)), searches)
+    every_folded = tuple(sorted({needle for found in folded.values() for needle in found}))
+    return NeedleTest(tuple(sorted(exact)), searches, every_folded)
 
 
 # What decides how a literal character matches: case folding, and ASCII or Unicode folds.

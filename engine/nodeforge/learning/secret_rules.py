@@ -1,10 +1,8 @@
-"""The rule set behind the secret gate: detect-secrets' detectors, judged with our value policy.
+"""The rule set behind the secret gate, besides detect-secrets' format detectors (``secret_detectors``).
 
-* **vendor formats** — every regex detector detect-secrets ships (AWS, GitHub, GitLab, Slack,
-  Stripe, SendGrid, Twilio, JWT, private keys, Basic-auth URLs, ...), discovered from the package,
-  so a detector added upstream is used without a change here. A short supplement covers formats
-  it lacks (Google API keys, Mailgun, Azure connection strings, JDBC/``key=value`` passwords,
-  ``Authorization`` values, fine-grained GitHub PATs, Stripe test keys, project OpenAI keys).
+* **formats detect-secrets lacks** — Google API keys, Mailgun, Azure connection strings,
+  JDBC/``key=value`` passwords, ``Authorization`` values, fine-grained GitHub PATs, Stripe test
+  keys, project OpenAI keys, PEM bodies, GCP key files.
 * **keywords in text** — detect-secrets' keyword detector (config syntax: ``password: x``,
   ``DB_PASSWORD=x``) over comments, docstrings and string contents; ``.env`` lines, connection
   strings and prose such as "the password is x" are text, not code.
@@ -17,18 +15,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins import keyword
-from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
 
-from nodeforge.learning.needles import needle_test
 from nodeforge.naming import split_identifier
 
 
@@ -41,123 +35,11 @@ class RuleHit:
     detail: str
 
 
-# -- vendor formats (detect-secrets) -------------------------------------------------------------
-
-# detect-secrets' secret_type -> our kind; a type not listed (added upstream later) is a vendor_token.
-_KIND_OF_TYPE = {
-    "Artifactory Credentials": "artifactory_token",
-    "AWS Access Key": "aws_access_key_id",
-    "Azure Storage Account access key": "azure_connection_string",
-    "Basic Auth Credentials": "connection_string_password",
-    "Cloudant Credentials": "cloud_credential",
-    "Discord Bot Token": "discord_token",
-    "GitHub Token": "github_token",
-    "GitLab Token": "gitlab_token",
-    "IBM Cloud IAM Key": "cloud_credential",
-    "IBM COS HMAC Credentials": "cloud_credential",
-    "JSON Web Token": "jwt",
-    "Mailchimp Access Key": "mailchimp_key",
-    "NPM tokens": "npm_token",
-    "OpenAI Token": "openai_api_key",
-    "Private Key": "private_key",
-    "PyPI Token": "pypi_token",
-    "SendGrid API Key": "sendgrid_api_key",
-    "Slack Token": "slack_token",
-    "SoftLayer Credentials": "cloud_credential",
-    "Square OAuth Secret": "square_oauth_secret",
-    "Stripe Access Key": "stripe_key",
-    "Telegram Bot Token": "telegram_token",
-    "Twilio API Key": "twilio_api_key",
-}
-# Public IPs are not credentials; keyword and entropy detectors are not regex detectors.
-_SKIPPED_TYPES = frozenset({"Public IP (ipv4)"})
+# A private key's body after its header (the PEM rule, and the check on detect-secrets' header rule).
 _B64 = r"A-Za-z0-9+/="
-_PEM_BODY = re.compile(
+PEM_BODY = re.compile(
     rf"PRIVATE KEY(?: BLOCK)?-----(?:\\[rn]|\s)+(?:[A-Za-z-]+:[^\n\\]*(?:\\[rn]|\s)+)*[{_B64}]{{40,}}"
 )
-
-
-def _finds_by_regex(detector: RegexBasedDetector) -> bool:
-    return type(detector).analyze_string is RegexBasedDetector.analyze_string
-
-
-def _detectors() -> list[tuple[str, RegexBasedDetector]]:
-    found: list[tuple[str, RegexBasedDetector]] = []
-    plugins: Mapping[str, type[BasePlugin]] = get_mapping_from_secret_type_to_class()
-    for secret_type, plugin in sorted(plugins.items()):
-        if issubclass(plugin, RegexBasedDetector) and secret_type not in _SKIPPED_TYPES:
-            found.append((secret_type, plugin()))
-    return found
-
-
-_DETECTORS = _detectors()
-# Each detector with the test that rules it out of a line before it runs (None: it always runs).
-# Only detectors whose every find is a match of their denylist regexes (detect-secrets' own
-# ``analyze_string``) are tested: a detector with its own way of looking always runs.
-_GATED = [
-    (secret_type, detector, needle_test(list(detector.denylist)) if _finds_by_regex(detector) else None)
-    for secret_type, detector in _DETECTORS
-]
-
-
-def vendor_hits(text: str, *, cached: bool = True) -> Iterator[tuple[int, RuleHit]]:
-    """detect-secrets' format detectors over each line of ``text``: (where the line starts, hit).
-
-    What the detectors find in a line depends on the line alone, and pattern texts share most of
-    their lines (a model or a helper is a dependency of many patterns): with ``cached`` each
-    distinct line goes through the detectors once per process. The judging of what they found
-    depends on the rest of the text too, so it runs every time.
-    """
-    detect = _detector_secrets if cached else _run_detectors
-    start = 0
-    for line in text.splitlines(keepends=True):
-        secrets = detect(line)
-        if secrets:
-            for hit in _judged(line, secrets, text, start):
-                yield start, hit
-        start += len(line)
-
-
-def _judged(line: str, secrets: tuple[tuple[str, str], ...], text: str, start: int) -> Iterator[RuleHit]:
-    for secret_type, secret in secrets:
-        kind = _KIND_OF_TYPE.get(secret_type, "vendor_token")
-        if kind == "aws_access_key_id" and len(secret) == 40:
-            kind = "aws_secret_access_key"  # AWSKeyDetector's second rule: the 40-char secret
-        if kind == "slack_token" and secret.startswith("https://"):
-            kind = "slack_webhook"
-        if kind == "private_key" and not _PEM_BODY.search(text, start):
-            continue  # a parser checking for the header is not a key: a key has a body
-        if kind == "connection_string_password" and not _url_password_is_real(secret):
-            continue
-        yield RuleHit(kind, line.find(secret), f"{secret_type} (detect-secrets)")
-
-
-def _run_detectors(line: str) -> tuple[tuple[str, str], ...]:
-    """(secret type, secret) for every secret each detector reports in ``line``, in detector order."""
-    return tuple(
-        (secret_type, secret)
-        for secret_type, detector in _DETECTORS
-        for secret in detector.analyze_string(line)
-    )
-
-
-def _run_needed_detectors(line: str) -> tuple[tuple[str, str], ...]:
-    """``_run_detectors``' answer, skipping each detector that cannot match (``needles``)."""
-    return tuple(
-        (secret_type, secret)
-        for secret_type, detector, test in _GATED
-        if test is None or test.may_match(line)
-        for secret in detector.analyze_string(line)
-    )
-
-
-# The detectors are regexes (and a JWT decode) with no state: a pure function of the line.
-_detector_secrets = functools.lru_cache(maxsize=1 << 17)(_run_needed_detectors)
-
-
-def _url_password_is_real(password: str) -> bool:
-    is_port = password.isdigit() and len(password) <= 5
-    return not is_port and not is_placeholder(password, name="password")
 
 
 # -- formats detect-secrets lacks ----------------------------------------------------------------
@@ -229,7 +111,7 @@ _SUPPLEMENTS = (
     _Supplement(
         "private_key",
         "PEM private key",
-        re.compile(r"-----BEGIN [A-Z0-9 ]*" + _PEM_BODY.pattern),
+        re.compile(r"-----BEGIN [A-Z0-9 ]*" + PEM_BODY.pattern),
         ("-----BEGIN ",),
     ),
     _Supplement(
@@ -507,8 +389,3 @@ def decode_base64_text(token: str) -> str | None:
         return None
     printable = sum(32 <= byte < 127 or byte in (9, 10, 13) for byte in raw)
     return raw.decode("ascii", errors="replace") if printable / len(raw) >= _PRINTABLE_SHARE else None
-
-
-def clear_caches() -> None:
-    """Forget the per-line detector results (benchmarks measuring a cold process)."""
-    _detector_secrets.cache_clear()

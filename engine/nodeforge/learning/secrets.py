@@ -26,7 +26,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from nodeforge.learning import secret_rules
+from nodeforge.learning import secret_detectors, secret_rules
 from nodeforge.learning.literals import StringLiteral, may_concatenate, read_literals
 from nodeforge.learning.secret_rules import RuleHit
 from nodeforge.naming import split_identifier
@@ -171,7 +171,7 @@ def _scan_lines(
     text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None, *, cached: bool
 ) -> Iterator[SecretFinding]:
     """detect-secrets' format detectors, line by line."""
-    for start, hit in secret_rules.vendor_hits(text, cached=cached):
+    for start, hit in secret_detectors.vendor_hits(text, cached=cached):
         line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
         yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
 
