@@ -108,8 +108,9 @@ def scan(code: str, *, prefilter: bool = True) -> tuple[SecretFinding, ...]:
 
     ``prefilter`` skips work that cannot find anything (same findings; ``False`` is the plain
     path, kept as the oracle the tests hold the fast one to): detector results cached per distinct
-    line, the keyword rules only over text holding a keyword, comments and the tokenizer only
-    where needed (``read_literals(with_comments=False)``).
+    line and screened by the text their regexes need, the keyword and supplementary rules only
+    over text holding their words, the literal reader not at all where no literal rule can fire
+    (``_literals_may_matter``), and its tokenizer only where needed (``with_comments=False``).
     """
     source = textwrap.dedent(code)
     lines = _LineIndex(source)
