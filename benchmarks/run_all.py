@@ -50,6 +50,8 @@ SPECS = (
     Spec("learn_repo", "bench_learn_repo.py", (), (), writes_json=True),
     # CPU by stage of a cold serial learn: omnimarket when NODEFORGE_OMNIMARKET is set, else skipped
     Spec("learn_phases", "bench_learn_phases.py", (), (), writes_json=True),
+    # the secret scan's fast path against its plain one over every text that learn gates (same repository)
+    Spec("secret_scan", "bench_secret_scan.py", (), (), writes_json=True),
     Spec("quality", "bench_quality.py", (), ("--repeats", "3")),
     Spec("hook", "bench_hook.py", (), ("--rounds", "5"), writes_json=True),
     Spec("team", "bench_team.py", (), ("--per-runner", "4"), writes_json=True),

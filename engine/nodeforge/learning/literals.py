@@ -17,11 +17,12 @@ import ast
 import bisect
 import io
 import re
+import sys
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["LiteralPart", "SourceLiterals", "StringLiteral", "read_literals"]
+__all__ = ["LiteralPart", "SourceLiterals", "StringLiteral", "may_concatenate", "read_literals"]
 
 
 @dataclass(frozen=True)
@@ -74,21 +75,40 @@ _Position = tuple[int, int]
 _Token = tuple[_Position, _Position, str]
 
 
-def read_literals(source: str) -> SourceLiterals:
-    """Every constant string literal of ``source`` in source order (f-strings are not constants)."""
+def read_literals(source: str, *, with_comments: bool = True) -> SourceLiterals:
+    """Every constant string literal of ``source`` in source order (f-strings are not constants).
+
+    Without ``with_comments`` the comments may come back empty, and the tokenizer (two fifths of
+    the time) runs only when ``ast``'s positions cannot tell the written pieces of every literal.
+    """
+    tree: ast.Module | None = None
+    if not with_comments and "\r" not in source:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):  # ValueError: a null byte (Python 3.11)
+            return SourceLiterals(None, ())
+        read = _collect(tree, _Segments(source))
+        if read is not None:
+            return read
     strings, comments = _tokenize(source)
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):  # ValueError: a null byte (Python 3.11)
+        tree = tree or ast.parse(source)
+    except (SyntaxError, ValueError):
         return SourceLiterals(None, tuple(comments))
-    pieces = _Pieces(strings)
+    read = _collect(tree, _Pieces(strings))
+    assert read is not None  # tokens always know a literal's pieces
+    return SourceLiterals(read.literals, tuple(comments))
+
+
+def _collect(tree: ast.Module, pieces: _Pieces | _Segments) -> SourceLiterals | None:
+    """The literals of ``tree``; None when ``pieces`` cannot tell how one of them is written."""
     found = _Collector(pieces)
     found.walk(tree)
     literals = tuple(
         _literal(node, pieces, found.contexts.get(id(node), ""), id(node) in found.docstrings)
         for node in sorted(found.constants, key=lambda node: (node.lineno, node.col_offset))
     )
-    return SourceLiterals(literals, tuple(comments))
+    return None if pieces.unsure else SourceLiterals(literals, ())
 
 
 def _tokenize(source: str) -> tuple[list[_Token], list[tuple[int, str]]]:
@@ -117,6 +137,8 @@ def _byte_column(lines: list[str], row: int, column: int) -> int:
 class _Pieces:
     """The STRING tokens each constant is written as (several for implicit concatenation)."""
 
+    unsure = False
+
     def __init__(self, strings: list[_Token]) -> None:
         self._tokens = strings
         self._starts = [start for start, _end, _text in strings]
@@ -139,6 +161,82 @@ class _Pieces:
         return ""
 
 
+class _Segments:
+    """The written pieces of each literal, told from its source span, not the whole source's tokens.
+
+    A piece is ``prefix quote body quote``. Without a backslash (no escapes, no line joins) and
+    without ``\\r`` (no newline translation) the body *is* the value, so a one-piece literal spans
+    exactly ``len(prefix) + 2 * len(quote) + len(value)`` characters; several pieces span at least
+    two more (each further piece adds its own quotes, plus what lies between). So when the span has
+    that length it is one STRING token from the node's start to its end, which is all ``_Pieces``
+    answers for it. Any other span (escapes, concatenation) is tokenized alone: it starts where a
+    STRING token starts and holds only its pieces and what may lie between them (blanks, comments,
+    line breaks), so its STRING tokens are those the whole source's tokens would give. Where even
+    that fails (a dedent the span alone cannot place) this reader is ``unsure``, and the caller
+    reads the source again with the tokenizer. The source must hold no ``\\r``.
+    """
+
+    def __init__(self, source: str) -> None:
+        self._lines = source.split("\n")
+        self._known: dict[int, list[_Token]] = {}
+        self.unsure = False
+
+    def of(self, node: ast.Constant) -> list[_Token]:
+        """The pieces: (start, end, text) with the source's line numbers; columns are the span's."""
+        known = self._known.get(id(node))
+        if known is None:
+            known = self._known[id(node)] = self._pieces(node)
+        return known
+
+    def _pieces(self, node: ast.Constant) -> list[_Token]:
+        text = self._span(node)
+        value = node.value
+        if (
+            isinstance(value, str | bytes)
+            and "\\" not in text
+            and len(text) == _one_piece_length(text, value)
+        ):
+            end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+            return [((node.lineno, node.col_offset), end, text)]
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+            strings = [token for token in tokens if token.type == tokenize.STRING]
+        except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
+            self.unsure = True
+            return []
+        shift = node.lineno - 1
+        return [
+            ((start[0] + shift, start[1]), (end[0] + shift, end[1]), raw)
+            for _t, raw, start, end, _l in strings
+        ]
+
+    def simple_text(self, node: ast.AST | None) -> str:
+        if _is_string(node) and len(self.of(node)) == 1:  # type: ignore[arg-type]
+            return _text(node.value)  # type: ignore[union-attr]
+        return ""
+
+    def _span(self, node: ast.Constant) -> str:
+        first, last = node.lineno, node.end_lineno or node.lineno
+        start = _char_column(self._lines[first - 1], node.col_offset)
+        end = _char_column(self._lines[last - 1], node.end_col_offset or 0)
+        if first == last:
+            return self._lines[first - 1][start:end]
+        return "\n".join(
+            [self._lines[first - 1][start:], *self._lines[first : last - 1], self._lines[last - 1][:end]]
+        )
+
+
+def _char_column(line: str, column: int) -> int:
+    """``ast``'s UTF-8 byte column as a character index into ``line``."""
+    return column if line.isascii() else len(line.encode("utf-8")[:column].decode("utf-8"))
+
+
+def _one_piece_length(text: str, value: str | bytes) -> int:
+    body = text.lstrip("rRbBuUfF")
+    quote = 3 if body[:3] in ('"""', "'''") else 1
+    return len(text) - len(body) + 2 * quote + len(value)
+
+
 def _is_string(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
 
@@ -147,7 +245,9 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-def _literal(node: ast.Constant, pieces: _Pieces, context: str, is_docstring: bool) -> StringLiteral:
+def _literal(
+    node: ast.Constant, pieces: _Pieces | _Segments, context: str, is_docstring: bool
+) -> StringLiteral:
     tokens = pieces.of(node)
     assert isinstance(node.value, str | bytes)  # only string constants are collected
     if len(tokens) <= 1:  # no tokens: the tokenizer stopped early; the node knows its lines
@@ -169,6 +269,30 @@ def _literal(node: ast.Constant, pieces: _Pieces, context: str, is_docstring: bo
 _PLAIN_WORD = re.compile(r"[#@]?[a-z_][a-z_-]*")
 _ENV_GETTERS = frozenset({"getenv", "get", "setdefault", "pop"})
 _SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# Fields that never lead to a string literal or a binding: names and numbers, and the operator and
+# context leaves (``Load``, ``Add``, ``Eq``: a quarter of all nodes). ``Import.names`` holds only
+# ``alias`` nodes, which are names too. The walk skips them; it visits the same literals, in the
+# same order.
+_LEAF_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "name", "names", "module", "level", "kind"}
+    | {"type_comment", "is_async", "conversion"}
+)
+
+
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(field for field in kind._fields if field not in _LEAF_FIELDS)
+    return fields
+
+
+# The node types ``_Collector._bindings`` acts on; every other node only has children.
+_BINDERS = frozenset(
+    {*_SCOPES, ast.Assign, ast.AnnAssign, ast.arguments, ast.keyword, ast.Dict, ast.Compare, ast.Call}
+)
 
 
 class _Collector:
@@ -178,13 +302,15 @@ class _Collector:
     (``d.get("password", default="x")``: ``default``), as a pre-order visitor would decide.
     """
 
-    def __init__(self, pieces: _Pieces) -> None:
+    def __init__(self, pieces: _Pieces | _Segments) -> None:
         self._pieces = pieces
         self.constants: list[ast.Constant] = []
         self.contexts: dict[int, str] = {}  # id(constant) -> the name it is bound to
         self.docstrings: set[int] = set()
 
     def walk(self, tree: ast.AST) -> None:
+        # Hot (every node of every pattern text): ``ast.parse`` makes nodes of the exact classes,
+        # so binders are told by type, and children are listed inline in ``iter_child_nodes``' order.
         pending = [tree]
         while pending:
             level, pending = pending, []
@@ -195,8 +321,14 @@ class _Collector:
                     if isinstance(node.value, str | bytes):
                         self.constants.append(node)
                     continue
-                self._bindings(node)
-                pending.extend(ast.iter_child_nodes(node))
+                if type(node) in _BINDERS:
+                    self._bindings(node)
+                for field in _child_fields(type(node)):
+                    child = getattr(node, field, None)
+                    if isinstance(child, ast.AST):
+                        pending.append(child)
+                    elif isinstance(child, list):
+                        pending.extend(item for item in child if isinstance(item, ast.AST))
 
     def _bind(self, value: ast.AST | None, name: str) -> None:
         if name and _is_string(value):
@@ -297,3 +429,38 @@ def _argument_value(arg: ast.expr | ast.keyword) -> ast.expr:
     if isinstance(arg, ast.keyword | ast.Starred):
         return arg.value
     return arg
+
+
+# The strings and comments of source without backslashes, lexed as Python 3.11's tokenizer lexes
+# them: with no escapes a short string ends at its first quote of its kind, a long one at its first
+# triple quote; f-strings are strings like the others (3.12 lets them nest the same quote, so there
+# they are not read this way). Everything else is passed over in runs.
+_LEXEME = re.compile(
+    r"""(?P<comment>\#[^\n]*)"""
+    r"""|(?P<string>""\"(?:[^"]|"(?!""))*""\"|'''(?:[^']|'(?!''))*'''|"[^"\n]*"|'[^'\n]*')"""
+    r"""|[^"'\#]+"""
+)
+_F_STRING = re.compile(r"""(?<![A-Za-z0-9_])(?:[fF][rR]?|[rR][fF])["']""")
+# What may lie between two pieces of one literal: blanks, comments, the second piece's prefix.
+_BETWEEN_PIECES = re.compile(r"(?:\s|\#[^\n]*)*[A-Za-z]{0,2}")
+
+
+def may_concatenate(source: str) -> bool:
+    """False only where no literal of ``source`` (Python without backslashes) is written in pieces.
+
+    Pieces of one literal are STRING tokens with only blanks, comments and a prefix between them.
+    True whenever the source cannot be lexed here (an f-string on 3.12+, a stray quote).
+    """
+    if "\\" in source or (sys.version_info >= (3, 12) and _F_STRING.search(source)):
+        return True
+    end = 0
+    previous = -1  # where the last string ended
+    for lexeme in _LEXEME.finditer(source):
+        if lexeme.start() != end:
+            return True  # a quote the lexer could not place
+        end = lexeme.end()
+        if lexeme.lastgroup == "string":
+            if previous >= 0 and _BETWEEN_PIECES.fullmatch(source, previous, lexeme.start()):
+                return True
+            previous = end
+    return end != len(source)

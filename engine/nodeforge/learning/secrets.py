@@ -26,8 +26,8 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from nodeforge.learning import secret_rules
-from nodeforge.learning.literals import StringLiteral, read_literals
+from nodeforge.learning import secret_detectors, secret_rules
+from nodeforge.learning.literals import StringLiteral, may_concatenate, read_literals
 from nodeforge.learning.secret_rules import RuleHit
 from nodeforge.naming import split_identifier
 
@@ -103,32 +103,78 @@ def check_pattern_code(code: str) -> SecretVerdict:
     return SecretVerdict(clean=not findings, findings=findings)
 
 
-def scan(code: str) -> tuple[SecretFinding, ...]:
-    """Every secret in ``code``, sorted by line; the most specific finding(s) per line."""
+def scan(code: str, *, prefilter: bool = True) -> tuple[SecretFinding, ...]:
+    """Every secret in ``code``, sorted by line; the most specific finding(s) per line.
+
+    ``prefilter`` skips work that cannot find anything (same findings; ``False`` is the plain
+    path, kept as the oracle the tests hold the fast one to): detector results cached per distinct
+    line and screened by the text their regexes need, the keyword and supplementary rules only
+    over text holding their words, the literal reader not at all where no literal rule can fire
+    (``_literals_may_matter``), and its tokenizer only where needed (``with_comments=False``).
+    """
     source = textwrap.dedent(code)
     lines = _LineIndex(source)
-    found = [*_scan_lines(source, lines), *_hits(secret_rules.supplement_hits(source), lines.line_of)]
-    read = read_literals(source)
+    found = [
+        *_scan_lines(source, lines, cached=prefilter),
+        *_hits(secret_rules.supplement_hits(source, prefilter=prefilter), lines.line_of),
+    ]
+    if prefilter and not _literals_may_matter(source):
+        return _most_specific(found)
+    read = read_literals(source, with_comments=not prefilter or _comments_may_hold_keywords(source))
     for line, comment in read.comments:
         found.extend(_hits(secret_rules.keyword_hits(comment), _always(line)))
     if read.literals is None:
         found.extend(_scan_unparsed(source, lines.line_of))
         return _most_specific(found)
     for literal in read.literals:
-        found.extend(_scan_literal(literal, lines))
+        found.extend(_scan_literal(literal, lines, prefilter=prefilter))
     return _most_specific(found)
 
 
+# A comment runs from a ``#`` to the end of its line, so it lies within the text from the first
+# ``#`` of its line on: where none of those holds a keyword, no comment does (keywords never span
+# lines), and the comments need not be read at all.
+_FROM_HASH = re.compile(r"#[^\n]*")
+
+
+def _comments_may_hold_keywords(source: str) -> bool:
+    return secret_rules.may_hold_keywords("\n".join(_FROM_HASH.findall(source)))
+
+
+# Two string tokens in a row need a quote, then blanks or comments, then at most two prefix
+# letters and a quote: a source without that has no literal in pieces, lexed or not.
+_MAY_CONCATENATE = re.compile(r"""["'](?:\s|#[^\n]*)*[A-Za-z]{0,2}["']""")
+
+
+def _literals_may_matter(source: str) -> bool:
+    """False only where no rule over literals, comments or unparsed code can find anything.
+
+    Without a backslash or a ``\\r`` no literal has escapes, line joins or translated newlines,
+    and without two string tokens in a row none is concatenated: every literal's value is then a
+    stretch of the source between quotes, and every comment is a stretch of the source too. ASCII
+    source means identifiers are as written (Python normalizes non-ASCII ones, NFKC). So where the
+    source holds no keyword, no secret name and no entropy candidate, neither does any literal,
+    comment or binding: the keyword, binding and entropy rules find nothing, concatenated values
+    do not exist, and the same holds for the raw text of code ``ast`` cannot parse.
+    """
+    if "\\" in source or "\r" in source or not source.isascii():
+        return True
+    if _MAY_CONCATENATE.search(source) and may_concatenate(source):
+        return True
+    return (
+        secret_rules.may_hold_keywords(source)
+        or secret_rules.may_name_secrets(source)
+        or secret_rules.may_hit_entropy(source)
+    )
+
+
 def _scan_lines(
-    text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None
+    text: str, lines: _LineIndex, line_of_offset: _OffsetToLine | None = None, *, cached: bool
 ) -> Iterator[SecretFinding]:
     """detect-secrets' format detectors, line by line."""
-    start = 0
-    for raw in text.splitlines(keepends=True):
-        for hit in secret_rules.vendor_hits(raw, text[start:]):
-            line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
-            yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
-        start += len(raw)
+    for start, hit in secret_detectors.vendor_hits(text, cached=cached):
+        line = line_of_offset(start + hit.offset) if line_of_offset else lines.line_of(start)
+        yield SecretFinding(SecretKind(hit.kind), line, hit.detail)
 
 
 def _always(line: int) -> _OffsetToLine:
@@ -146,12 +192,13 @@ def _hits(hits: Iterable[RuleHit], line_of: _OffsetToLine) -> Iterator[SecretFin
 _OffsetToLine = Callable[[int], int]
 
 
-def _scan_literal(literal: StringLiteral, lines: _LineIndex) -> Iterator[SecretFinding]:
+def _scan_literal(literal: StringLiteral, lines: _LineIndex, *, prefilter: bool) -> Iterator[SecretFinding]:
     value = literal.value
     if literal.concatenated:  # a format split over parts exists nowhere in the source as one piece
-        yield from _scan_lines(value, lines, literal.line_of)
-        yield from _hits(secret_rules.supplement_hits(value), literal.line_of)
-    yield from _hits(_per_line(value, secret_rules.keyword_hits), literal.line_of)
+        yield from _scan_lines(value, lines, literal.line_of, cached=prefilter)
+        yield from _hits(secret_rules.supplement_hits(value, prefilter=prefilter), literal.line_of)
+    if not prefilter or secret_rules.may_hold_keywords(value):
+        yield from _hits(_per_line(value, secret_rules.keyword_hits), literal.line_of)
     if literal.context:
         finding = _judge_binding(literal.context, value, literal.line)
         if finding is not None:
@@ -209,7 +256,11 @@ def _scan_unparsed(source: str, line_of: _OffsetToLine) -> Iterator[SecretFindin
 class _LineIndex:
     def __init__(self, text: str) -> None:
         self._text = text
-        self._starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
+        self._starts = [0]
+        newline = text.find("\n")
+        while newline >= 0:
+            self._starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self._starts, offset)
