@@ -9,7 +9,7 @@ are dropped from every word set, so ``invoice.create`` and ``refund.create`` sha
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 
 import yaml
@@ -138,18 +138,22 @@ def features_of_data(data: Mapping[str, object], node_type: NodeType, names: Nod
 
 def _all_words(data: Mapping[str, object], entity: tuple[str, ...]) -> tuple[str, ...]:
     """Every word of the contract, its keys and its text values, the node's own names left out."""
-    words: set[str] = set()
-    stack: list[object] = [data]
+    return tuple(sorted({w for text in _strings(data, keys=True) for w in _words(text, entity)}))
+
+
+def _strings(raw: object, *, keys: bool = False) -> Iterator[str]:
+    """Every string anywhere under ``raw`` (and the mappings' string keys, with ``keys``)."""
+    stack: list[object] = [raw]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            words.update(_words(item, entity))
+            yield item
         elif isinstance(item, Mapping):
             stack.extend(item.values())
-            stack.extend(k for k in item if isinstance(k, str))
+            if keys:
+                stack.extend(k for k in item if isinstance(k, str))
         elif isinstance(item, list):
             stack.extend(item)
-    return tuple(sorted(words))
 
 
 def _text(raw: object) -> str:
@@ -203,17 +207,7 @@ def _io_operations(raw: object, entity: tuple[str, ...]) -> tuple[str, ...]:
 
 def _topics(raw: object, entity: tuple[str, ...]) -> tuple[str, ...]:
     """Words of every topic string anywhere under ``event_bus``."""
-    words: set[str] = set()
-    stack: list[object] = [raw]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            words.update(_words(item, entity))
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return tuple(sorted(words))
+    return tuple(sorted({w for text in _strings(raw) for w in _words(text, entity)}))
 
 
 def _dependencies(raw: object, entity: tuple[str, ...]) -> tuple[str, ...]:
