@@ -122,3 +122,25 @@ def test_a_learned_node_class_deriving_from_its_handler_is_not_the_base_import(r
         assert _base_module(Settings(repo=repo), contract, store)[0] == "omnibase_core.nodes"  # the default
         store.upsert([base("teamapp.core.nodes", "NodeEffect", "b")])
         assert _base_module(Settings(repo=repo), contract, store)[0] == "teamapp.core.nodes"
+
+
+def test_generated_tests_get_a_package_even_when_the_exemplar_s_had_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without tests/__init__.py, pytest imports tests/test_handler.py by its base name: a second
+    # one anywhere in the repository stops the collection of both.
+    monkeypatch.setenv("NODEFORGE_EMBEDDINGS", "0")
+    repo = tmp_path / "team"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".nodeforge"))
+    for init in (repo / "src" / "teamapp" / "nodes").glob("*/tests/__init__.py"):
+        init.unlink()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    assert main(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(repo)]) == 0
+    contract = repo / "shipment.yaml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    out = repo / "src" / "teamapp" / "nodes"
+    capsys.readouterr()
+    assert main(["generate", str(contract), "--repo", str(repo), "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["exemplar"] and "tests/__init__.py" in report["files"]
+    assert (out / "node_shipment_effect" / "tests" / "__init__.py").is_file()

@@ -460,6 +460,11 @@ def _from_exemplar(
     for rel, text in template_files.items():
         if rel.startswith("models/") and rel not in built.files and rel not in shared_model_paths(contract):
             built.files[rel] = text
+    # Test modules in a folder without ``__init__`` are imported by their base name: a second
+    # ``tests/test_handler.py`` anywhere in the repository then stops pytest's collection.
+    has_tests = any(rel.startswith("tests/test_") for rel in built.files)
+    if has_tests and "tests/__init__.py" not in built.files:
+        built.files["tests/__init__.py"] = template_files["tests/__init__.py"]
     head = header(built.used, source)
     built.files = {
         rel: f"{head}\n{text}" if rel.endswith(".py") else text for rel, text in built.files.items()
