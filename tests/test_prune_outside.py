@@ -97,7 +97,7 @@ def test_a_used_re_export_is_not_dropped_from_a_package_that_needs_it() -> None:
 def test_a_module_in_syntax_newer_than_this_python_does_not_stop_the_checks() -> None:
     # ``type X = ...`` is Python 3.12: under 3.11 ``ast`` cannot read it (libcst can). The checks
     # then claim nothing about that module, on any interpreter, instead of raising.
-    newer = "from .handler_refund import HandlerRefund\n\ntype Pair = tuple[str, HandlerRefund]\n"
+    newer = "from .handlers.handler_refund import HandlerRefund\n\ntype Pair = tuple[str, HandlerRefund]\n"
     files = {"handlers/handler_refund.py": HANDLER, "support.py": newer}
     assert [u.name for u in check_module("support.py", newer, files)] == []
     assert prune_unresolved(files, frozenset()).files == files
