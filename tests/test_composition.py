@@ -10,10 +10,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from nodeforge.cli.main import main
 from nodeforge.config import Settings
+from nodeforge.generation.compose import _guard_resolves
 from nodeforge.generation.contract import parse_contract
 from nodeforge.generation.generate import _base_module
 from nodeforge.model import Pattern, PatternKind
@@ -144,3 +146,18 @@ def test_generated_tests_get_a_package_even_when_the_exemplar_s_had_none(
     report = json.loads(capsys.readouterr().out)
     assert report["exemplar"] and "tests/__init__.py" in report["files"]
     assert (out / "node_shipment_effect" / "tests" / "__init__.py").is_file()
+
+
+def test_a_learned_guard_whose_clauses_read_names_of_its_old_body_is_not_used() -> None:
+    def guard(clause: str) -> cst.Try:
+        statement = cst.parse_statement(f"try:\n    pass\nexcept OSError as error:\n{clause}\n")
+        assert isinstance(statement, cst.Try)
+        return statement
+
+    assert _guard_resolves(
+        guard("    log.warning('failed: %s', error)\n    raise"),
+        ["import logging"],
+        [("log", "log = logging.getLogger(__name__)")],
+    )
+    assert not _guard_resolves(guard("    os.unlink(tmp_path)\n    raise"), ["import os"], [])
+    assert not _guard_resolves(guard("    log.warning('x')\n    raise"), [], [])  # log is never bound

@@ -15,6 +15,7 @@ import libcst as cst
 from nodeforge.generation.contract import Contract
 from nodeforge.generation.detect import FEATURE_KINDS, Detection, feature_evidence
 from nodeforge.generation.holefill import fill_holes
+from nodeforge.generation.scope import undefined_in_module
 from nodeforge.learning.generalize import adapt_code
 from nodeforge.learning.vocabulary import contract_names
 from nodeforge.model import (
@@ -351,8 +352,25 @@ def _best_error_handling(
         definitions = tuple(
             (d.name, d.code) for d in deps if d.kind == DependencyKind.DEFINITION and not d.origin
         )
+        if not _guard_resolves(statement, imports, definitions):
+            continue  # its clauses read names of the code it was cut from (``tmp_path``...)
         return _ErrorHandling(statement, imports, definitions, used)
     return None
+
+
+def _guard_resolves(
+    statement: cst.Try, imports: Sequence[str], definitions: Sequence[tuple[str, str]]
+) -> bool:
+    """Whether the learned ``try``, around the template's body (which binds ``result`` from
+    ``request`` in a method), reads only names that body, its imports and definitions bind."""
+    body = cst.parse_statement("result = dict(request.payload)\n")
+    wrapped = cst.Module(body=[statement.with_changes(body=cst.IndentedBlock(body=[body]))]).code
+    method = "class _Guarded:\n    async def handle(self, request):\n" + _indent(wrapped, 8) + "\n"
+    module = "\n".join([*imports, *(code for _, code in definitions), method])
+    try:
+        return not undefined_in_module("handler.py", module)
+    except cst.ParserSyntaxError:
+        return False
 
 
 # Stands for the template's body inside the learned ``try`` while it is cut in two; a name no
