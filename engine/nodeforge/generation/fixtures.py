@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nodeforge.codeshape import parse_or_none
+from nodeforge.generation.scope import bound_names
 from nodeforge.learning.nodes import SKIP_DIRS
 
 CONFTEST = "tests/conftest.py"
@@ -59,14 +60,18 @@ def _tree(code: str) -> ast.Module:
 
 
 def defined_fixtures(code: str) -> frozenset[str]:
-    return frozenset(f.name for f in _functions(_tree(code)) if _is_fixture(f))
+    return _defined(_tree(code))
 
 
-def autouse_fixtures(code: str) -> frozenset[str]:
+def _defined(tree: ast.Module) -> frozenset[str]:
+    return frozenset(f.name for f in _functions(tree) if _is_fixture(f))
+
+
+def _autouse(tree: ast.Module) -> frozenset[str]:
     """Fixtures every test under the conftest gets without asking (``autouse=True``)."""
     return frozenset(
         f.name
-        for f in _functions(_tree(code))
+        for f in _functions(tree)
         if any(
             isinstance(d, ast.Call)
             and any(k.arg == "autouse" and getattr(k.value, "value", False) is True for k in d.keywords)
@@ -94,25 +99,27 @@ def repo_conftests(repo: Path) -> list[Conftest]:
             path = Path(folder) / "conftest.py"
             try:
                 text = path.read_text(encoding="utf-8")
-                found.append(Conftest(path, text, defined_fixtures(text), autouse_fixtures(text)))
-            except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+                tree = _tree(text)
+            except (OSError, UnicodeDecodeError, ValueError):  # ValueError: a null byte (Python 3.11)
                 continue  # a conftest nobody can read offers no fixture to bring
+            found.append(Conftest(path, text, _defined(tree), _autouse(tree)))
     return found
 
 
 def bring_fixtures(files: Mapping[str, str], repo: Path, node_dir: Path) -> Brought:
     """``files`` with the fixtures their tests ask for and cannot see added to ``tests/conftest.py``."""
     tests = {rel: code for rel, code in files.items() if rel.startswith("tests/") and rel.endswith(".py")}
-    if not tests:
-        return Brought(dict(files), [])
+    own = defined_fixtures(files.get(CONFTEST, ""))
+    asked = {rel: requested_fixtures(code) - defined_fixtures(code) - own for rel, code in tests.items()}
+    if not any(asked.values()):
+        return Brought(dict(files), [])  # every fixture asked for is the node's own: no walk
     conftests = repo_conftests(repo)
     seen_from = (node_dir / "tests").resolve()
     visible = {c.path for c in conftests if seen_from.is_relative_to(c.path.parent.resolve())}
     available = set().union(*(c.fixtures for c in conftests if c.path in visible))
-    available |= defined_fixtures(files.get(CONFTEST, ""))
     wanted: dict[Path, set[str]] = {}
-    for code in tests.values():
-        for name in sorted(requested_fixtures(code) - defined_fixtures(code) - available):
+    for names in asked.values():
+        for name in sorted(names - available):
             source = next((c for c in conftests if c.path not in visible and name in c.fixtures), None)
             if source is not None:
                 wanted.setdefault(source.path, set()).add(name)
@@ -131,17 +138,6 @@ def bring_fixtures(files: Mapping[str, str], repo: Path, node_dir: Path) -> Brou
         for path, names in sorted(wanted.items())
     ]
     return Brought(result, notes)
-
-
-def _bound_names(statement: ast.stmt) -> list[str]:
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return [statement.name]
-    if isinstance(statement, ast.Import | ast.ImportFrom):
-        return [(a.asname or a.name).split(".")[0] for a in statement.names]
-    if isinstance(statement, ast.Assign | ast.AnnAssign):
-        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-    return []
 
 
 def _reads(statement: ast.stmt) -> set[str]:
@@ -164,7 +160,7 @@ def copied(text: str, fixtures: set[str]) -> Copied:
     tree = _tree(text)
     binders: dict[str, ast.stmt] = {}
     for statement in tree.body:
-        for name in _bound_names(statement):
+        for name in bound_names(statement):
             binders.setdefault(name, statement)
     needed: set[str] = set()
     queue = sorted(fixtures)
@@ -177,7 +173,7 @@ def copied(text: str, fixtures: set[str]) -> Copied:
     lines = text.splitlines()
     result = Copied([], [])
     for statement in tree.body:
-        if not set(_bound_names(statement)) & needed:
+        if not bound_names(statement) & needed:
             continue
         if isinstance(statement, ast.Import):
             kept = [a for a in statement.names if (a.asname or a.name).split(".")[0] in needed]

@@ -166,12 +166,13 @@ def render_node(
     base_module, base_note = _base_module(settings, contract, store if options.learning else None)
     templates = environment((repo / settings.templates_dir) if settings.templates_dir else None)
     near = nearest_exemplars(store, contract) if retriever is not None and store is not None else []
+    repo_modules = RepoModules.of(repo)  # read once: assembly's scope checks and verify's tidying
     built = None
     if near and store is not None:
         # From an exemplar, the template's files only stand in where nothing learned fits.
         stand_in = _plan(contract, None, settings, base_module, detections)
         stand_in_files = render_files(stand_in, templates, source)
-        built = _from_exemplar(contract, source, near, store, stand_in_files, RepoModules.of(repo))
+        built = _from_exemplar(contract, source, near, store, stand_in_files, repo_modules)
     plan = _plan(contract, retriever if built is None else None, settings, base_module, detections)
     if base_note:
         plan.notes.append(base_note)
@@ -228,7 +229,7 @@ def render_node(
         )
         for rel, texts in (built.alternatives if built is not None else {}).items()
     }
-    own, outside = own_packages(contract, plan.names), RepoModules.of(repo).names
+    own, outside = own_packages(contract, plan.names), repo_modules.names
 
     def tidy(node_files: Mapping[str, str]) -> Mapping[str, str]:
         return prune_unresolved(node_files, own, outside).files

@@ -49,7 +49,7 @@ def module_names(code: str) -> frozenset[str] | None:
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
             return None
     for statement in _top_level(tree.body):
-        names.update(_bound(statement))
+        names.update(bound_names(statement))
     return frozenset(names)
 
 
@@ -66,7 +66,8 @@ def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
     return found
 
 
-def _bound(statement: ast.stmt) -> set[str]:
+def bound_names(statement: ast.stmt) -> set[str]:
+    """The module-level names one statement binds (a definition, an import, an assignment)."""
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return {statement.name}
     if isinstance(statement, ast.Import | ast.ImportFrom):
