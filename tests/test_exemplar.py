@@ -116,7 +116,8 @@ def test_a_contract_close_to_a_node_is_built_in_its_structure_and_conventions(
     model = (node / "models" / "model_journal.py").read_text()
     assert "class ModelJournalRequest(" in model and "class ModelJournalResult(" in model
     result = _run_tests(di_repo, node)
-    assert result.returncode == 0 and "3 passed" in result.stdout, result.stdout + result.stderr
+    # The exemplar's three tests, and the contract's wiring: three handlers, two models.
+    assert result.returncode == 0 and "8 passed" in result.stdout, result.stdout + result.stderr
 
 
 def test_a_handler_is_chosen_by_meaning_from_another_node(
@@ -184,7 +185,8 @@ def test_the_support_a_borrowed_handler_imports_comes_along(
     support = (node / "support.py").read_text()
     assert "def journal_key(" in support and "def retention_days(" in support
     result = _run_tests(di_repo, node)
-    assert result.returncode == 0 and "3 passed" in result.stdout, result.stdout + result.stderr
+    # The exemplar's three tests, and the contract's wiring: three handlers, two models.
+    assert result.returncode == 0 and "8 passed" in result.stdout, result.stdout + result.stderr
 
 
 def test_no_learning_keeps_the_template_path(di_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

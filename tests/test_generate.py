@@ -96,8 +96,10 @@ def test_template_node_of_every_type_passes_its_own_tests(tmp_path: Path, node_t
         "handlers/handler_order_create.py",
         "models/model_order_input.py",
     } <= set(report.files)
+    assert "tests/test_contract_wiring.py" in report.files
     result = _pytest(repo, str(node))
-    assert "3 passed" in result.stdout
+    # The handler's and the node's template tests, and the contract's wiring: its handler, two models.
+    assert "5 passed" in result.stdout, result.stdout
 
 
 def test_input_and_output_models_declared_in_one_module_share_its_file(tmp_path: Path) -> None:
@@ -330,10 +332,18 @@ def test_an_input_model_from_another_node_s_package_does_not_collide_with_the_ow
         "handler_routing:\n  handlers:\n    - operation: route\n",
         encoding="utf-8",
     )
+    other = repo / "teamapp" / "nodes" / "node_dispatch_orchestrator" / "models"
+    other.mkdir(parents=True)
+    for package in (other.parents[2], other.parents[1], other.parent):
+        (package / "__init__.py").write_text("", encoding="utf-8")
+    (other / "__init__.py").write_text("class ModelRouteRequest:\n    pass\n", encoding="utf-8")
     contract = parse_contract(source.read_text(), source=source)
     report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
     assert "models/models.py" in report.files
-    _pytest(repo, str(repo / "nodes" / "node_route_reducer"))
+    node = repo / "nodes" / "node_route_reducer"
+    # The contract names the models package: the class generation wrote beside it is exported there.
+    assert "import ModelRouteDecision" in (node / "models" / "__init__.py").read_text(encoding="utf-8")
+    assert "passed" in _pytest(repo, str(node)).stdout
 
 
 def test_generated_python_is_checked_with_a_parser_that_knows_newer_syntax() -> None:

@@ -97,6 +97,12 @@ def test_a_generated_node_with_moved_handlers_imports_and_passes_its_tests(repo:
     for package in (repo / "src" / "teamapp", out):
         (package / "__init__.py").write_text("", encoding="utf-8")
     (repo / "src" / "basekit.py").write_text(BASE, encoding="utf-8")
+    # The shared package the contract keeps its output model in (the node's wiring test imports it).
+    kit = repo / "src" / "teamkit" / "models"
+    kit.mkdir(parents=True)
+    for package in (kit.parent, kit):
+        (package / "__init__.py").write_text("", encoding="utf-8")
+    (kit / "model_audit.py").write_text("class ModelAuditRecord:\n    pass\n", encoding="utf-8")
     (repo / "pyproject.toml").write_text('[tool.nodeforge]\nbase_module = "basekit"\n', encoding="utf-8")
     argv = ["generate", str(contract), "--repo", str(repo), "--out", str(out), "--no-learning", "--no-verify"]
     assert main(argv) == 0

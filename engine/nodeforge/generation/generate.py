@@ -6,6 +6,7 @@ import difflib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import libcst as cst
@@ -40,10 +41,11 @@ from nodeforge.generation.render import environment, header, render_files
 from nodeforge.generation.repomodules import RepoModules
 from nodeforge.generation.templating import templates_digest
 from nodeforge.generation.verify import Choices, Tidy, Verification, repo_python, verify_node
+from nodeforge.generation.wiring import WIRING_TEST, wiring_test, with_declared_exports
 from nodeforge.learning.nodes import load_directory_node
 from nodeforge.learning.quality import analyze
 from nodeforge.model import PatternKind, PatternQuery, PatternStatus, ScoredPattern
-from nodeforge.naming import split_identifier
+from nodeforge.naming import NodeNames, split_identifier
 from nodeforge.storage.protocol import PatternStore
 from nodeforge.writer import safe_target, write_node
 
@@ -187,7 +189,10 @@ def render_node(
     files, used = (built.files, built.used) if built else (render_files(plan, templates, source), plan.used)
     folder = node_folder(contract, plan.names)
     moves = handler_moves(contract, plan.names)  # handler modules the contract keeps outside handlers/
-    files = relocate_node(point_at_folder(files, plan.names, folder), moves)
+    head = header([], source)
+    wired = partial(wiring_test, contract, folder=folder, moves=moves, env=templates, header=head)
+    place = partial(_placed, contract, plan.names, folder, moves, wired)
+    files = place(files)
     contract_path = contract_file or Path(source)
     files["contract.yaml"] = contract_path.read_text(encoding="utf-8") if contract_path.is_file() else ""
     target = safe_target(options.out, folder)
@@ -215,9 +220,7 @@ def render_node(
 
     def template_only() -> dict[str, str]:
         plain = render_files(_plan(contract, None, settings, base_module, detections), templates, source)
-        return formatter.apply(
-            repo, target, relocate_node(point_at_folder(plain, plan.names, folder), moves)
-        )[0]
+        return formatter.apply(repo, target, place(plain))[0]
 
     alternatives = {
         moves.get(rel, rel): list(
@@ -365,11 +368,17 @@ def _verify(
         if rel in files
     }
     template = rendered.template_only()
-    fallbacks = {rel: text for rel, text in template.items() if rel in files and text != files[rel]}
+    # The wiring test is the node's own, written from its contract: never swapped, never dropped.
+    fallbacks = {
+        rel: text
+        for rel, text in template.items()
+        if rel in files and text != files[rel] and rel != WIRING_TEST
+    }
     borrowed = frozenset(
         rel
         for rel, text in files.items()
         if rel.startswith("tests/")
+        and rel != WIRING_TEST
         and rel.rsplit("/", 1)[-1].startswith("test_")
         and template.get(rel) != text
     )
@@ -462,9 +471,9 @@ def _from_exemplar(
         if rel.startswith("models/") and rel not in built.files and rel not in shared_model_paths(contract):
             built.files[rel] = text
     # Test modules in a folder without ``__init__`` are imported by their base name: a second
-    # ``tests/test_handler.py`` anywhere in the repository then stops pytest's collection.
-    has_tests = any(rel.startswith("tests/test_") for rel in built.files)
-    if has_tests and "tests/__init__.py" not in built.files:
+    # ``tests/test_handler.py`` anywhere in the repository then stops pytest's collection. Every
+    # node has tests (at least the contract's wiring test).
+    if "tests/__init__.py" not in built.files:
         built.files["tests/__init__.py"] = template_files["tests/__init__.py"]
     head = header(built.used, source)
     built.files = {
@@ -472,6 +481,22 @@ def _from_exemplar(
     }
     built.alternatives = {rel: [f"{head}\n{t}" for t in texts] for rel, texts in built.alternatives.items()}
     return built
+
+
+def _placed(
+    contract: Contract,
+    names: NodeNames,
+    folder: str,
+    moves: Mapping[str, str],
+    wired: Callable[[Mapping[str, str]], str | None],
+    files: Mapping[str, str],
+) -> dict[str, str]:
+    """A node's files where the contract places them: its package named ``folder``, handler modules
+    moved, declared models importable from the modules the contract names, and its wiring test."""
+    placed = relocate_node(point_at_folder(files, names, folder), moves)
+    placed = with_declared_exports(contract, placed, folder)
+    test = wired(placed)  # none for a contract that names no handler and no model
+    return placed if test is None else {**placed, WIRING_TEST: test}
 
 
 def _coverage(plan: NodePlan, built: Assembled) -> dict[str, str]:

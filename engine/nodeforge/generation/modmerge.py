@@ -41,6 +41,9 @@ def merge_modules(first: str, second: str) -> str:
     ]
     rest = [s for s in body if not is_import(s)]
     head = list(one.body)
-    last_import = max((i for i, s in enumerate(head) if is_import(s)), default=0)
-    merged = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *rest]
+    # After the last import; in a module without one, after its docstring (else first).
+    after = max(
+        (i + 1 for i, s in enumerate(head) if is_import(s)), default=int(bool(head) and is_docstring(head[0]))
+    )
+    merged = [*head[:after], *imports, *head[after:], *rest]
     return one.with_changes(body=merged).code
