@@ -372,3 +372,13 @@ def test_scoring_code_never_imports_libcst_matchers() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_generate_command_never_imports_libcst_matchers() -> None:
+    # The same quarter second, on every cold `nodeforge generate` (pruning once matched `__all__`).
+    probe = (
+        "import sys\nimport nodeforge.cli.commands, nodeforge.cli.generating, nodeforge.generation.generate\n"
+        "print('libcst.matchers' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
