@@ -11,6 +11,7 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from nodeforge.learning.cstwalk import walk
 from nodeforge.learning.extract.metadata import (
     AstLink,
     AstLinkProvider,
@@ -72,7 +73,7 @@ class ParsedFile:
         if AstLinkProvider in visitor.get_inherited_dependencies():
             self.links  # noqa: B018 -- resolve it our way first (see ``links``)
         with visitor.resolve(self.wrapper):
-            (node or self.module).visit(visitor)
+            walk(node or self.module, visitor)  # libcst's visit would rebuild the tree
         return visitor
 
     @cached_property
@@ -201,7 +202,7 @@ class _GatherNamesVisitor(cst.CSTVisitor):
 def _references_by_name(nodes: tuple[cst.CSTNode, ...], module_names: frozenset[str]) -> References:
     visitor = _GatherNamesVisitor()
     for node in nodes:
-        node.visit(visitor)
+        walk(node, visitor)
     own = {n for node in nodes for n in _bound_names(node)[0]}
     return References(frozenset((visitor.names & module_names) - own), frozenset())
 
