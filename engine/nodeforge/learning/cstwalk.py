@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -29,13 +30,35 @@ _ATTRIBUTE_HOOK = re.compile(r"^(?:visit|leave)_[A-Z][A-Za-z]*_[a-z]\w*$")
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 _PLAIN: dict[type[cst.CSTVisitor], bool] = {}
 
+_Hook = Callable[[cst.CSTVisitor, cst.CSTNode], object]
+# Per node class: its own ``visit_<Node>`` and ``leave_<Node>`` (None where the visitor keeps
+# ``CSTVisitor``'s no-op), whether it is entered (not pruned), and its fields in visit order.
+_Entry = tuple[_Hook | None, _Hook | None, bool, tuple[str, ...]]
+_Prune = tuple[type[cst.CSTNode], ...]
+_TABLES: dict[tuple[type[cst.CSTVisitor], _Prune], dict[type[cst.CSTNode], _Entry]] = {}
 
-def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    """Visit ``node`` and its descendants with ``visitor`` as ``node.visit(visitor)`` would."""
-    if not _is_plain(type(visitor)):
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, *, prune: _Prune = ()) -> None:
+    """Visit ``node`` and its descendants with ``visitor`` as ``node.visit(visitor)`` would.
+
+    ``prune``: node classes whose ``visit_<Node>`` is not called and whose children are not walked
+    (their ``leave_<Node>`` still is), as a visitor whose ``on_visit`` returned False for them would
+    have it. Only for a visitor that keeps ``CSTVisitor``'s ``on_visit`` and ``on_leave``.
+    """
+    cls = type(visitor)
+    by_name = cls.on_visit is cst.CSTVisitor.on_visit and cls.on_leave is cst.CSTVisitor.on_leave
+    if prune and not (by_name and _is_plain(cls)):
+        raise TypeError(
+            f"{cls.__name__}: prune needs CSTVisitor's own on_visit, on_leave and no attribute hooks"
+        )
+    if not _is_plain(cls):
         node.visit(visitor)
-        return
-    _walk(node, visitor)
+    elif by_name:
+        # ``CSTVisitor.on_visit`` looks up ``visit_<Node>`` by name for every node (and finds the
+        # inherited no-op for most): the table looks each class up once.
+        _walk_table(node, visitor, _TABLES.setdefault((cls, prune), {}), prune)
+    else:
+        _walk(node, visitor)
 
 
 def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
@@ -48,6 +71,42 @@ def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
                 for item in value:
                     _walk(item, visitor)
     visitor.on_leave(node)
+
+
+def _walk_table(
+    node: cst.CSTNode,
+    visitor: cst.CSTVisitor,
+    table: dict[type[cst.CSTNode], _Entry],
+    prune: _Prune,
+) -> None:
+    kind = type(node)
+    entry = table.get(kind)
+    if entry is None:
+        entry = table[kind] = _entry(type(visitor), kind, prune)
+    visit, leave, enter, fields = entry
+    # ``CSTVisitor.on_visit``: the children are walked unless the hook returned False.
+    if enter and (visit is None or visit(visitor, node) is not False):
+        for name in fields:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                _walk_table(value, visitor, table, prune)
+            elif isinstance(value, tuple | list):
+                for item in value:
+                    _walk_table(item, visitor, table, prune)
+    if leave is not None:
+        leave(visitor, node)
+
+
+def _entry(
+    cls: type[cst.CSTVisitor], kind: type[cst.CSTNode], prune: tuple[type[cst.CSTNode], ...]
+) -> _Entry:
+    def own(name: str) -> _Hook | None:
+        hook = getattr(cls, name, None)
+        return None if hook is None or hook is getattr(cst.CSTVisitor, name, None) else hook
+
+    enter = not issubclass(kind, prune)
+    visit = own(f"visit_{kind.__name__}") if enter else None
+    return visit, own(f"leave_{kind.__name__}"), enter, _fields(kind)
 
 
 def _fields(cls: type[cst.CSTNode]) -> tuple[str, ...]:
