@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 from nodeforge.learning.extract.miner import mine_node
-from nodeforge.learning.generalize import adapt_code, generalize_source, parameterize_literals
+from nodeforge.learning.generalize import _KEYED_LITERAL, adapt_code, generalize_source, parameterize_literals
 from nodeforge.learning.nodes import discover
 from nodeforge.model import NodeType, PatternKind
 from nodeforge.naming import NodeNames
@@ -115,3 +117,22 @@ def test_a_broken_contract_is_read_tolerantly(tmp_path: Path) -> None:
     [found] = discover(tmp_path)
     mined = mine_node(found)
     assert any(p.kind is PatternKind.OPERATION for p in mined.patterns)
+
+
+# The keyed-literal regex as it was, before its leading look-behind.
+_KEYED_LITERAL_BEFORE = re.compile(
+    r"""(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>["']?\s*[=:]\s*)(?<![A-Za-z])(?P<q>["'])(?P<value>[^"'\\\n{}]+)(?P=q)"""
+)
+
+
+def test_the_keyed_literal_look_behind_finds_the_same_matches() -> None:
+    rng = random.Random(3)
+    alphabet = "ab_1x=: '\"\n{}\\topic"
+    texts = ["".join(rng.choice(alphabet) for _ in range(120)) for _ in range(3000)]
+    texts += ["0xtopic: 'a'", "my_topic = 'orders'", "a1topic='x'", 'd = {"topic": "t", "url": "u"}']
+    found = 0
+    for text in texts:
+        before = [(m.span(), m.groupdict()) for m in _KEYED_LITERAL_BEFORE.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in _KEYED_LITERAL.finditer(text)] == before, text
+        found += len(before)
+    assert found > 100

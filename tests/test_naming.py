@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from nodeforge.model import NodeType
-from nodeforge.naming import NodeNames, entity_words, generalize_text, instantiate_text, split_identifier
+from nodeforge.naming import (
+    _CAMEL_SPLIT,
+    NodeNames,
+    entity_words,
+    generalize_text,
+    instantiate_text,
+    split_identifier,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +59,23 @@ def test_node_type_parse_accepts_onex_spellings() -> None:
     assert NodeType.parse("NodeReducer") is NodeType.REDUCER
     with pytest.raises(ValueError, match="unknown node type"):
         NodeType.parse("effector")
+
+
+def _split_each_run(name: str) -> list[str]:
+    """``split_identifier`` as it was: the camel-case split applied to each alphanumeric run."""
+    words: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", name):
+        words.extend(w.lower() for w in _CAMEL_SPLIT.findall(part))
+    return words
+
+
+def test_split_identifier_in_one_pass_is_the_split_of_each_run() -> None:
+    # Non-ASCII letters and digits (é, ß, Arabic-Indic three) sit where ASCII classes and
+    # Unicode ones disagree; "_" is a word character that is not a run's.
+    alphabet = "aZB_1 \u00e9\u0663xYz.\n-Ab9\u00c0\u00c9\u00df"
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(alphabet) for _ in range(40)) for _ in range(5000)]
+    texts += ["HTTPServer_URL2x", "ABC_x", "ABC\u0663d", "getHTTPResponseCode", "_private__name_", ""]
+    differing = [text for text in texts if split_identifier(text) != _split_each_run(text)]
+    assert not differing, differing[:3]
+    assert any(_split_each_run(text) for text in texts)

@@ -48,8 +48,11 @@ PARAMETER_KINDS = (
     "subject",
     "exchange",
 )
+# The leading look-behind only spares the regex trying every letter inside a name (a match found
+# there would start earlier, at a letter or "_" before it, and be found there first): the same
+# matches, a fraction of the attempts.
 _KEYED_LITERAL = re.compile(
-    r"""(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>["']?\s*[=:]\s*)(?<![A-Za-z])(?P<q>["'])(?P<value>[^"'\\\n{}]+)(?P=q)"""
+    r"""(?<![A-Za-z_])(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>["']?\s*[=:]\s*)(?<![A-Za-z])(?P<q>["'])(?P<value>[^"'\\\n{}]+)(?P=q)"""
 )
 _URL_LITERAL = re.compile(
     r"""(?<![A-Za-z0-9_])(?P<q>["'])(?P<value>[a-z][a-z0-9+.-]*://[^"'\s\\{}]+)(?P=q)"""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nodeforge.learning.cstwalk import walk
+
 MUTABLE_FACTORIES = frozenset(
     {"list", "dict", "set", "defaultdict", "deque", "bytearray", "OrderedDict", "Counter"}
 )
@@ -100,5 +102,5 @@ class _RaiseFinder(cst.CSTVisitor):
 def holds_raise(node: cst.CSTNode) -> bool:
     """Whether a ``raise`` statement appears anywhere under ``node``."""
     finder = _RaiseFinder()
-    node.visit(finder)
+    walk(node, finder)
     return finder.found

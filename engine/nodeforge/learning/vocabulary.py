@@ -24,6 +24,7 @@ with ``RefundError`` and ``ModelRefundInput``, in ``node_refund_store_effect/``.
 
 from __future__ import annotations
 
+import functools
 import io
 import keyword
 import re
@@ -112,7 +113,7 @@ def phrases_of_code(text: str) -> list[tuple[str, ...]]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.NAME and not keyword.iskeyword(token.string):
-                found.append(tuple(split_identifier(token.string)))
+                found.append(_words(token.string))
             elif token.type == tokenize.STRING:
                 found.extend(_phrases_of_prose(_STRING_PREFIX.sub("", token.string)))
             elif _FSTRING_MIDDLE is not None and token.type == _FSTRING_MIDDLE:
@@ -122,9 +123,15 @@ def phrases_of_code(text: str) -> list[tuple[str, ...]]:
     return [p for p in found if p]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    """``split_identifier``, remembered: a repository repeats the same few thousand names."""
+    return tuple(split_identifier(text))
+
+
 def _phrases_of_prose(text: str) -> list[tuple[str, ...]]:
     """A string's words, one run per whitespace-separated chunk (``invoice.create.failed`` is one)."""
-    return [tuple(split_identifier(chunk)) for chunk in text.split()]
+    return [_words(chunk) for chunk in text.split()]
 
 
 def _is_self_reference(phrase: Sequence[str], folder: Sequence[str], node_type: NodeType) -> bool:

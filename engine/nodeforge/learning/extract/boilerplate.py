@@ -7,26 +7,68 @@ arguments, and ``try`` statements around optional imports.
 
 from __future__ import annotations
 
-import libcst as cst
-import libcst.matchers as m
+from collections.abc import Callable
 
-_NO_OP = m.SimpleStatementLine(
-    body=[m.AtLeastN(m.Pass() | m.Expr(m.Ellipsis() | m.SimpleString() | m.ConcatenatedString()), n=1)]
-)
-_IMPORT = m.SimpleStatementLine(body=[m.AtLeastN(m.Import() | m.ImportFrom(), n=1)])
-_STORE = m.SimpleStatementLine(
-    body=[
-        m.AtLeastN(
-            m.Assign()
-            | m.AnnAssign()
-            | m.Expr(m.Call(func=m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__")))),
-            n=1,
-        )
-    ]
-)
-_OPTIONAL_IMPORT = m.Try(
-    body=m.IndentedBlock(body=[m.AtLeastN(_IMPORT, n=1)]),
-)
+import libcst as cst
+
+# Plain type tests rather than ``libcst.matchers`` (about ten times cheaper, run for every pattern
+# candidate); ``tests/test_extract_matchers.py`` checks each against the matcher it replaced.
+
+
+def _all_small(statement: cst.CSTNode, test: Callable[[cst.BaseSmallStatement], bool]) -> bool:
+    """A simple statement line whose every small statement passes ``test``."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) >= 1
+        and all(test(small) for small in statement.body)
+    )
+
+
+def _is_no_op_small(small: cst.BaseSmallStatement) -> bool:
+    if isinstance(small, cst.Pass):
+        return True
+    return isinstance(small, cst.Expr) and isinstance(
+        small.value, cst.Ellipsis | cst.SimpleString | cst.ConcatenatedString
+    )
+
+
+def _is_super_init(expression: cst.BaseExpression) -> bool:
+    """``super().__init__(...)``."""
+    if not isinstance(expression, cst.Call) or not isinstance(expression.func, cst.Attribute):
+        return False
+    target = expression.func.value
+    return (
+        isinstance(target, cst.Call)
+        and isinstance(target.func, cst.Name)
+        and target.func.value == "super"
+        and expression.func.attr.value == "__init__"
+    )
+
+
+def _is_store_small(small: cst.BaseSmallStatement) -> bool:
+    if isinstance(small, cst.Assign | cst.AnnAssign):
+        return True
+    return isinstance(small, cst.Expr) and _is_super_init(small.value)
+
+
+def _is_no_op(statement: cst.CSTNode) -> bool:
+    """``pass``, ``...`` or a docstring (one or more of them) on a line."""
+    return _all_small(statement, _is_no_op_small)
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return _all_small(statement, lambda small: isinstance(small, cst.Import | cst.ImportFrom))
+
+
+def _is_store(statement: cst.CSTNode) -> bool:
+    """Assignments, or ``super().__init__(...)``, and nothing else on the line."""
+    return _all_small(statement, _is_store_small)
+
+
+def _is_optional_import(statement: cst.Try) -> bool:
+    """``try:`` around imports only (``except ImportError`` or not)."""
+    body = statement.body
+    return isinstance(body, cst.IndentedBlock) and bool(body.body) and all(_is_import(s) for s in body.body)
 
 
 def _statements(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -39,28 +81,28 @@ def _statements(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _only_stores(function: cst.FunctionDef) -> bool:
     body = _statements(function)
-    return all(m.matches(s, _STORE | _NO_OP) for s in body)
+    return all(_is_store(s) or _is_no_op(s) for s in body)
 
 
 def boilerplate_reason(node: cst.CSTNode) -> str:
     """Why ``node`` is boilerplate, or "" when it is not."""
     statements = _statements(node)
     if isinstance(node, cst.Module | cst.SimpleStatementLine):
-        if statements and all(m.matches(s, _IMPORT) for s in statements):
+        if statements and all(_is_import(s) for s in statements):
             return "only imports"
-        if all(m.matches(s, _NO_OP) for s in statements):
+        if all(_is_no_op(s) for s in statements):
             return "only pass, ... or docstrings"
-    if isinstance(node, cst.Try) and m.matches(node, _OPTIONAL_IMPORT):
+    if isinstance(node, cst.Try) and _is_optional_import(node):
         return "optional-import boilerplate"
     if isinstance(node, cst.FunctionDef):
         if node.name.value == "__init__" and _only_stores(node):
             return "an __init__ that only stores its arguments"
-        if all(m.matches(s, _NO_OP) for s in statements):
+        if all(_is_no_op(s) for s in statements):
             return "a function with no body"
     if isinstance(node, cst.ClassDef):
         methods = [s for s in statements if isinstance(s, cst.FunctionDef)]
         others = [s for s in statements if not isinstance(s, cst.FunctionDef)]
-        if all(m.matches(s, _NO_OP) for s in others):
+        if all(_is_no_op(s) for s in others):
             if not methods and not node.bases:
                 return "an empty class"
             if (

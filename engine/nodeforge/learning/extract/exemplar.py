@@ -86,7 +86,8 @@ def mine_exemplar(
     if node.layout != DIRECTORY or not parsed:
         return None
     general = node_generalizer(node)
-    features = _generalized(features_of_data(read_contract_data(node), node.node_type, node.names), general)
+    contract = read_contract_data(node)  # read once: features and description
+    features = _generalized(features_of_data(contract, node.node_type, node.names), general)
     files = tuple(
         sorted(
             [
@@ -141,7 +142,7 @@ def mine_exemplar(
         ),
         dependencies=files,
         identifiers=tuple(sorted(words)),
-        summary=general(_description(node)),
+        summary=general(_description(contract)),
         confidence=1.0 if tested else 0.5,
         quality=round(quality, 3),
         source_nodes=(node.key,),
@@ -180,8 +181,8 @@ def _generalized(features: ContractFeatures, general: Callable[[str], str]) -> C
     return dataclasses.replace(features, handlers=handlers, input_model=models[0], output_model=models[1])
 
 
-def _description(node: NodeSource) -> str:
-    raw = read_contract_data(node).get("description")
+def _description(contract: dict[str, object]) -> str:
+    raw = contract.get("description")
     return " ".join(raw.split()) if isinstance(raw, str) else ""
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from libcst.metadata import BaseMetadataProvider
 
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__", "__package__"}
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_FUNCTION_TYPES = frozenset(_FUNCTION)
 
 
 @dataclass(frozen=True)
@@ -131,27 +132,74 @@ class References:
 def function_locals(function: ast.AST) -> set[str]:
     """Names bound inside a function (parameters, assignments, imports, nested definitions)."""
     bound: set[str] = set()
-    for node in ast.walk(function):
-        if isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node is not function:
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
+    for node in _descendants(function):
+        kind = type(node)
+        if kind is ast.arg:
+            bound.add(node.arg)  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                bound.add(node.id)  # type: ignore[attr-defined]
+        elif kind in _DEFINITIONS:
+            if node is not function:
+                bound.add(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.alias:
+            bound.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]
+        elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            bound.add(node.name)  # type: ignore[attr-defined]
     return bound
 
 
-def references(trees: Iterable[ast.AST], module_names: frozenset[str], context: frozenset[str]) -> References:
-    """Module-level and unresolved names read by ``trees``; ``context`` names are bound around them."""
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+
+
+def _descendants(root: ast.AST) -> list[ast.AST]:
+    """``root`` and every node under it, as ``ast.walk`` finds them (in another order).
+
+    ``ast.walk`` goes through two generators per node; this reads each node's fields in place. A
+    name's ``ctx`` (``Load``, ``Store``...) is a leaf no caller asks about, so it is not listed.
+    """
+    found = [root]
+    index = 0
+    while index < len(found):
+        node = found[index]
+        index += 1
+        if type(node) is ast.Name:
+            continue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, ast.AST))
+    return found
+
+
+def references(
+    trees: Iterable[ast.AST],
+    module_names: frozenset[str],
+    context: frozenset[str],
+    locals_of: Callable[[ast.AST], frozenset[str]] | None = None,
+) -> References:
+    """Module-level and unresolved names read by ``trees``; ``context`` names are bound around them.
+
+    ``locals_of`` gives a function's ``function_locals`` (a caller's cache; default: computed).
+    """
     used: set[str] = set()
     unresolved: set[str] = set()
+    local_names = locals_of or (lambda function: frozenset(function_locals(function)))
 
     def visit(node: ast.AST, bound: frozenset[str]) -> None:
-        if isinstance(node, _FUNCTION):
+        kind = type(node)
+        if kind is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if type(node.ctx) is ast.Load and name not in bound:  # type: ignore[attr-defined]
+                if name in module_names:
+                    used.add(name)
+                elif name not in _BUILTINS:
+                    unresolved.add(name)
+            return  # its only child is its ``ctx``
+        if kind in _FUNCTION_TYPES:
+            assert isinstance(node, _FUNCTION)
             # Defaults, decorators and annotations are read in the enclosing scope.
             outer: list[ast.AST] = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
             if not isinstance(node, ast.Lambda):
@@ -159,18 +207,20 @@ def references(trees: Iterable[ast.AST], module_names: frozenset[str], context: 
                 outer += [node.returns] if node.returns is not None else []
             for child in outer:
                 visit(child, bound)
-            inner = bound | function_locals(node)
+            inner = bound | local_names(node)
             body: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
             for child in body:
                 visit(child, inner)
             return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
-            if node.id in module_names:
-                used.add(node.id)
-            elif node.id not in _BUILTINS:
-                unresolved.add(node.id)
-        for child in ast.iter_child_nodes(node):
-            visit(child, bound)
+        # ``ast.iter_child_nodes``, without its two generators per node.
+        for field_name in node._fields:
+            value = getattr(node, field_name, None)
+            if isinstance(value, ast.AST):
+                visit(value, bound)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item, bound)
 
     for tree in trees:
         visit(tree, context)

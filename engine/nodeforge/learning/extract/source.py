@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +12,7 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from nodeforge.learning.cstwalk import walk
 from nodeforge.learning.extract.metadata import (
     AstLink,
     AstLinkProvider,
@@ -45,7 +47,8 @@ class ParsedFile:
     text: str
     wrapper: MetadataWrapper
     _code_cache: dict[int, tuple[cst.CSTNode, str]] = field(default_factory=dict, repr=False)
-    _function_locals: dict[int, tuple[cst.CSTNode, frozenset[str]]] = field(default_factory=dict, repr=False)
+    # ast function -> its locals: ``references`` asks again for every piece of code in a function.
+    _function_locals: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict, repr=False)
     _references: dict[tuple[int, ...], tuple[tuple[cst.CSTNode | None, ...], References]] = field(
         default_factory=dict, repr=False
     )
@@ -72,7 +75,7 @@ class ParsedFile:
         if AstLinkProvider in visitor.get_inherited_dependencies():
             self.links  # noqa: B018 -- resolve it our way first (see ``links``)
         with visitor.resolve(self.wrapper):
-            (node or self.module).visit(visitor)
+            walk(node or self.module, visitor)  # libcst's visit would rebuild the tree
         return visitor
 
     @cached_property
@@ -169,13 +172,16 @@ class ParsedFile:
         if nodes and all(isinstance(node, cst.SimpleStatementLine) for node in nodes):
             # A line links to its first small statement only; take every one of them.
             trees = [self.links[small].tree for node in nodes for small in node.body if small in self.links]  # type: ignore[attr-defined]
-        return references(trees, self._module_names, context)
+        return references(trees, self._module_names, context, self._ast_locals)
 
     def _locals(self, function: cst.CSTNode) -> frozenset[str]:
+        return self._ast_locals(self.links[function].tree)
+
+    def _ast_locals(self, function: ast.AST) -> frozenset[str]:
         key = id(function)
         cached = self._function_locals.get(key)
         if cached is None or cached[0] is not function:
-            cached = (function, frozenset(function_locals(self.links[function].tree)))
+            cached = (function, frozenset(function_locals(function)))
             self._function_locals[key] = cached
         return cached[1]
 
@@ -201,7 +207,7 @@ class _GatherNamesVisitor(cst.CSTVisitor):
 def _references_by_name(nodes: tuple[cst.CSTNode, ...], module_names: frozenset[str]) -> References:
     visitor = _GatherNamesVisitor()
     for node in nodes:
-        node.visit(visitor)
+        walk(node, visitor)
     own = {n for node in nodes for n in _bound_names(node)[0]}
     return References(frozenset((visitor.names & module_names) - own), frozenset())
 
