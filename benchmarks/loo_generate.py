@@ -115,6 +115,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", type=Path)
     parser.add_argument("--limit", type=int, default=40, help="held-out nodes, spread over the sorted keys")
+    parser.add_argument(
+        "--offset", type=int, default=0, help="start the spread at this node: another slice, same size"
+    )
     parser.add_argument("--state", type=Path, help="nodeforge's state folder (kept; learned once)")
     parser.add_argument("--json", type=Path, help="write each node's scores here")
     args = parser.parse_args()
@@ -129,7 +132,7 @@ def main() -> None:
     nodes = sorted(
         (n for n in discover(clone, paths) if (n.root / "contract.yaml").is_file()), key=lambda n: n.key
     )
-    held = nodes[:: max(1, len(nodes) // args.limit)][: args.limit]
+    held = nodes[args.offset :: max(1, len(nodes) // args.limit)][: args.limit]
     started = time.perf_counter()
     with state_home(state):
         rows = _evaluate(clone, nodes, held, work)

@@ -35,6 +35,16 @@ def test_the_typical_module_wins_over_a_slightly_nearer_odd_one() -> None:
     assert order[0] in (1, 2, 3) and order[-1] == 0
 
 
+def test_a_moderate_lead_in_prior_does_not_outweigh_three_alike_modules() -> None:
+    """The nearest node's handler leads the pool by 0.3 (about the spread of node similarities);
+    the typical shape three other near nodes share is still the better bet (the handler AST
+    the eval scores is highest for it). A sharper softmax (5) followed the nearest node here."""
+    modules = [_ODD, _TYPICAL, _TYPICAL_TOO, _TYPICAL_ALSO]
+    expected = expected_similarity(modules, [1.1, 0.8, 0.8, 0.8])
+    assert consensus_order(modules, [1.1, 0.8, 0.8, 0.8])[0] in (1, 2, 3)
+    assert min(expected[1:]) > expected[0] + 0.1
+
+
 def test_a_far_nearer_candidate_still_wins_alone() -> None:
     """Sharp priors: a candidate much likelier than the rest is chosen even if it is the odd one."""
     order = consensus_order([_ODD, _TYPICAL, _TYPICAL_TOO], [1.0, 0.0, 0.0])

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 
 from nodeforge.codeshape import ast_types, identifiers, jaccard, multiset_jaccard
 
-# p_j is proportional to exp(SHARPNESS * prior_j): priors in [0, 1] (a similarity, a fit in meaning)
-# become weights from 1 to e^5 ~ 150, so a clearly nearer candidate counts for many far ones.
-SHARPNESS = 5.0
+# p_j is proportional to exp(SHARPNESS * prior_j). A handler's prior (fit in meaning + its node's
+# similarity) spans about 0.5 to 1.1 over the pool, so at 2 the nearest node's handler weighs about
+# e^1.2 ~ 3 far ones: a clearly nearer candidate still wins alone, but a 0.3 lead no longer outweighs
+# three alike modules. Measured leave-one-out on omnimarket (benchmarks/loo_generate.py, handler AST
+# of the largest handler): sharper weights (5, 10) followed the single nearest node into its odd
+# handlers; 2 chose the team's typical shape more often (identifiers, more node-specific, gain less).
+SHARPNESS = 2.0
 
 
 @dataclass(frozen=True)
