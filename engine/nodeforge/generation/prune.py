@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nodeforge.generation.scope import OutsideNames, Unresolved, check_module
-from nodeforge.learning.shapes import is_name
 
 _KEPT_FOLDERS = ("handlers/", "models/")
 _KEPT_FILES = frozenset({"node.py", "__init__.py"})  # the node's own package file: pruned, never dropped
@@ -114,8 +113,10 @@ class _DropNames(cst.CSTTransformer):
         return updated_node.with_changes(names=kept)
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        # ``is_name``, not ``libcst.matchers``: importing the matchers costs a cold generate ~0.25 s.
-        if len(updated_node.targets) != 1 or not is_name(updated_node.targets[0].target, "__all__"):
+        # A type test, not ``libcst.matchers``: importing the matchers costs a cold generate ~0.25 s.
+        targets = updated_node.targets
+        target = targets[0].target if len(targets) == 1 else None
+        if not (isinstance(target, cst.Name) and target.value == "__all__"):
             return updated_node
         value = updated_node.value
         if not isinstance(value, cst.List | cst.Tuple):
