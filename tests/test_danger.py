@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nodeforge.learning import danger
-from nodeforge.learning.danger import hazards
+from nodeforge.learning.danger import hazards, held_calls
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,10 @@ def test_code_newer_than_the_running_python_is_still_judged() -> None:
 def test_a_path_joined_from_a_literal_and_an_f_string_counts_as_a_literal() -> None:
     assert hazards('open("/srv/" f"{name}")\n') == ()
     assert [hazard.call for hazard in hazards('open(f"/srv/{name}")\n')] == ["open"]
+
+
+def test_held_calls_reads_back_the_calls_the_gate_wrote() -> None:
+    code = "import os, subprocess\nos.system('x')\nsubprocess.run(cmd)\n"
+    reason = "; ".join(str(hazard) for hazard in hazards(code))
+    assert held_calls(reason) == {"os.system", "subprocess.run"}
+    assert held_calls("") == frozenset()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from nodeforge.model import PatternStatus
+from nodeforge.model import PatternKind, PatternStatus
 from tests.reliability.conftest import Result, nodes_of, stored
 
 Cli = Callable[..., Result]
@@ -62,3 +62,39 @@ def test_the_catalogue_shows_held_patterns(cli: Cli, team: Path) -> None:
     assert cli("report", "--html", page, "--repo", team).code == 0
 
     assert 'class="badge status-held"' in page.read_text(encoding="utf-8")
+
+
+def test_a_test_that_shells_out_leaves_the_exemplar_not_the_node_held(cli: Cli, team: Path) -> None:
+    node = nodes_of(team)[0]
+    test_file = sorted((node / "tests").glob("test_*.py"))[0]
+    with test_file.open("a", encoding="utf-8") as out:
+        out.write("\n\ndef test_the_cli_answers() -> None:\n    import subprocess\n\n")
+        out.write("    subprocess.run(['git', '--version'], check=True)\n")
+    assert cli("learn", node, "--no-test-gate", "--no-embed", "--repo", team).code == 0
+
+    patterns = stored(team)
+    (exemplar,) = [p for p in patterns if p.kind is PatternKind.EXEMPLAR]
+    assert exemplar.status is not PatternStatus.HELD
+    assert not any("subprocess" in d.code for d in exemplar.dependencies)
+    assert any(d.origin.startswith("handlers/") for d in exemplar.dependencies)
+    (left_out,) = exemplar.extra["left_out"].split("; ")
+    assert left_out.startswith("tests/test_") and "subprocess.run() starts a process" in left_out
+    # Whatever else was mined from that test still waits for a person.
+    assert all(p.status is PatternStatus.HELD for p in patterns if "subprocess.run" in p.code)
+
+
+def test_a_team_decides_on_a_call_once_for_every_pattern_holding_only_it(cli: Cli, team: Path) -> None:
+    _learn_a_handler_that_shells_out(cli, team)
+    held = [p.id for p in stored(team) if p.status is PatternStatus.HELD]
+    review = cli("patterns", "review", "--repo", team)
+    assert f"held, by call: os.system() {len(held)}" in review.out
+
+    other = cli("patterns", "approve", "--call", "subprocess.run", "--repo", team)
+    assert other.code == 0 and "0 held pattern(s)" in other.out
+    assert cli("patterns", "approve", "--repo", team).code == 2  # neither an ID nor a call
+    assert cli("patterns", "approve", held[0], "--call", "os.system", "--repo", team).code == 2
+
+    approved = cli("patterns", "approve", "--call", "os.system", "--call", "eval", "--repo", team)
+    assert approved.code == 0 and f"{len(held)} held pattern(s)" in approved.out
+    statuses = {p.id: p.status for p in stored(team)}
+    assert {statuses[i] for i in held} == {PatternStatus.UNVERIFIED}  # as learned without the gate

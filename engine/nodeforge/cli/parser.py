@@ -292,8 +292,23 @@ def _patterns_parser(sub: Subparsers) -> None:
         psub, "review", "list learned code held for review, with the reason", "nodeforge patterns review"
     )
     for decision, text in (("approve", "allow held code to be reused"), ("reject", "retire held code")):
-        pdecide = _command(psub, decision, text, f"nodeforge patterns {decision} 370e0ddd")
-        pdecide.add_argument("id", metavar="ID", help="the held pattern's id (from `patterns review`)")
+        pdecide = _command(
+            psub,
+            decision,
+            text,
+            f"nodeforge patterns {decision} 370e0ddd",
+            f"nodeforge patterns {decision} --call subprocess.run --call open",
+        )
+        pdecide.add_argument(
+            "id", metavar="ID", nargs="?", help="the held pattern's id (from `patterns review`)"
+        )
+        pdecide.add_argument(
+            "--call",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="every held pattern whose held calls are all among these (repeatable), instead of an ID",
+        )
 
 
 def _store_parser(sub: Subparsers) -> None:

@@ -75,6 +75,14 @@ class Hazard:
         return f"{self.call}() {self.reason} (line {self.line})"
 
 
+_HELD_CALL = re.compile(r"(?:^|; )([\w.]+)\(\) ")
+
+
+def held_calls(reason: str) -> frozenset[str]:
+    """The calls a ``held_reason`` (hazards joined by "; ", as the gate writes them) names."""
+    return frozenset(_HELD_CALL.findall(reason))
+
+
 # Every segment of a call's resolved name is a word of the code: the written name, or the module and
 # name of the ``from`` import it comes through. Code missing a segment of every dangerous name needs
 # no parse (most learned code: the gate runs over thousands of texts per repository).

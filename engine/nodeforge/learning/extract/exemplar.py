@@ -6,6 +6,11 @@ by placeholders) as a ``file`` dependency, and the contract's features (``featur
 in ``extra["features"]``. The pattern's ``code`` is a manifest (the features' words and the file
 list) so that its sparse vector covers the contract; the id is the hash of all of it, so the same
 node content learned twice is one exemplar whose support grows.
+
+A test file that calls something dangerous (``learning.danger``: a test that shells out to a CLI,
+imports modules by name) is left out of the exemplar rather than holding the whole node for review:
+the node's skeleton and handlers stay reusable, and the test's own patterns are gated on their own.
+Dangerous calls in the node's other files still hold the exemplar (``learn.gate_patterns``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import libcst as cst
 import yaml
 
 from nodeforge.generation.features import ContractFeatures, features_of_data
+from nodeforge.learning.danger import hazards
 from nodeforge.learning.extract.context import ContractFacts
 from nodeforge.learning.extract.source import ParsedFile
 from nodeforge.learning.generalize import generalize_source
@@ -28,6 +34,7 @@ from nodeforge.naming import split_identifier
 from nodeforge.yamlload import load_yaml
 
 FEATURES_KEY = "features"
+LEFT_OUT_KEY = "left_out"  # test files left out of the exemplar, each with why
 # Data files a node carries besides its code (metadata, registries in YAML): kept in the exemplar so
 # a node built from it has them too. The contract is not one: generation writes the new contract.
 DATA_SUFFIXES = frozenset({".yaml", ".yml"})
@@ -70,6 +77,23 @@ def _manifest(features: ContractFeatures, files: Sequence[str]) -> str:
     return "".join(f"# {line}\n" for line in lines if line)
 
 
+def is_test_file(rel: str) -> bool:
+    """A node-relative path of a test module (or a conftest) rather than of the node's code."""
+    name = rel.rsplit("/", 1)[-1]
+    return rel.startswith("tests/") or name.startswith("test_") or name == "conftest.py"
+
+
+def _left_out_tests(files: Sequence[Dependency]) -> dict[str, str]:
+    """Test files that call something needing review -> the calls: left out of the exemplar."""
+    found = {}
+    for dep in files:
+        if is_test_file(dep.origin):
+            calls = hazards(dep.code)
+            if calls:
+                found[dep.origin] = ", ".join(str(call) for call in calls)
+    return found
+
+
 def mine_exemplar(
     node: NodeSource,
     parsed: Sequence[ParsedFile],
@@ -108,6 +132,8 @@ def mine_exemplar(
             key=lambda d: d.origin,
         )
     )
+    left_out = _left_out_tests(files)
+    files = tuple(d for d in files if d.origin not in left_out)
     code = _manifest(features, [d.origin for d in files])
     quality = sum(analyze_tree(f.module, source=f.text).score for f in parsed) / len(parsed)
     digest = hashlib.sha256()
@@ -148,8 +174,15 @@ def mine_exemplar(
         source_nodes=(node.key,),
         status=status,
         learned_at=learned_at,
-        extra={FEATURES_KEY: features.to_json()},
+        extra=_extra(features, left_out),
     )
+
+
+def _extra(features: ContractFeatures, left_out: dict[str, str]) -> dict[str, str]:
+    extra = {FEATURES_KEY: features.to_json()}
+    if left_out:
+        extra[LEFT_OUT_KEY] = "; ".join(f"{rel}: {why}" for rel, why in left_out.items())
+    return extra
 
 
 def _data_files(node: NodeSource, general: Callable[[str], str]) -> list[tuple[str, str]]:
