@@ -8,8 +8,11 @@ does, beside the copy-nearest-node baseline. No subprocess runs the node: for th
 generation makes (which exemplar, which handler), not for whether the result imports.
 
     .venv/bin/python benchmarks/loo_generate.py /path/to/repo --limit 40 [--state DIR] [--json OUT]
+        [--approve-call subprocess.run ...]
 
 The repository is cloned first; ``--state`` keeps the learned store to reuse on the next run.
+``--approve-call`` approves the held patterns whose held calls are all named, as a team that
+reviewed those calls would (``nodeforge patterns approve --call``), before regenerating.
 """
 
 from __future__ import annotations
@@ -120,6 +123,9 @@ def main() -> None:
     )
     parser.add_argument("--state", type=Path, help="nodeforge's state folder (kept; learned once)")
     parser.add_argument("--json", type=Path, help="write each node's scores here")
+    parser.add_argument(
+        "--approve-call", action="append", default=[], metavar="NAME", help="approve held code making it"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nodeforge-loo-"))
     state = (args.state or work / "state").resolve()
@@ -128,6 +134,10 @@ def main() -> None:
         subprocess.run(["git", "clone", "-q", "--shared", str(args.repo.resolve()), str(clone)], check=True)
         with state_home(state):  # sparse vectors only: the store is opened without an embedder below
             nodeforge(["learn", "--all", "--no-test-gate", "--no-embed", "--repo", str(clone)])
+    if args.approve_call:
+        with state_home(state):
+            calls = [part for call in args.approve_call for part in ("--call", call)]
+            nodeforge(["patterns", "approve", *calls, "--repo", str(clone)])
     paths = [clone / p for p in load_settings(clone).node_paths]
     nodes = sorted(
         (n for n in discover(clone, paths) if (n.root / "contract.yaml").is_file()), key=lambda n: n.key

@@ -260,6 +260,7 @@ def learn_commit(settings: Settings, commit: str, since: str = "") -> LearnRepor
     nodes = [node for node in found if _inside(node, settings.node_roots)]
     options = LearnOptions(
         quality_threshold=settings.quality_threshold,
+        reviewed_calls=settings.reviewed_calls,
         embed=False,
         commit=commit,
         node_paths=settings.node_paths,

@@ -217,3 +217,14 @@ def test_the_quick_node_roots_read_no_other_key(tmp_path: Path) -> None:
     assert configfile.node_roots(tmp_path, env={}) == ((tmp_path / "src").resolve(),)
     with pytest.raises(InputError, match="quality_treshold: unknown key"):
         load_settings(tmp_path, env={})
+
+
+def test_reviewed_calls_are_dotted_names(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.nodeforge]\nreviewed_calls = ["subprocess.run", "open"]\n', encoding="utf-8"
+    )
+    assert load_settings(tmp_path, env={}).reviewed_calls == {"subprocess.run", "open"}
+    bad = '[tool.nodeforge]\nreviewed_calls = ["rm -rf"]\n'
+    (tmp_path / "pyproject.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError, match=r"reviewed_calls.*subprocess\.run"):
+        load_settings(tmp_path, env={})

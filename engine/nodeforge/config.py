@@ -54,6 +54,8 @@ class Settings:
     embed_device: str = "auto"
     embed_batch_size: int | None = None
     python: str | None = None  # the repository's interpreter (self-verification, eval)
+    # Calls the team has reviewed (``os.system``, ``open``): learned code making them is not held.
+    reviewed_calls: frozenset[str] = frozenset()
     # From the environment only
     model_path: Path | None = None  # the embedding model's folder; None: the bundled package's
     dense_embeddings: bool = True  # False: sparse retrieval only (NODEFORGE_EMBEDDINGS=0)
@@ -99,6 +101,12 @@ def _module_path(value: str) -> str:
     return value
 
 
+def _call_name(value: str) -> str:
+    if not all(part.isidentifier() for part in value.split(".")):
+        raise ValueError(f"expected a call's dotted name like 'subprocess.run', got {value!r}")
+    return value
+
+
 def _collection_name(value: str) -> str:
     if not value or not all(ch.isalnum() or ch in "_-" for ch in value):
         raise ValueError(f"expected a collection name of letters, digits, '_' and '-', got {value!r}")
@@ -131,6 +139,7 @@ class _SettingsIn(BaseModel):
     embed_device: Annotated[StrictStr, AfterValidator(_device)] = "auto"
     embed_batch_size: Annotated[int, Field(ge=1, le=65_536)] | None = None
     python: Annotated[StrictStr, Field(min_length=1)] | None = None
+    reviewed_calls: list[Annotated[StrictStr, AfterValidator(_call_name)]] = []
 
 
 # What a failed check expects, phrased for the user, by pydantic error type.
@@ -175,6 +184,7 @@ def load_settings(repo: Path, env: Mapping[str, str] | None = None) -> Settings:
         embed_device=parsed.embed_device,
         embed_batch_size=parsed.embed_batch_size,
         python=parsed.python,
+        reviewed_calls=frozenset(parsed.reviewed_calls),
         model_path=environment.model,
         **_switches(environment),
     )

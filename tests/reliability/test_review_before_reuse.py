@@ -98,3 +98,24 @@ def test_a_team_decides_on_a_call_once_for_every_pattern_holding_only_it(cli: Cl
     assert approved.code == 0 and f"{len(held)} held pattern(s)" in approved.out
     statuses = {p.id: p.status for p in stored(team)}
     assert {statuses[i] for i in held} == {PatternStatus.UNVERIFIED}  # as learned without the gate
+
+
+def test_calls_the_team_reviewed_in_its_settings_are_not_held(cli: Cli, team: Path) -> None:
+    pyproject = team / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        text.replace("[tool.nodeforge]\n", '[tool.nodeforge]\nreviewed_calls = ["os.system"]\n'),
+        encoding="utf-8",
+    )
+    node = nodes_of(team)[0]
+    handler = sorted((node / "handlers").glob("handler_*.py"))[0]
+    handler.write_text(
+        handler.read_text(encoding="utf-8") + "\n\ndef _ping(host: str) -> int:\n"
+        "    import os\n\n    return os.system('ping -c 1 ' + host)\n",
+        encoding="utf-8",
+    )
+    assert cli("learn", node, "--no-test-gate", "--no-embed", "--repo", team).code == 0
+
+    patterns = stored(team)
+    assert any("os.system" in d.code for p in patterns for d in p.dependencies)  # learned, and
+    assert not [p for p in patterns if p.status is PatternStatus.HELD]  # nothing waits for a person

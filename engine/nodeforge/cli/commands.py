@@ -70,6 +70,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     options = LearnOptions(
         test_gate=not args.no_test_gate,
         quality_threshold=settings.quality_threshold,
+        reviewed_calls=settings.reviewed_calls,
         force=args.force,
         embed=not args.no_embed,
         commit=head,

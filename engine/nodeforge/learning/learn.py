@@ -20,6 +20,7 @@ from nodeforge.defaults import QUALITY_THRESHOLD
 from nodeforge.errors import InputError
 from nodeforge.generation.provenance import apply_feedback, generated_nodes
 from nodeforge.gitrepo import changed_files, git
+from nodeforge.learning.danger import Hazard, hazards
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.extract.outcome import FAILED, FileOutcome
 from nodeforge.learning.idioms import merge_idioms, merge_with_store
@@ -53,6 +54,8 @@ from nodeforge.writer import atomic_write_text
 class LearnOptions:
     test_gate: bool = True
     quality_threshold: float = QUALITY_THRESHOLD
+    # Calls the team has reviewed ([tool.nodeforge] reviewed_calls): code making them is not held.
+    reviewed_calls: frozenset[str] = frozenset()
     force: bool = False  # re-learn nodes whose content was already learned
     embed: bool = True  # compute dense vectors now (the hook defers them)
     commit: str = ""
@@ -324,6 +327,7 @@ class MineTask:
     commit: str
     learned_at: str
     quality_threshold: float
+    reviewed_calls: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -336,9 +340,16 @@ class MinedAndGated:
 
 def mine_and_gate(task: MineTask) -> MinedAndGated:
     """Mine one node and pass its patterns through the gates: pure, so it runs in any process."""
-    mined = mine_node(task.node, commit=task.commit, status=task.status, learned_at=task.learned_at)
+    mined = mine_node(
+        task.node,
+        commit=task.commit,
+        status=task.status,
+        learned_at=task.learned_at,
+        reviewed_calls=task.reviewed_calls,
+    )
     gate = LearnReport()
-    kept = gate_patterns(mined.patterns, LearnOptions(quality_threshold=task.quality_threshold), gate)
+    options = LearnOptions(quality_threshold=task.quality_threshold, reviewed_calls=task.reviewed_calls)
+    kept = gate_patterns(mined.patterns, options, gate)
     return MinedAndGated(task.node, mined.outcomes, tuple(kept), gate)
 
 
@@ -354,7 +365,7 @@ def _mine_and_gate(
     """Mine and gate ``nodes`` on ``options.jobs`` processes (results in order); the patterns kept."""
     to_store: list[Pattern] = []
     tasks = [
-        MineTask(node, status, options.commit, now, options.quality_threshold)
+        MineTask(node, status, options.commit, now, options.quality_threshold, options.reviewed_calls)
         for node, status in zip(nodes, statuses, strict=True)
     ]
     cache = options.mining_cache if options.mining_cache is not None else MiningCache()
@@ -431,7 +442,9 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
             # every finding, so fixing one secret does not reveal the next only on the next commit
             report.skipped.append((label, holds_secrets(describe_findings(findings))))
             continue
-        passed = _held_if_hazardous(dataclasses.replace(pattern, quality=round(quality, 3)))
+        passed = _held_if_hazardous(
+            dataclasses.replace(pattern, quality=round(quality, 3)), options.reviewed_calls
+        )
         report.held += passed.status is PatternStatus.HELD  # stored, listed by `patterns review`
         decided[pattern.id] = passed
         kept.append(passed)
@@ -446,17 +459,15 @@ def _findings_in(text: str) -> tuple[SecretFinding, ...]:
 
 
 @lru_cache(maxsize=8192)
-def _hazards_in(code: str) -> tuple[str, ...]:
-    from nodeforge.learning.danger import hazards
-
-    return tuple(str(hazard) for hazard in hazards(code))
+def _hazards_in(code: str) -> tuple[Hazard, ...]:
+    return hazards(code)
 
 
-def _held_if_hazardous(pattern: Pattern) -> Pattern:
+def _held_if_hazardous(pattern: Pattern, reviewed_calls: frozenset[str]) -> Pattern:
     """``pattern`` held for review when its code, the definitions it carries or (an exemplar) the
-    node files it carries call something dangerous."""
+    node files it carries call something dangerous that the team has not reviewed."""
     codes = [pattern.code, *(d.code for d in pattern.dependencies if d.kind in ("definition", "file"))]
-    found = [hazard for code in codes for hazard in _hazards_in(code)]
+    found = [str(h) for code in codes for h in _hazards_in(code) if h.call not in reviewed_calls]
     if not found:
         return pattern
     extra = {

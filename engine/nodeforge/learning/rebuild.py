@@ -175,7 +175,12 @@ def rebuild(
         aside = _move_aside_locked(settings)
         report.moved_aside = str(aside) if aside else ""
     book = VerdictBook(state_dir(repo))
-    options = LearnOptions(test_gate=False, quality_threshold=settings.quality_threshold, embed=False)
+    options = LearnOptions(
+        test_gate=False,
+        quality_threshold=settings.quality_threshold,
+        reviewed_calls=settings.reviewed_calls,
+        embed=False,
+    )
     seen: set[tuple[str, str]] = set()  # (node key, content hash): each node revision mined once
     learned: dict[str, str] = {}
     with store_factory() as store:

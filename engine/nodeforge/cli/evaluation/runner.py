@@ -206,6 +206,7 @@ class _Context:
             learn_options = LearnOptions(
                 test_gate=False,
                 quality_threshold=self.settings.quality_threshold,
+                reviewed_calls=self.settings.reviewed_calls,
                 force=True,
                 embed=self.options.embed,
                 node_paths=self.settings.node_paths,

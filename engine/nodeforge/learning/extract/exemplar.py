@@ -83,12 +83,12 @@ def is_test_file(rel: str) -> bool:
     return rel.startswith("tests/") or name.startswith("test_") or name == "conftest.py"
 
 
-def _left_out_tests(files: Sequence[Dependency]) -> dict[str, str]:
-    """Test files that call something needing review -> the calls: left out of the exemplar."""
+def _left_out_tests(files: Sequence[Dependency], reviewed_calls: frozenset[str]) -> dict[str, str]:
+    """Test files that call something needing review (and not reviewed) -> the calls: left out."""
     found = {}
     for dep in files:
         if is_test_file(dep.origin):
-            calls = hazards(dep.code)
+            calls = [h for h in hazards(dep.code) if h.call not in reviewed_calls]
             if calls:
                 found[dep.origin] = ", ".join(str(call) for call in calls)
     return found
@@ -101,6 +101,7 @@ def mine_exemplar(
     commit: str,
     status: PatternStatus,
     learned_at: str,
+    reviewed_calls: frozenset[str] = frozenset(),
 ) -> Pattern | None:
     """The node's exemplar, or None for a module node or one without Python files.
 
@@ -132,7 +133,7 @@ def mine_exemplar(
             key=lambda d: d.origin,
         )
     )
-    left_out = _left_out_tests(files)
+    left_out = _left_out_tests(files, reviewed_calls)
     files = tuple(d for d in files if d.origin not in left_out)
     code = _manifest(features, [d.origin for d in files])
     quality = sum(analyze_tree(f.module, source=f.text).score for f in parsed) / len(parsed)

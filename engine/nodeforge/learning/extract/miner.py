@@ -100,11 +100,13 @@ def mine_node(
     status: PatternStatus = PatternStatus.ACTIVE,
     learned_at: str = "",
     score_quality: bool = True,
+    reviewed_calls: frozenset[str] = frozenset(),
 ) -> MinedNode:
     """Every pattern of one node. A file that fails is reported and never stops the run.
 
     ``score_quality`` scores each pattern with ``quality.analyze_tree`` on the tree at hand
-    (``Pattern.quality``), so the learn gate need not parse the code again.
+    (``Pattern.quality``), so the learn gate need not parse the code again. ``reviewed_calls``
+    (the team's ``[tool.nodeforge] reviewed_calls``) keep a test making them in the exemplar.
     """
     node = with_code_names(node)  # the entity its code names, not only its folder's words
     contract = ContractFacts.read(node)
@@ -147,7 +149,14 @@ def mine_node(
     # A whole node is an exemplar only when all of it parsed and it showed something to learn.
     whole = mining.patterns and not any(o.status == FAILED for o in mining.outcomes)
     exemplar = (
-        mine_exemplar(node, _parsed_files(ctx), commit=commit, status=status, learned_at=learned_at)
+        mine_exemplar(
+            node,
+            _parsed_files(ctx),
+            commit=commit,
+            status=status,
+            learned_at=learned_at,
+            reviewed_calls=reviewed_calls,
+        )
         if whole
         else None
     )
