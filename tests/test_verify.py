@@ -242,3 +242,24 @@ def test_after_a_swap_the_node_is_tidied_so_what_imported_the_old_file_does_not_
     )
     assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",) and fixed.left_out == ("__main__.py",)
     assert not (node / "__main__.py").exists()
+
+
+def test_a_support_module_that_does_not_import_blames_the_handler_that_brought_it(repo: Path) -> None:
+    # The handler brought models/model_config.py along; the model re-exports from a package that
+    # does not exist. The model has no candidate: the handler importing it gets its next one, and
+    # the model, now imported by nothing, is left out.
+    brought = (
+        "from ..models.model_config import Config\n\n\n"
+        "def handle(value: int) -> int:\n    return value + Config.step\n"
+    )
+    node = _node(repo, brought)
+    (node / "models").mkdir()
+    (node / "models" / "__init__.py").write_text("", encoding="utf-8")
+    (node / "models" / "model_config.py").write_text("from absent_package.models import Config\n", "utf-8")
+
+    fixed = verify_node(
+        repo, node, sys.executable, 120, Choices({"handlers/handler_demo.py": [GOOD_HANDLER]})
+    )
+    assert fixed.ok and fixed.replaced == ("handlers/handler_demo.py",)
+    assert fixed.left_out == ("models/model_config.py",)
+    assert not (node / "models" / "model_config.py").exists()

@@ -343,6 +343,8 @@ def verify_node(
     while failures:
         broken = bool(attempt.imports)
         swaps = _next_swaps(failures, node_dir, repo, learned, fallbacks if broken else {})
+        if not swaps and broken:
+            swaps = _unused_broken_modules(failures, node_dir, repo)
         drops: list[Failure] = []
         if not swaps and not broken:
             swaps, drops = _without_failing_tests(failures, node_dir, repo, choices.borrowed_tests)
@@ -387,6 +389,20 @@ def _next_swaps(
     code = [rel for rel in sorted(at_fault & pools) if not _is_test_file(Path(rel))]
     tests = [rel for rel in sorted(at_fault & pools) if _is_test_file(Path(rel))]
     return {rel: learned[rel].pop(0) if learned.get(rel) else fallbacks.pop(rel) for rel in (code or tests)}
+
+
+def _unused_broken_modules(failures: Sequence[Failure], node_dir: Path, repo: Path) -> dict[str, str | None]:
+    """Modules that do not import and that no other module of the node imports (support a swapped-out
+    handler brought along): left out. A module the contract declares is kept by the standing check
+    (its wiring test fails without it)."""
+    broken = {rel for f in failures if f.kind != TEST and (rel := _node_relative(f.file, node_dir, repo))}
+    files = _snapshot(node_dir)
+    return {
+        rel: None
+        for rel in sorted(broken)
+        if not _is_test_file(Path(rel))
+        and not any(_module_named(rel, text) for other, text in files.items() if other != rel)
+    }
 
 
 def _without_failing_tests(
@@ -440,16 +456,30 @@ def _restore(node_dir: Path, files: Mapping[str, str]) -> None:
 
 
 def _at_fault(failures: Sequence[Failure], node_dir: Path, repo: Path, candidates: set[str]) -> set[str]:
-    """The node files to blame: where each failure happened, and for a failing test also the node
-    modules with candidates left that the test module names (the code under test, not only the test)."""
+    """The node files to blame: where each failure happened; for a failing test also the node
+    modules with candidates left that the test module names (the code under test, not only the
+    test); and for a module that does not import and has no candidate of its own (a support module
+    a learned handler brought along) the modules with candidates that import it."""
     blamed = {_node_relative(f.file, node_dir, repo) for f in failures}
     for test in {rel for f in failures if f.kind == TEST and (rel := _node_relative(f.file, node_dir, repo))}:
-        try:
-            text = (node_dir / test).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # gone or unreadable: only the test itself is blamed
-        blamed.update(rel for rel in candidates if _module_named(rel, text))
+        text = _read(node_dir / test)
+        if text is not None:  # gone or unreadable: only the test itself is blamed
+            blamed.update(rel for rel in candidates if _module_named(rel, text))
+    orphans = {
+        rel for f in failures if f.kind != TEST and (rel := _node_relative(f.file, node_dir, repo))
+    } - candidates
+    for rel in candidates - blamed:
+        text = _read(node_dir / rel)
+        if text is not None and any(_module_named(orphan, text) for orphan in orphans):
+            blamed.add(rel)
     return blamed
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _module_named(rel: str, text: str) -> bool:
