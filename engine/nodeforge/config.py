@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Final, Literal
@@ -95,16 +95,17 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _module_path(value: str) -> str:
-    if not all(part.isidentifier() for part in value.split(".")):
-        raise ValueError(f"expected a dotted module path like 'omnibase_core.nodes', got {value!r}")
-    return value
+def _dotted(what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not all(part.isidentifier() for part in value.split(".")):
+            raise ValueError(f"expected {what}, got {value!r}")
+        return value
+
+    return check
 
 
-def _call_name(value: str) -> str:
-    if not all(part.isidentifier() for part in value.split(".")):
-        raise ValueError(f"expected a call's dotted name like 'subprocess.run', got {value!r}")
-    return value
+_module_path = _dotted("a dotted module path like 'omnibase_core.nodes'")
+_call_name = _dotted("a call's dotted name like 'subprocess.run'")
 
 
 def _collection_name(value: str) -> str:

@@ -54,7 +54,7 @@ def _chosen(args: argparse.Namespace, store: PatternStore) -> list[Pattern]:
         raise InputError(f"patterns {args.patterns_command}: give a pattern ID or --call NAME, not both")
     if calls:
         allowed = frozenset(calls)
-        return [p for p in held_patterns(store) if _calls_of(p) and _calls_of(p) <= allowed]
+        return [p for p in held_patterns(store) if (named := _calls_of(p)) and named <= allowed]
     pattern = store.get(args.id)
     if pattern is None:
         raise InputError(f"no pattern with id {args.id!r}")

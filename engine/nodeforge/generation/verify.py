@@ -395,11 +395,10 @@ def _unused_broken_modules(failures: Sequence[Failure], node_dir: Path, repo: Pa
     """Modules that do not import and that no other module of the node imports (support a swapped-out
     handler brought along): left out. A module the contract declares is kept by the standing check
     (its wiring test fails without it)."""
-    broken = {rel for f in failures if f.kind != TEST and (rel := _node_relative(f.file, node_dir, repo))}
     files = _snapshot(node_dir)
     return {
         rel: None
-        for rel in sorted(broken)
+        for rel in sorted(_not_importing(failures, node_dir, repo))
         if not _is_test_file(Path(rel))
         and not any(_module_named(rel, text) for other, text in files.items() if other != rel)
     }
@@ -465,14 +464,17 @@ def _at_fault(failures: Sequence[Failure], node_dir: Path, repo: Path, candidate
         text = _read(node_dir / test)
         if text is not None:  # gone or unreadable: only the test itself is blamed
             blamed.update(rel for rel in candidates if _module_named(rel, text))
-    orphans = {
-        rel for f in failures if f.kind != TEST and (rel := _node_relative(f.file, node_dir, repo))
-    } - candidates
+    orphans = _not_importing(failures, node_dir, repo) - candidates
     for rel in candidates - blamed:
         text = _read(node_dir / rel)
         if text is not None and any(_module_named(orphan, text) for orphan in orphans):
             blamed.add(rel)
     return blamed
+
+
+def _not_importing(failures: Sequence[Failure], node_dir: Path, repo: Path) -> set[str]:
+    """The node modules (node-relative) that failed to import."""
+    return {rel for f in failures if f.kind != TEST and (rel := _node_relative(f.file, node_dir, repo))}
 
 
 def _read(path: Path) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -95,6 +96,9 @@ def _may_call_one(code: str) -> bool:
     return any(segments <= words for segments in _NAMES)
 
 
+# Nodes of one repository share most texts (models, helpers, whole files an exemplar carries), and
+# the exemplar and the learn gate both ask about the same files: each distinct text is read once.
+@lru_cache(maxsize=8192)
 def hazards(code: str) -> tuple[Hazard, ...]:
     """Every call in ``code`` that needs review; () for code that does not parse (other gates judge it).
 

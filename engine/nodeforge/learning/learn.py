@@ -20,7 +20,7 @@ from nodeforge.defaults import QUALITY_THRESHOLD
 from nodeforge.errors import InputError
 from nodeforge.generation.provenance import apply_feedback, generated_nodes
 from nodeforge.gitrepo import changed_files, git
-from nodeforge.learning.danger import Hazard, hazards
+from nodeforge.learning.danger import hazards
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.extract.outcome import FAILED, FileOutcome
 from nodeforge.learning.idioms import merge_idioms, merge_with_store
@@ -452,22 +452,17 @@ def gate_patterns(patterns: Iterable[Pattern], options: LearnOptions, report: Le
 
 
 # Nodes of one repository share most dependency texts (models, imports, helpers): each distinct
-# text is scanned once per process, across nodes. Both checks are pure functions of the text.
+# text is scanned once per process, across nodes (``danger.hazards`` caches the same way).
 @lru_cache(maxsize=8192)
 def _findings_in(text: str) -> tuple[SecretFinding, ...]:
     return check_pattern_code(text).findings
-
-
-@lru_cache(maxsize=8192)
-def _hazards_in(code: str) -> tuple[Hazard, ...]:
-    return hazards(code)
 
 
 def _held_if_hazardous(pattern: Pattern, reviewed_calls: frozenset[str]) -> Pattern:
     """``pattern`` held for review when its code, the definitions it carries or (an exemplar) the
     node files it carries call something dangerous that the team has not reviewed."""
     codes = [pattern.code, *(d.code for d in pattern.dependencies if d.kind in ("definition", "file"))]
-    found = [str(h) for code in codes for h in _hazards_in(code) if h.call not in reviewed_calls]
+    found = [str(h) for code in codes for h in hazards(code) if h.call not in reviewed_calls]
     if not found:
         return pattern
     extra = {

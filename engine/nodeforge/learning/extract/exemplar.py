@@ -25,7 +25,7 @@ import yaml
 from nodeforge.generation.features import ContractFeatures, features_of_data
 from nodeforge.learning.danger import hazards
 from nodeforge.learning.extract.context import ContractFacts
-from nodeforge.learning.extract.source import ParsedFile
+from nodeforge.learning.extract.source import ParsedFile, is_test_path
 from nodeforge.learning.generalize import generalize_source
 from nodeforge.learning.nodes import DIRECTORY, NodeSource
 from nodeforge.learning.quality import analyze_tree
@@ -77,17 +77,11 @@ def _manifest(features: ContractFeatures, files: Sequence[str]) -> str:
     return "".join(f"# {line}\n" for line in lines if line)
 
 
-def is_test_file(rel: str) -> bool:
-    """A node-relative path of a test module (or a conftest) rather than of the node's code."""
-    name = rel.rsplit("/", 1)[-1]
-    return rel.startswith("tests/") or name.startswith("test_") or name == "conftest.py"
-
-
 def _left_out_tests(files: Sequence[Dependency], reviewed_calls: frozenset[str]) -> dict[str, str]:
     """Test files that call something needing review (and not reviewed) -> the calls: left out."""
     found = {}
     for dep in files:
-        if is_test_file(dep.origin):
+        if is_test_path(dep.origin):
             calls = [h for h in hazards(dep.code) if h.call not in reviewed_calls]
             if calls:
                 found[dep.origin] = ", ".join(str(call) for call in calls)

@@ -48,7 +48,7 @@ from nodeforge.learning.extract.registry import (
     mine_support,
 )
 from nodeforge.learning.extract.skeleton import mine_skeletons
-from nodeforge.learning.extract.source import ParsedFile
+from nodeforge.learning.extract.source import ParsedFile, is_test_path
 from nodeforge.learning.extract.testshape import mine_test_shapes
 from nodeforge.learning.extract.workflow import may_hold_workflow, mine_workflow
 from nodeforge.learning.nodes import NodeSource
@@ -191,20 +191,6 @@ def _record(mining: Mining, parsed: ParsedFile, found: int) -> None:
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"
-
-
-_TEST_FOLDERS = frozenset({"tests", "test", "node_tests"})
-
-
-def is_test_path(rel: str) -> bool:
-    """A node-relative path of test code: in a tests folder, or a test module or conftest by name."""
-    *folders, name = rel.split("/")
-    return (
-        any(folder in _TEST_FOLDERS for folder in folders)
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
 
 
 def _test_modules(mining: Mining) -> list[ParsedFile]:

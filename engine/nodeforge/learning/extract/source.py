@@ -251,3 +251,17 @@ def _dotted(node: cst.BaseExpression) -> str:
 
 def dotted_name(node: cst.BaseExpression) -> str:
     return _dotted(node)
+
+
+_TEST_FOLDERS = frozenset({"tests", "test", "node_tests"})
+
+
+def is_test_path(rel: str) -> bool:
+    """A node-relative path of test code: in a tests folder, or a test module or conftest by name."""
+    *folders, name = rel.split("/")
+    return (
+        any(folder in _TEST_FOLDERS for folder in folders)
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
