@@ -112,21 +112,33 @@ def spool_feedback(state: Path, files: int) -> dict[str, int]:
     return uses
 
 
-def test_kill_9_mid_spool_replay_counts_every_event_once(tmp_path: Path) -> None:
-    files = 400
-    uses = spool_feedback(tmp_path, files)
-    assert len(list(spool_dir(tmp_path).glob("*.jsonl"))) == files
-    proc = worker("ingest", str(tmp_path))
+def _kill_mid_replay(state: Path, files: int) -> int:
+    """Start replaying ``files`` spool files in a worker and SIGKILL it about halfway: files left."""
+    proc = worker("ingest", str(state))
     left = files
     deadline = time.monotonic() + 120
     while left > files // 2 and time.monotonic() < deadline and proc.poll() is None:
-        left = len(list(spool_dir(tmp_path).glob("*.jsonl")))
+        left = len(list(spool_dir(state).glob("*.jsonl")))
         time.sleep(0.002)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    left = len(list(spool_dir(tmp_path).glob("*.jsonl")))
-    assert 0 < left < files, f"the kill missed the replay ({left} of {files} files left)"
-    with open_embedded(tmp_path, lock_timeout=5) as store:  # replays the rest, and any file applied twice
+    return len(list(spool_dir(state).glob("*.jsonl")))
+
+
+def test_kill_9_mid_spool_replay_counts_every_event_once(tmp_path: Path) -> None:
+    files = 400
+    # On a loaded machine the watcher may sleep through the whole replay: then the kill missed and
+    # the run says nothing about a kill, so it is tried again in a fresh folder (at most three times).
+    for attempt in range(3):
+        state = tmp_path / f"attempt-{attempt}"
+        state.mkdir()
+        uses = spool_feedback(state, files)
+        assert len(list(spool_dir(state).glob("*.jsonl"))) == files
+        left = _kill_mid_replay(state, files)
+        if 0 < left < files:
+            break
+    assert 0 < left < files, f"the kill missed the replay three times ({left} of {files} files left)"
+    with open_embedded(state, lock_timeout=5) as store:  # replays the rest, and any file applied twice
         counted = {p.id: p.usage_count for p in store.list()}
     assert counted == uses
-    assert list(spool_dir(tmp_path).glob("*.jsonl")) == []
+    assert list(spool_dir(state).glob("*.jsonl")) == []
