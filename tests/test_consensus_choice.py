@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from nodeforge.generation.assemble import assemble
@@ -9,6 +10,7 @@ from nodeforge.generation.contract import load_contract
 from nodeforge.generation.exemplar import NearExemplar
 from nodeforge.generation.fanout import HandlerRef
 from nodeforge.generation.similarity import Similarity
+from nodeforge.learning.extract.exemplar import FEATURES_KEY, exemplar_features, exemplar_files
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.nodes import discover
 from nodeforge.model import Pattern, PatternKind
@@ -116,3 +118,52 @@ def test_the_typical_handler_beats_the_nearest_nodes_odd_one(tmp_path: Path) -> 
         assert built is not None
         assert "node_odd_effect" in built.handlers["sync"]
         assert "count += 1" in built.files["handlers/handler_gizmo_sync.py"]
+
+
+def test_an_exemplar_without_a_handler_to_route_gives_way_to_the_next(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes"
+    _write(nodes, "parcel", TYPICAL)
+    _write(nodes, "plain", ODD)
+    exemplars = _exemplars(nodes)
+    # As a node whose contract declares its handlers where no handler module is: nothing to route.
+    plain = exemplars["node_plain_effect"]
+    features = dataclasses.replace(exemplar_features(plain), handlers=())
+    exemplars["node_plain_effect"] = dataclasses.replace(
+        plain, extra={**plain.extra, FEATURES_KEY: features.to_json()}
+    )
+    new = tmp_path / "new" / "contract.yaml"
+    new.parent.mkdir()
+    new.write_text(CONTRACT.format(entity="gizmo"), encoding="utf-8")
+    with open_embedded(tmp_path / "store") as store:
+        built = assemble(
+            load_contract(new),
+            [_near(exemplars["node_plain_effect"], 0.9), _near(exemplars["node_parcel_effect"], 0.5)],
+            store,
+            _template,
+        )
+    assert built is not None
+    assert built.exemplar.pattern.provenance.node_name == "node_parcel_effect"
+    assert 'raise ValueError("a gizmo key is required")' in built.files["handlers/handler_gizmo_sync.py"]
+
+
+def test_a_contract_naming_the_models_package_keeps_the_models_folder(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes"
+    _write(nodes, "parcel", TYPICAL)
+    node = nodes / "node_parcel_effect"
+    contract = node / "contract.yaml"
+    contract.write_text(
+        contract.read_text(encoding="utf-8")
+        + "output_model:\n  name: ModelParcelResult\n  module: team.nodes.node_parcel_effect.models\n",
+        encoding="utf-8",
+    )
+    (node / "models").mkdir()
+    (node / "models" / "__init__.py").write_text(
+        "from .model_parcel_result import ModelParcelResult\n", encoding="utf-8"
+    )
+    (node / "models" / "model_parcel_result.py").write_text(
+        "class ModelParcelResult:\n    synced: bool = False\n", encoding="utf-8"
+    )
+    [exemplar] = _exemplars(nodes).values()
+    files = exemplar_files(exemplar)
+    assert "models/__init__.py" in files and "models/model___entity___result.py" in files
+    assert "from .model___entity___result import" in files["models/__init__.py"]

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from nodeforge.cli.main import main
+from nodeforge.generation.exemplar import Need, meaning, operation_words
+from nodeforge.generation.fanout import HandlerRef
 from nodeforge.learning.extract.exemplar import exemplar_files
 from nodeforge.learning.extract.miner import mine_node
 from nodeforge.learning.nodes import discover
@@ -217,3 +219,17 @@ def test_the_same_node_under_another_name_is_the_same_exemplar(tmp_path: Path) -
     files = exemplar_files(first)
     assert "handlers/handler___entity___record.py" in files
     assert "class Handler__Entity__Record:" in files["handlers/handler___entity___record.py"]
+
+
+def test_a_node_type_word_in_an_operation_name_means_nothing() -> None:
+    # `handoff_effect` shares only `effect` with a candidate's `effect`: no likeness in meaning,
+    # while `publish_handoff` shares what it does.
+    need = Need(
+        HandlerRef("handoff_effect", "HandlerHandoff", "handler_handoff"),
+        operation_words("handoff_effect"),
+        "",
+        frozenset(),
+    )
+    assert operation_words("handler_reduce_effect") == {"reduce"}
+    assert meaning(need, "effect", "", ()) == meaning(need, "compute_totals", "", ())
+    assert meaning(need, "publish_handoff", "", ()) > meaning(need, "effect", "", ())

@@ -57,7 +57,14 @@ from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_file
 from nodeforge.learning.generalize import adapt_code
 from nodeforge.learning.vocabulary import contract_names
 from nodeforge.model import DependencyKind, Pattern, ScoredPattern
-from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, instantiate_text, split_identifier
+from nodeforge.naming import (
+    ENTITY_PASCAL,
+    ENTITY_SNAKE,
+    MODEL_PACKAGES,
+    NodeNames,
+    instantiate_text,
+    split_identifier,
+)
 from nodeforge.storage.protocol import PatternStore
 
 HANDLER_POOL = 20  # near exemplars whose handlers compete for each operation (by consensus)
@@ -260,7 +267,7 @@ def _models(contract: Contract, near: NearExemplar, outside: OutsideNames | None
         ex_basename = instantiate_text((ex_module or default[1]).rsplit(".", 1)[-1], names)
         if ex_class != name:
             renames[ex_class] = name
-        if ex_basename != module:
+        if ex_basename != module and not MODEL_PACKAGES & {ex_basename, module}:
             renames[ex_basename] = module
     return _Models(renames, shared_model_paths(contract), names, own_packages(contract, names), outside)
 
@@ -309,14 +316,17 @@ def assemble(
     template_handler: TemplateHandler,
     outside: OutsideNames | None = None,
 ) -> Assembled | None:
-    """The node built from ``near[0]``, or None when that exemplar has no handler to route.
+    """The node built from the nearest exemplar with a handler to route, or None when none has one
+    (or the contract needs no handler).
 
+    An exemplar whose handlers its contract does not declare where they live gives no handler to
+    route; the next nearest one does, and is nearer than the template.
     ``outside`` tells what the repository's other modules define (``repomodules``): reused code
     that imports a name they lack counts as unresolved, as an undefined name does.
     """
-    best = near[0]
+    best = next((n for n in near if sources(n.pattern)), None)
     need_list = needs(contract)
-    if not sources(best.pattern) or not need_list:
+    if best is None or not need_list:
         return None
     plan = _assign(need_list, best)
     models = _models(contract, best, outside)

@@ -18,7 +18,7 @@ from nodeforge.generation.placement import node_folder
 from nodeforge.generation.similarity import Similarity, compare, jaccard
 from nodeforge.learning.extract.exemplar import exemplar_features, exemplar_files
 from nodeforge.learning.vocabulary import contract_names
-from nodeforge.model import Pattern, PatternKind, PatternQuery, ScoredPattern
+from nodeforge.model import NodeType, Pattern, PatternKind, PatternQuery, ScoredPattern
 from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, pascal_case, snake_case, split_identifier
 from nodeforge.storage.protocol import PatternStore
 from nodeforge.storage.rank import bayes_success
@@ -28,6 +28,7 @@ from nodeforge.storage.rank import bayes_success
 # but its type leaves generation to the template.
 RERANK_POOL = 20
 MIN_SIMILARITY = 0.35
+_NO_MEANING = frozenset({*(t.value for t in NodeType), "node", "handler", "handle", "generic"})
 
 
 @dataclass(frozen=True)
@@ -137,19 +138,25 @@ class Need:
     description: frozenset[str]
 
 
+def operation_words(operation: str) -> frozenset[str]:
+    """The words of an operation name that say what it does: a node type or "handler" in it
+    (``handoff_effect``, ``handler_reduce``) says nothing that every node of the type would not."""
+    return frozenset(split_identifier(operation)) - _NO_MEANING
+
+
 def needs(contract: Contract) -> list[Need]:
     features = features_of_contract(contract)
     io = dict(item.split(":", 1) for item in features.io_operations)
     description = frozenset(features.description_words)
     return [
-        Need(t, frozenset(split_identifier(t.operation)), io.get(t.operation, ""), description)
+        Need(t, operation_words(t.operation), io.get(t.operation, ""), description)
         for t in targets(contract)
     ]
 
 
 def meaning(need: Need, operation: str, io: str, words: Sequence[str]) -> float:
     """How well a candidate implementing ``operation`` (io type ``io``, described by ``words``) fits."""
-    score = 0.6 * jaccard(need.words, split_identifier(operation))
+    score = 0.6 * jaccard(need.words, operation_words(operation))
     # The io type counts only when the contract gives it; otherwise every candidate gets the same half.
     score += 0.25 * (1.0 if need.io == io else 0.0) if need.io else 0.125
     return score + 0.15 * jaccard(need.description, words)

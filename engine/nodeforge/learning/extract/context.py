@@ -12,7 +12,7 @@ import yaml
 
 from nodeforge.learning.extract.source import ParsedFile, dotted_name
 from nodeforge.learning.nodes import DIRECTORY, NodeSource
-from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, NodeNames, pascal_case, snake_case
+from nodeforge.naming import ENTITY_PASCAL, ENTITY_SNAKE, MODEL_PACKAGES, NodeNames, pascal_case, snake_case
 from nodeforge.yamlload import load_yaml
 
 
@@ -70,7 +70,7 @@ class ContractFacts:
         for (model, module), role in ((self.input_model, "input"), (self.output_model, "output")):
             if model and model != f"Model{names.pascal}{role.capitalize()}":
                 found[model] = f"Model{ENTITY_PASCAL}{role.capitalize()}"
-            if module and module != f"model_{names.snake}_{role}":
+            if module and module not in MODEL_PACKAGES and module != f"model_{names.snake}_{role}":
                 found[module] = f"model_{ENTITY_SNAKE}_{role}"
         return found
 

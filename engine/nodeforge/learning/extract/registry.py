@@ -21,11 +21,10 @@ from nodeforge.learning.extract.handlers import docstring_of, is_node_class
 from nodeforge.learning.extract.models import is_enum_class, is_model_class
 from nodeforge.learning.extract.source import ParsedFile
 from nodeforge.model import PatternKind
-from nodeforge.naming import generalize_text
+from nodeforge.naming import MODEL_PACKAGES, generalize_text
 
 REGISTRY_FOLDERS = frozenset({"registry", "registries"})
 _NOT_SUPPORT = frozenset({"node", "__init__", "__main__"})
-_MODEL_FOLDERS = frozenset({"models", "model"})
 
 
 def is_registry_module(rel: str) -> bool:
@@ -37,7 +36,7 @@ def is_support_module(rel: str) -> bool:
     """Neither the node's entry points nor its models nor its registry (tests are sorted out before)."""
     *folders, name = rel.split("/")
     stem = name.removesuffix(".py")
-    return not (stem in _NOT_SUPPORT or _MODEL_FOLDERS & set(folders) or is_registry_module(rel))
+    return not (stem in _NOT_SUPPORT or MODEL_PACKAGES & set(folders) or is_registry_module(rel))
 
 
 @dataclass
