@@ -154,6 +154,52 @@ def test_a_handler_that_lacks_what_the_node_s_other_modules_import_from_it_is_se
     assert _broken_importers("handlers/handler_a.py", files, giving, frozenset()) == []
 
 
+def test_a_name_imported_from_a_package_comes_along_with_its_re_export() -> None:
+    own = frozenset({"node_parcel_effect"})
+    code = "from teamapp.nodes.node_parcel_effect.models import EnumParcelStatus, ModelParcel\n"
+    support = {
+        "models/__init__.py": "from .model_parcel import ModelParcel\n",
+        "models/model_parcel.py": (
+            "from .enum_parcel_status import EnumParcelStatus\n\n\nclass ModelParcel: ...\n"
+        ),
+        "models/enum_parcel_status.py": "import enum\n\n\nclass EnumParcelStatus(enum.Enum):\n    OK = 1\n",
+    }
+    # The node has its own models package, which exports neither name.
+    files = {
+        "models/__init__.py": "from .model_own import ModelOwn\n",
+        "models/model_own.py": "class ModelOwn: ...\n",
+    }
+    added = support_for("handlers/h.py", code, files, support, own)
+    assert added is not None
+    init = added["models/__init__.py"]
+    assert init.startswith("from .model_own import ModelOwn\n")  # the node's own exports stay
+    assert (
+        "from .enum_parcel_status import EnumParcelStatus" in init
+        and "from .model_parcel import ModelParcel" in init
+    )
+    # What the brought model itself imports comes along too.
+    assert set(added) == {"models/__init__.py", "models/model_parcel.py", "models/enum_parcel_status.py"}
+    assert check_module("handlers/h.py", code, {**files, **added}, own) == []
+    # Without any models package in the node, one is made.
+    made = support_for("handlers/h.py", code, {}, support, own)
+    assert made is not None and check_module("handlers/h.py", code, made, own) == []
+    assert (
+        support_for("handlers/h.py", code.replace("ModelParcel", "ModelNowhere"), files, support, own) is None
+    )
+
+
+def test_a_package_init_re_export_breaks_nothing_a_main_module_does() -> None:
+    from nodeforge.generation.assemble import _broken_importers
+
+    files = {
+        "__init__.py": "from .handlers.handler_a import Request\n",
+        "__main__.py": "from .handlers.handler_a import Request\n\nREQUEST = Request\n",
+    }
+    lacking = {**files, "handlers/handler_a.py": "class Other:\n    pass\n"}
+    broken = _broken_importers("handlers/handler_a.py", files, lacking, frozenset())
+    assert [u.path for u in broken] == ["__main__.py"]  # the re-export is pruned, the entry point is not
+
+
 def test_a_test_imports_a_handler_on_one_line_or_in_a_formatted_block() -> None:
     one = "from pkg.handlers.h import HandlerX\n"
     block = "from pkg.handlers.h import (\n    HandlerX,\n    HandlerY,\n)\n"

@@ -392,12 +392,17 @@ def _broken_importers(
     rel: str, files: Mapping[str, str], trial: Mapping[str, str], own: frozenset[str]
 ) -> list[Unresolved]:
     """Names the node's other modules (``__main__``, registry...) import from ``rel`` that the
-    candidate in ``trial`` does not define."""
+    candidate in ``trial`` does not define. A package ``__init__`` only re-exports: the re-exports
+    that do not resolve are dropped once the handlers are chosen (``prune``), so it breaks nothing."""
     stem = rel.removesuffix(".py").rsplit("/", 1)[-1]
     return [
         u
         for path, code in files.items()
-        if path != rel and path.endswith(".py") and not path.startswith("tests/") and stem in code
+        if path != rel
+        and path.endswith(".py")
+        and not path.startswith("tests/")
+        and not path.endswith("__init__.py")
+        and stem in code
         for u in unresolved_relative_imports(path, code, trial, own)
         if u.module == rel
     ]

@@ -149,8 +149,7 @@ def needs(contract: Contract) -> list[Need]:
     io = dict(item.split(":", 1) for item in features.io_operations)
     description = frozenset(features.description_words)
     return [
-        Need(t, operation_words(t.operation), io.get(t.operation, ""), description)
-        for t in targets(contract)
+        Need(t, operation_words(t.operation), io.get(t.operation, ""), description) for t in targets(contract)
     ]
 
 

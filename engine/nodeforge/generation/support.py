@@ -51,27 +51,53 @@ def support_for(
     own: frozenset[str] = frozenset(),
 ) -> dict[str, str] | None:
     """Modules to add or extend so that ``code``'s imports inside the node (relative, or through
-    its own package ``own``) resolve; None when they cannot."""
+    its own package ``own``) resolve, and those of what comes along; None when they cannot."""
     changed: dict[str, str] = {}
-    for _ in range(len(support) + 1):  # each round settles at least one module or stops
-        missing = unresolved_relative_imports(path, code, {**files, **changed}, own)
+    for _ in range(2 * len(support) + 1):  # each round settles at least one module or stops
+        trial = {**files, **changed}
+        missing = [
+            miss
+            for module, text in [(path, code), *changed.items()]
+            for miss in unresolved_relative_imports(module, text, trial, own)
+        ]
         if not missing:
             return changed
         progress = False
         for miss in missing:
-            text = _settle(miss, {**files, **changed}, support)
-            if text is not None:
-                changed[miss.module] = text
+            settled = _settle(miss, {**files, **changed}, support)
+            if settled is not None:
+                changed[settled[0]] = settled[1]
                 progress = True
         if not progress:
             return None
     return None
 
 
-def _settle(miss: Unresolved, files: Mapping[str, str], support: Mapping[str, str]) -> str | None:
+def _settle(miss: Unresolved, files: Mapping[str, str], support: Mapping[str, str]) -> tuple[str, str] | None:
+    """(module, its new text) that gives what ``miss`` lacks, or None."""
     source = support.get(miss.module)
     if source is None:
-        return None
+        return _reexport(miss, files, support)
     if miss.module not in files:
-        return source
-    return add_definition(files[miss.module], source, miss.name)
+        return miss.module, source
+    extended = add_definition(files[miss.module], source, miss.name)
+    return _reexport(miss, files, support) if extended is None else (miss.module, extended)
+
+
+def _reexport(
+    miss: Unresolved, files: Mapping[str, str], support: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """A name imported from a package of the node (``from .models import ModelX``) that a support
+    module in that package defines: the package's ``__init__`` (made when missing) re-exports it
+    from there; the module itself comes along in the next round when it is missing."""
+    package = miss.module.removesuffix(".py").removesuffix("/__init__").removesuffix("__init__")
+    init = f"{package}/__init__.py" if package else "__init__.py"
+    for rel, code in sorted(support.items()):
+        folder, _, module = rel.rpartition("/")
+        if folder != package or module == "__init__.py" or not rel.endswith(".py"):
+            continue
+        if any(_binds(statement, miss.name) for statement in cst.parse_module(code).body):
+            line = f"from .{module.removesuffix('.py')} import {miss.name}\n"
+            existing = files.get(init, "")
+            return init, f"{existing.rstrip()}\n{line}" if existing.strip() else line
+    return None
