@@ -188,6 +188,13 @@ def test_a_name_imported_from_a_package_comes_along_with_its_re_export() -> None
     )
 
 
+def test_a_module_brought_for_several_names_comes_once() -> None:
+    code = "from ..models.model_result import ModelResult, ModelSegment, LIMIT\n"
+    source = "LIMIT = 3\n\n\nclass ModelSegment: ...\n\n\nclass ModelResult: ...\n"
+    added = support_for("handlers/h.py", code, {}, {"models/model_result.py": source})
+    assert added == {"models/model_result.py": source}
+
+
 def test_a_package_init_re_export_breaks_nothing_a_main_module_does() -> None:
     from nodeforge.generation.assemble import _broken_importers
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from nodeforge.generation.modmerge import is_import
-from nodeforge.generation.scope import Unresolved, unresolved_relative_imports
+from nodeforge.generation.scope import Unresolved, module_names, unresolved_relative_imports
 
 
 def _binds(statement: cst.CSTNode, name: str) -> bool:
@@ -74,7 +74,10 @@ def support_for(
 
 
 def _settle(miss: Unresolved, files: Mapping[str, str], support: Mapping[str, str]) -> tuple[str, str] | None:
-    """(module, its new text) that gives what ``miss`` lacks, or None."""
+    """(module, its new text) that gives what ``miss`` lacks, or None (also when an earlier miss of
+    the same round already brought it: a whole module brings every name it defines)."""
+    if _binds_name(files.get(miss.module), miss.name):
+        return None
     source = support.get(miss.module)
     if source is None:
         return _reexport(miss, files, support)
@@ -92,6 +95,8 @@ def _reexport(
     from there; the module itself comes along in the next round when it is missing."""
     package = miss.module.removesuffix(".py").removesuffix("/__init__").removesuffix("__init__")
     init = f"{package}/__init__.py" if package else "__init__.py"
+    if _binds_name(files.get(init), miss.name):
+        return None
     for rel, code in sorted(support.items()):
         folder, _, module = rel.rpartition("/")
         if folder != package or module == "__init__.py" or not rel.endswith(".py"):
@@ -101,3 +106,8 @@ def _reexport(
             existing = files.get(init, "")
             return init, f"{existing.rstrip()}\n{line}" if existing.strip() else line
     return None
+
+
+def _binds_name(code: str | None, name: str) -> bool:
+    names = module_names(code) if code is not None else None
+    return names is not None and name in names
