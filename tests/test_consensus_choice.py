@@ -167,3 +167,21 @@ def test_a_contract_naming_the_models_package_keeps_the_models_folder(tmp_path: 
     files = exemplar_files(exemplar)
     assert "models/__init__.py" in files and "models/model___entity___result.py" in files
     assert "from .model___entity___result import" in files["models/__init__.py"]
+
+
+def test_a_model_named_without_its_module_is_generalized_with_its_file(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes"
+    _write(nodes, "parcel", TYPICAL)
+    node = nodes / "node_parcel_effect"
+    contract = node / "contract.yaml"
+    contract.write_text(
+        contract.read_text(encoding="utf-8") + 'input_model: "ModelParcelRequest"\n', encoding="utf-8"
+    )
+    (node / "models").mkdir()
+    (node / "models" / "model_parcel_request.py").write_text(
+        "class ModelParcelRequest:\n    key: str = ''\n", encoding="utf-8"
+    )
+    [exemplar] = _exemplars(nodes).values()
+    files = exemplar_files(exemplar)
+    # As a {name, module} model is: the class and its file take the conventional generalized names.
+    assert "class Model__Entity__Input:" in files["models/model___entity___input.py"]

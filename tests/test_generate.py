@@ -121,6 +121,21 @@ def test_input_and_output_models_declared_in_one_module_share_its_file(tmp_path:
     assert "class ModelJournalRequest(BaseModel)" in text and "class ModelJournalResult(BaseModel)" in text
 
 
+def test_a_model_named_without_its_module_gets_a_file_named_for_its_class(tmp_path: Path) -> None:
+    repo = _project(tmp_path)
+    source = repo / "contract.yaml"
+    models = 'input_model: "ModelJournalRequest"\noutput_model: "ModelJournalResponse"\n'
+    source.write_text(_contract("effect", "journal", ("append",)) + models, encoding="utf-8")
+    contract = parse_contract(source.read_text(), source=source)
+    report = generate(repo, contract, str(source), _settings(repo), GenerateOptions(out=repo / "nodes"), None)
+    assert {f for f in report.files if f.startswith("models/model_")} == {
+        "models/model_journal_request.py",
+        "models/model_journal_response.py",
+    }
+    (repo / "nodes" / "__init__.py").write_text("", encoding="utf-8")
+    _pytest(repo, "nodes/node_journal_effect")
+
+
 def test_existing_node_is_never_overwritten_without_force(tmp_path: Path) -> None:
     repo = _project(tmp_path)
     source = repo / "c.yaml"

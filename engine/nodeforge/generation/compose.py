@@ -106,10 +106,15 @@ class NodePlan:
 
 
 def model_names(contract: Contract, names: NodeNames) -> tuple[str, str, str, str]:
+    """(input class, its module basename, output class, its module basename) of the new node.
+
+    A contract that names a model class without its module (``input_model: ModelXRequest``) gets
+    the module named for the class (``model_x_request``), as ONEX teams name model files."""
+
     def pick(ref: object, default_name: str, default_module: str) -> tuple[str, str]:
-        name = getattr(ref, "name", None) or default_name
-        module = getattr(ref, "module", None) or default_module
-        return name, module.rsplit(".", 1)[-1]
+        name = getattr(ref, "name", None)
+        module = getattr(ref, "module", None) or (snake_case(name) if name else default_module)
+        return name or default_name, module.rsplit(".", 1)[-1]
 
     input_name, input_module = pick(contract.input_model, names.input_model, f"model_{names.snake}_input")
     output_name, output_module = pick(

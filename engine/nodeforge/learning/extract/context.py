@@ -50,7 +50,9 @@ class ContractFacts:
                 operations[name] = entry["operation"]
                 if module:
                     modules[name] = module
-        return cls(operations, modules, _ref(data.get("input_model")), _ref(data.get("output_model")))
+        return cls(
+            operations, modules, _model_ref(data.get("input_model")), _model_ref(data.get("output_model"))
+        )
 
     def renames(self, names: NodeNames) -> dict[str, str]:
         """Contract names that do not follow the convention -> the conventional name, generalized.
@@ -73,6 +75,14 @@ class ContractFacts:
             if module and module not in MODEL_PACKAGES and module != f"model_{names.snake}_{role}":
                 found[module] = f"model_{ENTITY_SNAKE}_{role}"
         return found
+
+
+def _model_ref(raw: Any) -> tuple[str, str]:
+    """As ``_ref``; a bare class name (``input_model: ModelXRequest``) -> (name, the module named
+    for it, as generation names it)."""
+    if isinstance(raw, str) and raw.isidentifier() and raw[:1].isupper():
+        return raw, snake_case(raw)
+    return _ref(raw)
 
 
 def _ref(raw: Any) -> tuple[str, str]:
