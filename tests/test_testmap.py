@@ -51,6 +51,15 @@ def test_module_imports_sees_every_form() -> None:
     ]
 
 
+def test_module_imports_reads_syntax_newer_than_the_running_python() -> None:
+    # PEP 695 (Python 3.12): the stdlib parser of 3.11 refuses it, libcst reads it.
+    source = (
+        "from pkg.models import Model\n\n\n"
+        "def first[T](items: list[T]) -> T:\n    import os\n    return items[0]\n"
+    )
+    assert module_imports(source) == [ImportRef("pkg.models", ("Model",), 0), ImportRef("os", (), 0)]
+
+
 def test_test_inside_a_node_directory_belongs_to_it(repo: Path) -> None:
     make_directory_node(repo)
     test = write(repo / "node_user_effect" / "tests" / "test_node.py", "import json\n")
