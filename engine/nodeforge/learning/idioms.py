@@ -96,11 +96,9 @@ def _skeleton(pattern: Pattern) -> str:
 def merge_idioms(patterns: Sequence[Pattern], stored: StoredLookup) -> IdiomMerge:
     """Anti-unify ``patterns`` with each other and with the stored ones (module docstring)."""
     kept: list[Pattern] = [p for p in patterns if p.kind not in MERGED_KINDS]
-    buckets: dict[tuple[object, ...], list[_Unit]] = {}
     batch = [p for p in patterns if p.kind in MERGED_KINDS]
-    for unit in _units(batch, stored):
-        buckets.setdefault((*_alignment(unit.pattern), _skeleton(unit.pattern)), []).append(unit)
     absorbed: list[str] = []
+    buckets = _buckets(_units(batch, stored))
     for key in sorted(buckets, key=repr):
         units = buckets[key]
         if not any(not u.stored for u in units):
@@ -111,6 +109,22 @@ def merge_idioms(patterns: Sequence[Pattern], stored: StoredLookup) -> IdiomMerg
             written = {m.id for m in merged}
             absorbed.extend(u.pattern.id for u in cluster if u.stored and u.pattern.id not in written)
     return IdiomMerge(tuple(kept), tuple(dict.fromkeys(absorbed)))
+
+
+def _buckets(units: Sequence[_Unit]) -> dict[tuple[object, ...], list[_Unit]]:
+    """Units that may unify, by alignment, then by skeleton. The skeleton (a tokenization) is only
+    computed where an alignment has more than one unit: alone, there is nothing to split."""
+    aligned: dict[tuple[object, ...], list[_Unit]] = {}
+    for unit in units:
+        aligned.setdefault(_alignment(unit.pattern), []).append(unit)
+    buckets: dict[tuple[object, ...], list[_Unit]] = {}
+    for alignment, members in aligned.items():
+        if len(members) == 1:
+            buckets[(*alignment, "")] = members
+            continue
+        for unit in members:
+            buckets.setdefault((*alignment, _skeleton(unit.pattern)), []).append(unit)
+    return buckets
 
 
 def _units(batch: Sequence[Pattern], stored: StoredLookup) -> list[_Unit]:
