@@ -10,7 +10,7 @@ from nodeforge.generation.fanout import HandlerRef, absolute_model_imports, fan_
 from nodeforge.generation.features import features_of_contract
 from nodeforge.generation.scope import check_module, check_node
 from nodeforge.generation.similarity import compare
-from nodeforge.generation.support import support_for
+from nodeforge.generation.support import add_definition, support_for
 
 HANDLER = """\
 from __future__ import annotations
@@ -193,6 +193,24 @@ def test_a_module_brought_for_several_names_comes_once() -> None:
     source = "LIMIT = 3\n\n\nclass ModelSegment: ...\n\n\nclass ModelResult: ...\n"
     added = support_for("handlers/h.py", code, {}, {"models/model_result.py": source})
     assert added == {"models/model_result.py": source}
+
+
+def test_a_definition_comes_with_the_module_level_names_it_uses_in_their_order() -> None:
+    existing = "from enum import StrEnum\n\n\nclass ModelState: ...\n"
+    source = (
+        "from enum import StrEnum\n\n\n"
+        "class EnumPhase(StrEnum):\n    INIT = 'init'\n    DONE = 'done'\n\n\n"
+        "ORDER = (EnumPhase.INIT, EnumPhase.DONE)\n"
+        "TERMINAL = frozenset({ORDER[-1]})\n\n\n"
+        "class ModelState: ...\n"
+    )
+    added = add_definition(existing, source, "TERMINAL")
+    assert added is not None
+    assert added.index("class EnumPhase") < added.index("ORDER =") < added.index("TERMINAL =")
+    assert added.count("class ModelState") == 1  # what the module had stays, once
+    namespace: dict[str, object] = {}
+    exec(compile(added, "<added>", "exec"), namespace)  # it runs: nothing used before it is defined
+    assert "TERMINAL" in namespace
 
 
 def test_a_package_init_re_export_breaks_nothing_a_main_module_does() -> None:

@@ -8,10 +8,12 @@ Anything else a handler leaves unresolved is not support and makes it give way.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 
 import libcst as cst
 
+from nodeforge.codeshape import parse_or_none
 from nodeforge.generation.modmerge import is_import
 from nodeforge.generation.scope import Unresolved, module_names, unresolved_relative_imports
 
@@ -30,17 +32,36 @@ def _binds(statement: cst.CSTNode, name: str) -> bool:
 
 
 def add_definition(existing: str, source: str, name: str) -> str | None:
-    """``existing`` with ``source``'s top-level definition of ``name`` (and its imports), or None."""
+    """``existing`` with ``source``'s top-level definition of ``name``, the top-level definitions of
+    ``source`` it uses that ``existing`` lacks (in ``source``'s order: a constant built from an enum
+    comes after the enum), and their imports; None when ``source`` does not define ``name``."""
     own, other = cst.parse_module(existing), cst.parse_module(source)
-    found = [s for s in other.body if _binds(s, name)]
-    if not found:
+    wanted = [i for i, s in enumerate(other.body) if _binds(s, name)]
+    if not wanted:
         return None
-    have = {own.code_for_node(s).strip() for s in own.body if is_import(s)}
-    imports = [s for s in other.body if is_import(s) and other.code_for_node(s).strip() not in have]
+    have = module_names(existing) or frozenset()
+    taken = set(wanted)
+    while wanted:  # the module-level names the taken definitions use, until nothing new
+        used = _names_used(other.code_for_node(other.body[wanted.pop()]))
+        for index, statement in enumerate(other.body):
+            if index not in taken and any(_binds(statement, n) for n in used - have):
+                taken.add(index)
+                wanted.append(index)
+    found = [other.body[i] for i in sorted(taken)]
+    present = {own.code_for_node(s).strip() for s in own.body}
+    found = [s for s in found if other.code_for_node(s).strip() not in present]
+    imports = [s for s in other.body if is_import(s) and other.code_for_node(s).strip() not in present]
     head = list(own.body)
     last_import = max((i for i, s in enumerate(head) if is_import(s)), default=-1)
     body = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *found]
     return own.with_changes(body=body).code
+
+
+def _names_used(code: str) -> frozenset[str]:
+    tree = parse_or_none(code)
+    if tree is None:
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def support_for(
