@@ -146,42 +146,38 @@ def test_an_exemplar_without_a_handler_to_route_gives_way_to_the_next(tmp_path: 
     assert 'raise ValueError("a gizmo key is required")' in built.files["handlers/handler_gizmo_sync.py"]
 
 
-def test_a_contract_naming_the_models_package_keeps_the_models_folder(tmp_path: Path) -> None:
-    nodes = tmp_path / "nodes"
-    _write(nodes, "parcel", TYPICAL)
-    node = nodes / "node_parcel_effect"
+def _parcel_exemplar_files(root: Path, contract_tail: str, models: dict[str, str]) -> dict[str, str]:
+    """The exemplar of node_parcel_effect with ``contract_tail`` added to its contract and these
+    files in its ``models/``: its files, generalized."""
+    _write(root, "parcel", TYPICAL)
+    node = root / "node_parcel_effect"
     contract = node / "contract.yaml"
-    contract.write_text(
-        contract.read_text(encoding="utf-8")
-        + "output_model:\n  name: ModelParcelResult\n  module: team.nodes.node_parcel_effect.models\n",
-        encoding="utf-8",
-    )
+    contract.write_text(contract.read_text(encoding="utf-8") + contract_tail, encoding="utf-8")
     (node / "models").mkdir()
-    (node / "models" / "__init__.py").write_text(
-        "from .model_parcel_result import ModelParcelResult\n", encoding="utf-8"
+    for name, code in models.items():
+        (node / "models" / name).write_text(code, encoding="utf-8")
+    [exemplar] = _exemplars(root).values()
+    return exemplar_files(exemplar)
+
+
+def test_a_contract_naming_the_models_package_keeps_the_models_folder(tmp_path: Path) -> None:
+    files = _parcel_exemplar_files(
+        tmp_path,
+        "output_model:\n  name: ModelParcelResult\n  module: team.nodes.node_parcel_effect.models\n",
+        {
+            "__init__.py": "from .model_parcel_result import ModelParcelResult\n",
+            "model_parcel_result.py": "class ModelParcelResult:\n    synced: bool = False\n",
+        },
     )
-    (node / "models" / "model_parcel_result.py").write_text(
-        "class ModelParcelResult:\n    synced: bool = False\n", encoding="utf-8"
-    )
-    [exemplar] = _exemplars(nodes).values()
-    files = exemplar_files(exemplar)
     assert "models/__init__.py" in files and "models/model___entity___result.py" in files
     assert "from .model___entity___result import" in files["models/__init__.py"]
 
 
 def test_a_model_named_without_its_module_is_generalized_with_its_file(tmp_path: Path) -> None:
-    nodes = tmp_path / "nodes"
-    _write(nodes, "parcel", TYPICAL)
-    node = nodes / "node_parcel_effect"
-    contract = node / "contract.yaml"
-    contract.write_text(
-        contract.read_text(encoding="utf-8") + 'input_model: "ModelParcelRequest"\n', encoding="utf-8"
+    files = _parcel_exemplar_files(
+        tmp_path,
+        'input_model: "ModelParcelRequest"\n',
+        {"model_parcel_request.py": "class ModelParcelRequest:\n    key: str = ''\n"},
     )
-    (node / "models").mkdir()
-    (node / "models" / "model_parcel_request.py").write_text(
-        "class ModelParcelRequest:\n    key: str = ''\n", encoding="utf-8"
-    )
-    [exemplar] = _exemplars(nodes).values()
-    files = exemplar_files(exemplar)
     # As a {name, module} model is: the class and its file take the conventional generalized names.
     assert "class Model__Entity__Input:" in files["models/model___entity___input.py"]
