@@ -86,6 +86,21 @@ def test_a_model_the_contract_keeps_in_a_handler_module_is_exported_by_it() -> N
     assert handler.startswith("from ..models.model_parcel_query import ModelParcelQuery\n")
 
 
+def test_a_handler_the_contract_keeps_in_the_node_package_is_exported_by_its_init() -> None:
+    # omnimarket's node_persona_retrieval_effect: `handler: {module: <the node's package>, class: ...}`.
+    contract, folder = _contract(
+        CONTRACT + "handler:\n  module: teamapp.nodes.node_parcel_effect\n  class: NodeParcelEffect\n"
+    )
+    files = {
+        **FILES,
+        "__init__.py": '"""The parcel node."""\n',
+        "handlers/node_parcel_effect.py": "class NodeParcelEffect:\n    pass\n",
+    }
+    exported = with_declared_exports(contract, files, folder)
+    assert exported["__init__.py"].endswith("from .handlers.node_parcel_effect import NodeParcelEffect\n")
+    assert with_declared_exports(contract, exported, folder) == exported  # once only
+
+
 def _run(tmp_path: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
     contract, folder = _contract()
     moves = handler_moves(contract, contract.names)

@@ -79,22 +79,37 @@ def _import_from(rel: str, source: str, name: str) -> str:
     return f"from {'.' * (len(package) + 1)}{source.removesuffix('.py').replace('/', '.')} import {name}\n"
 
 
+def _declared_places(contract: Contract, folder: str) -> list[tuple[list[str], str]]:
+    """(module path below the node folder, class) for each model the contract places in a module of
+    the node, and each handler it places in the node's package itself (``handler.module: ...node_x``:
+    the package ``__init__``, path [])."""
+    places = [
+        (inner, ref.name)
+        for ref in (contract.input_model, contract.output_model)
+        if ref is not None and (inner := _inner_module(ref, folder))
+    ]
+    places += [
+        ([], handler.name)
+        for handler in contract.handlers
+        if handler.module and handler.module.rsplit(".", 1)[-1] == folder and handler.name.isidentifier()
+    ]
+    return places
+
+
 def with_declared_exports(contract: Contract, files: Mapping[str, str], folder: str) -> dict[str, str]:
-    """``files`` where each model the contract says lives in a module of the node is importable
-    from it: a contract naming the package (``node_x.models``) or another module (the handler's)
-    while generation wrote the class elsewhere gets a re-export there."""
+    """``files`` where each model or handler the contract says lives in a module of the node is
+    importable from it: a contract naming the package (``node_x.models``, ``node_x``) or another
+    module (the handler's) while generation wrote the class elsewhere gets a re-export there."""
     exported = dict(files)
-    for ref in (contract.input_model, contract.output_model):
-        inner = _inner_module(ref, folder) if ref is not None else []
-        if ref is None or not inner:
-            continue
+    for inner, name in _declared_places(contract, folder):
         path = "/".join(inner)
-        rel = next((r for r in (f"{path}.py", f"{path}/__init__.py") if r in exported), None)
-        source = _defining(exported, ref.name)
+        candidates = (f"{path}.py", f"{path}/__init__.py") if path else ("__init__.py",)
+        rel = next((r for r in candidates if r in exported), None)
+        source = _defining(exported, name)
         if rel is None or source is None or source == rel:
             continue  # nothing to point at, or already there (a missing one fails the wiring test)
-        if re.search(rf"\b{re.escape(ref.name)}\b", exported[rel]) is None:
-            exported[rel] = merge_modules(exported[rel], _import_from(rel, source, ref.name))
+        if re.search(rf"\b{re.escape(name)}\b", exported[rel]) is None:
+            exported[rel] = merge_modules(exported[rel], _import_from(rel, source, name))
     return exported
 
 
