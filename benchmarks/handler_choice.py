@@ -72,10 +72,10 @@ def _nearest(target: _Node, same: Sequence[_Node], others: Sequence[_Node]) -> _
 
 
 def _consensus(target: _Node, same: Sequence[_Node], others: Sequence[_Node]) -> _Node:
-    pool = sorted(same, key=lambda n: -compare(target.features, n.features).score)[:POOL]
-    priors = [compare(target.features, n.features).score for n in pool]
-    expected = expected_similarity([n.handler for n in pool], priors)
-    return pool[max(range(len(pool)), key=lambda i: expected[i])]
+    scored = sorted(((compare(target.features, n.features).score, n) for n in same), key=lambda p: -p[0])
+    pool = scored[:POOL]
+    expected = expected_similarity([n.handler for _, n in pool], [score for score, _ in pool])
+    return pool[max(range(len(pool)), key=lambda i: expected[i])][1]
 
 
 def _oracle(target: _Node, same: Sequence[_Node], others: Sequence[_Node]) -> _Node:

@@ -13,12 +13,13 @@ from functools import lru_cache
 
 from nodeforge.model import NodeType
 
-# Placeholder -> how it is derived from the entity's words.
-ENTITY_PASCAL = "__Entity__"
-ENTITY_SNAKE = "__entity__"
 # A node's model folder. A contract may name it as a model's module (`...node_x.models`): it is a
 # package of the node, not a module named for the model, so it is never renamed like one.
 MODEL_PACKAGES = frozenset({"models", "model"})
+
+# Placeholder -> how it is derived from the entity's words.
+ENTITY_PASCAL = "__Entity__"
+ENTITY_SNAKE = "__entity__"
 ENTITY_UPPER = "__ENTITY__"
 ENTITY_CAMEL = "__eNTITY__"
 ENTITY_KEBAB = "__entity-kebab__"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from functools import lru_cache
 
 import libcst as cst
 
@@ -18,17 +19,22 @@ from nodeforge.generation.modmerge import is_import
 from nodeforge.generation.scope import Unresolved, module_names, unresolved_relative_imports
 
 
-def _binds(statement: cst.CSTNode, name: str) -> bool:
+def _bound_names(statement: cst.CSTNode) -> frozenset[str]:
+    """The names a top-level statement defines: a class, a function, an assigned name."""
     if isinstance(statement, cst.ClassDef | cst.FunctionDef):
-        return statement.name.value == name
+        return frozenset({statement.name.value})
+    names: set[str] = set()
     if isinstance(statement, cst.SimpleStatementLine):
         for small in statement.body:
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
             if isinstance(small, cst.AnnAssign):
                 targets = [small.target]
-            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
-                return True
-    return False
+            names.update(t.value for t in targets if isinstance(t, cst.Name))
+    return frozenset(names)
+
+
+def _binds(statement: cst.CSTNode, name: str) -> bool:
+    return name in _bound_names(statement)
 
 
 def add_definition(existing: str, source: str, name: str) -> str | None:
@@ -55,6 +61,13 @@ def add_definition(existing: str, source: str, name: str) -> str | None:
     last_import = max((i for i, s in enumerate(head) if is_import(s)), default=-1)
     body = [*head[: last_import + 1], *imports, *head[last_import + 1 :], *found]
     return own.with_changes(body=body).code
+
+
+@lru_cache(maxsize=512)
+def _definitions(code: str) -> frozenset[str]:
+    """The names a module's top-level statements define, read once per text: every miss of a node
+    asks the same support modules."""
+    return frozenset(name for statement in cst.parse_module(code).body for name in _bound_names(statement))
 
 
 def _names_used(code: str) -> frozenset[str]:
@@ -122,7 +135,7 @@ def _reexport(
         folder, _, module = rel.rpartition("/")
         if folder != package or module == "__init__.py" or not rel.endswith(".py"):
             continue
-        if any(_binds(statement, miss.name) for statement in cst.parse_module(code).body):
+        if miss.name in _definitions(code):
             line = f"from .{module.removesuffix('.py')} import {miss.name}\n"
             existing = files.get(init, "")
             return init, f"{existing.rstrip()}\n{line}" if existing.strip() else line
